@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// rsseg: remote-sensing image segmentation in Swift on libtorch.
+import Foundation
+import PackageDescription
+
+/// libtorch: `LIBTORCH` (a libtorch folder or a Python `torch` package folder) or the copy that
+/// `scripts/bootstrap` installs into `.deps/libtorch`.
+let libtorch = Context.environment["LIBTORCH"] ?? "\(Context.packageDirectory)/.deps/libtorch"
+let libtorchLib = "\(libtorch)/lib"
+/// A CUDA build registers its kernels from libtorch_cuda, which nothing references directly.
+let hasCUDA = FileManager.default.fileExists(atPath: "\(libtorchLib)/libtorch_cuda.so")
+let cudaLinkFlags = hasCUDA
+  ? ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"] : []
+
+let package = Package(
+  name: "rsseg",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "rsseg", targets: ["rsseg"]),
+    .library(name: "Torch", targets: ["Torch"]),
+    .library(name: "RSSeg", targets: ["RSSeg"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+  ],
+  targets: [
+    .target(
+      name: "CTorch",
+      cxxSettings: [
+        .unsafeFlags([
+          "-isystem", "\(libtorch)/include",
+          "-isystem", "\(libtorch)/include/torch/csrc/api/include",
+          "-Wno-deprecated-declarations",
+        ])
+      ],
+      linkerSettings: [
+        .unsafeFlags(
+          ["-L\(libtorchLib)", "-Xlinker", "-rpath", "-Xlinker", libtorchLib] + cudaLinkFlags),
+        .linkedLibrary("torch_cpu"),
+        .linkedLibrary("c10"),
+      ]
+    ),
+    .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+    .target(name: "Torch", dependencies: ["CTorch"]),
+    .target(name: "Raster", dependencies: ["CGDAL"]),
+    .target(name: "RSSeg", dependencies: ["Torch", "Raster", .product(name: "Yams", package: "Yams")]),
+    .executableTarget(
+      name: "rsseg",
+      dependencies: ["RSSeg", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+    .testTarget(name: "RasterTests", dependencies: ["Raster"]),
+    .testTarget(name: "RSSegTests", dependencies: ["RSSeg"]),
+    .testTarget(name: "rssegCLITests", dependencies: ["rsseg"]),
+  ],
+  cxxLanguageStandard: .cxx20
+)

@@ -1,0 +1,52 @@
+// Private helpers shared by the CTorch translation units: handle conversion and the error guard.
+#pragma once
+#include <ATen/ATen.h>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctorch.h"
+
+namespace rs {
+
+void set_last_error(std::string message);
+
+inline at::Tensor& T(rs_tensor t) { return *reinterpret_cast<at::Tensor*>(t); }
+inline rs_tensor wrap(at::Tensor t) { return reinterpret_cast<rs_tensor>(new at::Tensor(std::move(t))); }
+/// Nullable handle → optional tensor (for optional arguments such as a bias).
+inline std::optional<at::Tensor> opt(rs_tensor t) {
+  return t ? std::optional<at::Tensor>(T(t)) : std::nullopt;
+}
+inline at::IntArrayRef ints(const int64_t* p, int64_t n) { return at::IntArrayRef(p, (size_t)n); }
+inline std::vector<at::Tensor> tensors(const rs_tensor* list, int64_t n) {
+  std::vector<at::Tensor> v;
+  v.reserve((size_t)n);
+  for (int64_t k = 0; k < n; ++k) v.push_back(T(list[k]));
+  return v;
+}
+at::Scalar scalar(rs_scalar s);
+rs_scalar from_scalar(const at::Scalar& s);
+at::ScalarType dtype(int32_t code);
+at::Device device(rs_device d);
+at::TensorOptions options(int32_t dtype, rs_device d);
+/// Hands a list of tensors to C as a malloc'ed array of owned handles.
+void wrap_list(std::vector<at::Tensor> list, rs_tensor** out, int64_t* n);
+
+}  // namespace rs
+
+/// Runs `body`; any exception becomes the thread's last error and a non-zero status.
+#define RS_GUARD(...)                                                  \
+  try {                                                                  \
+    __VA_ARGS__;                                                              \
+    return 0;                                                            \
+  } catch (const c10::Error& e) {                                        \
+    rs::set_last_error(e.what_without_backtrace());                      \
+  } catch (const std::exception& e) {                                    \
+    rs::set_last_error(e.what());                                        \
+  } catch (...) {                                                        \
+    rs::set_last_error("unknown C++ exception");                         \
+  }                                                                      \
+  return 1;
+
+/// The common case: one tensor result written to `out`.
+#define RS_RETURN_TENSOR(...) RS_GUARD(*out = rs::wrap(__VA_ARGS__))

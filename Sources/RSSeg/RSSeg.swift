@@ -1,0 +1,1 @@
+// RSSeg layer: filled in by its issue.

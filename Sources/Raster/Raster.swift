@@ -1,0 +1,1 @@
+// Raster layer: filled in by its issue.

@@ -1,0 +1,25 @@
+import CTorch
+
+/// Process-wide libtorch settings and facts.
+public enum Torch {
+  /// libtorch's version, e.g. "2.13.0".
+  public static var version: String { String(cString: rs_torch_version()) }
+  /// Intra-op threads libtorch uses.
+  public static var threads: Int {
+    get { Int(rs_get_num_threads()) }
+    set { rs_set_num_threads(Int32(newValue)) }
+  }
+  /// Seeds libtorch's default generators (CPU and CUDA).
+  public static func manualSeed(_ seed: UInt64) { rs_manual_seed(seed) }
+  public static var cudaAvailable: Bool { rs_cuda_is_available() != 0 }
+  public static var cudaDeviceCount: Int { Int(rs_cuda_device_count()) }
+  /// Whether the CPU has native bfloat16 matrix instructions (AVX512-BF16 or AMX).
+  public static var cpuHasBF16: Bool { rs_cpu_has_bf16() != 0 }
+  /// libtorch's CPU kernel level plus bf16 features, e.g. "simd=AVX512 amx_bf16 avx512_bf16".
+  public static var cpuCapability: String {
+    var text: UnsafeMutablePointer<CChar>?
+    guard rs_cpu_capability(&text) == 0, let text else { return "unknown" }
+    defer { rs_free_buffer(text) }
+    return String(cString: text)
+  }
+}

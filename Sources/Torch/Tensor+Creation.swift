@@ -1,0 +1,92 @@
+import CTorch
+
+extension Tensor {
+  /// A CPU tensor holding a copy of `values` in row-major order.
+  public convenience init<T: TensorElement>(_ values: [T], shape: [Int]? = nil) throws {
+    let shape = shape ?? [values.count]
+    guard shape.reduce(1, *) == values.count else {
+      throw TorchError.invalidArgument("\(values.count) values do not fill shape \(shape)")
+    }
+    var out: rs_tensor?
+    try withInt64s(shape) { dims, n in
+      try values.withUnsafeBytes { raw in
+        try check(rs_tensor_from_data(&out, raw.baseAddress, dims, n, T.dtype.rawValue), "Tensor(_:shape:)")
+      }
+    }
+    self.init(handle: out!)
+  }
+
+  /// A 0-dimensional tensor.
+  public convenience init<T: TensorElement>(scalar value: T) throws {
+    try self.init([value], shape: [])
+  }
+
+  /// A CPU tensor copied from raw bytes of elements of `dtype` (e.g. float16 or bfloat16 data).
+  public convenience init(bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws {
+    let need = shape.reduce(1, *) * dtype.size
+    guard bytes.count == need else {
+      throw TorchError.invalidArgument("\(bytes.count) bytes do not fill shape \(shape) of \(dtype) (\(need) bytes)")
+    }
+    var out: rs_tensor?
+    try withInt64s(shape) { dims, n in
+      try check(rs_tensor_from_data(&out, bytes.baseAddress, dims, n, dtype.rawValue), "Tensor(bytes:)")
+    }
+    self.init(handle: out!)
+  }
+
+  public static func empty(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    try withInt64s(shape) { dims, n in
+      try makeTensor("empty") { rs_tensor_empty($0, dims, n, dtype.rawValue, device.c) }
+    }
+  }
+
+  public static func full(_ shape: [Int], _ value: Scalar, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    try withInt64s(shape) { dims, n in
+      try makeTensor("full") { rs_tensor_full($0, dims, n, value.c, dtype.rawValue, device.c) }
+    }
+  }
+
+  public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    try full(shape, 0, dtype: dtype, device: device)
+  }
+
+  public static func ones(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    try full(shape, 1, dtype: dtype, device: device)
+  }
+
+  /// `torch.arange(start, end, step)`.
+  public static func arange(
+    _ start: Scalar = 0, _ end: Scalar, step: Scalar = 1, dtype: DType = .int64, device: Device = .cpu
+  ) throws -> Tensor {
+    try makeTensor("arange") { rs_tensor_arange($0, start.c, end.c, step.c, dtype.rawValue, device.c) }
+  }
+
+  public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    try makeTensor("linspace") { rs_tensor_linspace($0, start, end, Int64(steps), dtype.rawValue, device.c) }
+  }
+
+  /// Uniform samples in [low, high) from libtorch's default generator (see `Torch.manualSeed`).
+  public static func rand(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    try withInt64s(shape) { dims, n in
+      try makeTensor("rand") { rs_tensor_random($0, dims, n, 0, low, high, dtype.rawValue, device.c) }
+    }
+  }
+
+  /// Normal samples.
+  public static func randn(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    try withInt64s(shape) { dims, n in
+      try makeTensor("randn") { rs_tensor_random($0, dims, n, 1, mean, std, dtype.rawValue, device.c) }
+    }
+  }
+
+  /// Integers uniform in [low, high).
+  public static func randint(_ low: Int, _ high: Int, _ shape: [Int], dtype: DType = .int64, device: Device = .cpu) throws -> Tensor {
+    try withInt64s(shape) { dims, n in
+      try makeTensor("randint") { rs_tensor_randint($0, Int64(low), Int64(high), dims, n, dtype.rawValue, device.c) }
+    }
+  }
+
+  public static func randperm(_ n: Int, dtype: DType = .int64, device: Device = .cpu) throws -> Tensor {
+    try makeTensor("randperm") { rs_tensor_randperm($0, Int64(n), dtype.rawValue, device.c) }
+  }
+}

@@ -1,0 +1,2 @@
+import RSSeg
+print("rsseg")
