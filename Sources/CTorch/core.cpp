@@ -3,6 +3,8 @@
 #include <ATen/Version.h>
 #include <torch/headeronly/version.h>
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -228,6 +230,15 @@ static bool cpu_flag(const std::string& flag) {
     return false;
   }
   return false;
+}
+
+const char* rs_library_path(void) {
+  static const std::string path = [] {
+    Dl_info info{};
+    return dladdr(reinterpret_cast<void*>(&at::get_num_threads), &info) && info.dli_fname
+               ? std::string(info.dli_fname) : std::string();
+  }();
+  return path.c_str();
 }
 
 int32_t rs_cpu_has_bf16(void) { return cpu_flag("avx512_bf16") || cpu_flag("amx_bf16"); }

@@ -4,6 +4,11 @@ import CTorch
 public enum Torch {
   /// libtorch's version, e.g. "2.13.0".
   public static var version: String { String(cString: rs_torch_version()) }
+  /// The libtorch_cpu library this process loaded.
+  public static var libraryPath: String? {
+    let path = String(cString: rs_library_path())
+    return path.isEmpty ? nil : path
+  }
   /// Intra-op threads libtorch uses.
   public static var threads: Int {
     get { Int(rs_get_num_threads()) }

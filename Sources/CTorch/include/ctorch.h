@@ -5,4 +5,5 @@
 #include "ctorch_autograd.h"
 #include "ctorch_nn.h"
 #include "ctorch_optim.h"
+#include "ctorch_io.h"
 #include "ctorch_bench.h"

@@ -102,6 +102,8 @@ int32_t rs_cuda_is_available(void);
 int32_t rs_cuda_device_count(void);
 /// Whether this CPU runs bfloat16 matrix work natively (AVX512-BF16 or AMX).
 int32_t rs_cpu_has_bf16(void);
+/// The file libtorch_cpu was loaded from (borrowed; empty if unknown).
+const char* rs_library_path(void);
 /// Capability flags of this CPU as libtorch sees them (caller frees with rs_free_buffer).
 rs_status rs_cpu_capability(char** out);
 

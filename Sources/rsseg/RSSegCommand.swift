@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct RSSegCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rsseg",
+    abstract: "Remote-sensing image segmentation (BiCoR-Seg, referring segmentation) on libtorch.",
+    version: rssegVersion,
+    subcommands: [
+      Info.self,
+    ]
+  )
+}
+
+let rssegVersion = "0.1.0"

@@ -1,2 +1,0 @@
-import RSSeg
-print("rsseg")
