@@ -35,6 +35,20 @@ rs_status rs_binary_scalar(rs_tensor* out, rs_binary_op op, rs_tensor a, rs_scal
                            int32_t scalar_first);
 rs_status rs_binary_scalar_(rs_binary_op op, rs_tensor a, rs_scalar s);
 
+// --- shape -------------------------------------------------------------------------------
+rs_status rs_reshape(rs_tensor* out, rs_tensor x, const int64_t* shape, int64_t n);
+rs_status rs_view(rs_tensor* out, rs_tensor x, const int64_t* shape, int64_t n);
+rs_status rs_permute(rs_tensor* out, rs_tensor x, const int64_t* dims, int64_t n);
+rs_status rs_transpose(rs_tensor* out, rs_tensor x, int64_t a, int64_t b);
+rs_status rs_flatten(rs_tensor* out, rs_tensor x, int64_t start, int64_t end);
+rs_status rs_unsqueeze(rs_tensor* out, rs_tensor x, int64_t dim);
+/// has_dim = 0 squeezes every size-1 dimension.
+rs_status rs_squeeze(rs_tensor* out, rs_tensor x, int64_t dim, int32_t has_dim);
+rs_status rs_as_strided(rs_tensor* out, rs_tensor x, const int64_t* shape, const int64_t* strides,
+                        int64_t n, int64_t storage_offset);
+rs_status rs_cat(rs_tensor* out, const rs_tensor* list, int64_t n, int64_t dim);
+rs_status rs_stack(rs_tensor* out, const rs_tensor* list, int64_t n, int64_t dim);
+
 #ifdef __cplusplus
 }
 #endif
