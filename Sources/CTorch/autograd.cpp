@@ -1,4 +1,6 @@
 // Autograd entry points.
+#include <c10/core/GradMode.h>
+
 #include "shim.hpp"
 
 using rs::T;
@@ -25,7 +27,7 @@ rs_status rs_tensor_backward(rs_tensor t, rs_tensor gradient, int32_t retain_gra
                          create_graph != 0))
 }
 rs_status rs_tensor_detach(rs_tensor* out, rs_tensor t) { RS_RETURN_TENSOR(T(t).detach()); }
-int32_t rs_grad_enabled(void) { return at::GradMode::is_enabled(); }
-void rs_set_grad_enabled(int32_t enabled) { at::GradMode::set_enabled(enabled != 0); }
+int32_t rs_grad_enabled(void) { return c10::GradMode::is_enabled(); }
+void rs_set_grad_enabled(int32_t enabled) { c10::GradMode::set_enabled(enabled != 0); }
 
 }  // extern "C"
