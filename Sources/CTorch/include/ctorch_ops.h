@@ -49,6 +49,50 @@ rs_status rs_as_strided(rs_tensor* out, rs_tensor x, const int64_t* shape, const
 rs_status rs_cat(rs_tensor* out, const rs_tensor* list, int64_t n, int64_t dim);
 rs_status rs_stack(rs_tensor* out, const rs_tensor* list, int64_t n, int64_t dim);
 
+// --- reductions ----------------------------------------------------------------------------
+/// Reductions over a set of dimensions, selected by code.
+typedef enum {
+  RS_REDUCE_SUM, RS_REDUCE_MEAN, RS_REDUCE_PROD, RS_REDUCE_AMAX, RS_REDUCE_AMIN,
+  RS_REDUCE_LOGSUMEXP, RS_REDUCE_ALL, RS_REDUCE_ANY, RS_REDUCE_COUNT_NONZERO, RS_REDUCE_NANSUM,
+} rs_reduce_op;
+
+/// Reduces `x` over `dims` (n = 0: every dimension). `dtype` >= 0 sets the accumulation and
+/// result dtype (sum, mean, prod, nansum); -1 keeps PyTorch's default.
+rs_status rs_reduce(rs_tensor* out, rs_reduce_op op, rs_tensor x, const int64_t* dims, int64_t n,
+                    int32_t keepdim, int32_t dtype);
+/// var (take_sqrt = 0) or std (1) over `dims` (n = 0: all) with Bessel `correction`.
+rs_status rs_var_std(rs_tensor* out, rs_tensor x, const int64_t* dims, int64_t n,
+                     double correction, int32_t keepdim, int32_t take_sqrt);
+/// torch.linalg.vector_norm(x, ord = p, dim = dims (n = 0: all), keepdim); p may be ±inf.
+rs_status rs_vector_norm(rs_tensor* out, rs_tensor x, double p, const int64_t* dims, int64_t n,
+                         int32_t keepdim);
+/// argmax (is_max = 1) or argmin over `dim`, or over the flattened tensor when has_dim = 0.
+rs_status rs_arg_reduce(rs_tensor* out, int32_t is_max, rs_tensor x, int64_t dim, int32_t has_dim,
+                        int32_t keepdim);
+/// max (is_max = 1) or min along `dim`: values and int64 indices.
+rs_status rs_minmax_dim(rs_tensor* values, rs_tensor* indices, int32_t is_max, rs_tensor x,
+                        int64_t dim, int32_t keepdim);
+/// Cumulative ops along a dimension.
+typedef enum { RS_CUMULATIVE_SUM, RS_CUMULATIVE_PROD, RS_CUMULATIVE_LOGSUMEXP } rs_cumulative_op;
+rs_status rs_cumulative(rs_tensor* out, rs_cumulative_op op, rs_tensor x, int64_t dim, int32_t dtype);
+
+// --- clamp and fused element-wise ops -------------------------------------------------------
+/// clamp(x, min, max) with optional scalar bounds (NULL = unbounded).
+rs_status rs_clamp(rs_tensor* out, rs_tensor x, const rs_scalar* min, const rs_scalar* max);
+rs_status rs_clamp_(rs_tensor x, const rs_scalar* min, const rs_scalar* max);
+/// clamp(x, min, max) with optional tensor bounds (NULL = unbounded), broadcasting.
+rs_status rs_clamp_tensor(rs_tensor* out, rs_tensor x, rs_tensor min, rs_tensor max);
+
+/// Element-wise functions of three tensors with a scalar coefficient:
+///   LERP:    a + value_or_c * (b - a)   (weight is tensor c, or scalar `value` when c is NULL)
+///   ADDCMUL: a + value * b * c
+///   ADDCDIV: a + value * b / c
+typedef enum { RS_TERNARY_LERP, RS_TERNARY_ADDCMUL, RS_TERNARY_ADDCDIV } rs_ternary_op;
+rs_status rs_ternary(rs_tensor* out, rs_ternary_op op, rs_tensor a, rs_tensor b, rs_tensor c,
+                     rs_scalar value);
+/// In place into a.
+rs_status rs_ternary_(rs_ternary_op op, rs_tensor a, rs_tensor b, rs_tensor c, rs_scalar value);
+
 #ifdef __cplusplus
 }
 #endif
