@@ -34,6 +34,8 @@ rs_status rs_binary_(rs_binary_op op, rs_tensor a, rs_tensor b);
 rs_status rs_binary_scalar(rs_tensor* out, rs_binary_op op, rs_tensor a, rs_scalar s,
                            int32_t scalar_first);
 rs_status rs_binary_scalar_(rs_binary_op op, rs_tensor a, rs_scalar s);
+/// In place: every element of x set to `value`.
+rs_status rs_fill_(rs_tensor x, rs_scalar value);
 
 // --- shape -------------------------------------------------------------------------------
 rs_status rs_reshape(rs_tensor* out, rs_tensor x, const int64_t* shape, int64_t n);
@@ -48,6 +50,34 @@ rs_status rs_as_strided(rs_tensor* out, rs_tensor x, const int64_t* shape, const
                         int64_t n, int64_t storage_offset);
 rs_status rs_cat(rs_tensor* out, const rs_tensor* list, int64_t n, int64_t dim);
 rs_status rs_stack(rs_tensor* out, const rs_tensor* list, int64_t n, int64_t dim);
+rs_status rs_expand(rs_tensor* out, rs_tensor x, const int64_t* shape, int64_t n);
+rs_status rs_broadcast_to(rs_tensor* out, rs_tensor x, const int64_t* shape, int64_t n);
+/// torch.broadcast_tensors: views of every input expanded to their common shape.
+rs_status rs_broadcast_tensors(rs_tensor** out, int64_t* count, const rs_tensor* list, int64_t n);
+rs_status rs_repeat(rs_tensor* out, rs_tensor x, const int64_t* repeats, int64_t n);
+rs_status rs_narrow(rs_tensor* out, rs_tensor x, int64_t dim, int64_t start, int64_t length);
+rs_status rs_select(rs_tensor* out, rs_tensor x, int64_t dim, int64_t index);
+/// x[..., start:end:step, ...] along `dim` (a view); end = INT64_MAX runs to the end.
+rs_status rs_slice(rs_tensor* out, rs_tensor x, int64_t dim, int64_t start, int64_t end, int64_t step);
+rs_status rs_chunk(rs_tensor** out, int64_t* count, rs_tensor x, int64_t chunks, int64_t dim);
+/// Pieces of `size` elements along `dim` (the last may be smaller).
+rs_status rs_split(rs_tensor** out, int64_t* count, rs_tensor x, int64_t size, int64_t dim);
+/// Pieces of the given sizes along `dim`.
+rs_status rs_split_with_sizes(rs_tensor** out, int64_t* count, rs_tensor x, const int64_t* sizes,
+                              int64_t n, int64_t dim);
+rs_status rs_unbind(rs_tensor** out, int64_t* count, rs_tensor x, int64_t dim);
+rs_status rs_flip(rs_tensor* out, rs_tensor x, const int64_t* dims, int64_t n);
+rs_status rs_roll(rs_tensor* out, rs_tensor x, const int64_t* shifts, int64_t n_shifts,
+                  const int64_t* dims, int64_t n_dims);
+rs_status rs_rot90(rs_tensor* out, rs_tensor x, int64_t k, int64_t dim0, int64_t dim1);
+/// tril (upper = 0) or triu (upper = 1) of the last two dimensions.
+rs_status rs_triangle(rs_tensor* out, rs_tensor x, int64_t diagonal, int32_t upper);
+rs_status rs_unflatten(rs_tensor* out, rs_tensor x, int64_t dim, const int64_t* sizes, int64_t n);
+rs_status rs_movedim(rs_tensor* out, rs_tensor x, const int64_t* source, const int64_t* destination,
+                     int64_t n);
+/// x.diagonal(offset, dim1, dim2) (a view).
+rs_status rs_diagonal(rs_tensor* out, rs_tensor x, int64_t offset, int64_t dim1, int64_t dim2);
+rs_status rs_repeat_interleave(rs_tensor* out, rs_tensor x, int64_t repeats, int64_t dim);
 
 // --- reductions ----------------------------------------------------------------------------
 /// Reductions over a set of dimensions, selected by code.
