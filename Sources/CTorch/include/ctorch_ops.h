@@ -123,6 +123,67 @@ rs_status rs_ternary(rs_tensor* out, rs_ternary_op op, rs_tensor a, rs_tensor b,
 /// In place into a.
 rs_status rs_ternary_(rs_ternary_op op, rs_tensor a, rs_tensor b, rs_tensor c, rs_scalar value);
 
+// --- indexing ------------------------------------------------------------------------------
+/// One component of a PyTorch index expression `x[i0, i1, …]`.
+typedef enum {
+  RS_INDEX_INT,       ///< `start` is the index (negative counts from the end); the dim is removed
+  RS_INDEX_SLICE,     ///< `start:end:step`; end = INT64_MAX runs to the end
+  RS_INDEX_NONE,      ///< None / newaxis: inserts a size-1 dimension
+  RS_INDEX_ELLIPSIS,  ///< `...`: as many full slices as needed
+  RS_INDEX_TENSOR,    ///< advanced indexing with an integer or boolean tensor
+} rs_index_kind;
+
+typedef struct {
+  int32_t kind;
+  int64_t start;
+  int64_t end;
+  int64_t step;
+  rs_tensor tensor;
+} rs_index_part;
+
+/// x[indices] with PyTorch's semantics (basic indexing gives a view, advanced indexing a copy).
+rs_status rs_index(rs_tensor* out, rs_tensor x, const rs_index_part* indices, int64_t n);
+/// In place: x[indices] = value (a tensor broadcast to the indexed shape), or = `scalar` when
+/// value is NULL.
+rs_status rs_index_assign_(rs_tensor x, const rs_index_part* indices, int64_t n, rs_tensor value,
+                           rs_scalar scalar);
+/// In place: x.index_put_(indices, values, accumulate); entries of `indices` may be NULL (a full
+/// slice for that dimension).
+rs_status rs_index_put_(rs_tensor x, const rs_tensor* indices, int64_t n, rs_tensor values,
+                        int32_t accumulate);
+rs_status rs_index_select(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor index);
+/// x.index_add(dim, index, source, alpha).
+rs_status rs_index_add(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor index, rs_tensor source,
+                       rs_scalar alpha);
+rs_status rs_gather(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor index);
+/// x.scatter(dim, index, src), or scatter(dim, index, value) when src is NULL.
+rs_status rs_scatter(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor index, rs_tensor src,
+                     rs_scalar value);
+rs_status rs_scatter_(rs_tensor x, int64_t dim, rs_tensor index, rs_tensor src, rs_scalar value);
+/// x.scatter_reduce(dim, index, src, reduce, include_self); reduce is "sum", "prod", "mean",
+/// "amax" or "amin" ("sum" with include_self is scatter_add).
+rs_status rs_scatter_reduce(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor index, rs_tensor src,
+                            const char* reduce, int32_t include_self);
+rs_status rs_scatter_reduce_(rs_tensor x, int64_t dim, rs_tensor index, rs_tensor src,
+                             const char* reduce, int32_t include_self);
+/// torch.where(cond, a, b); a NULL uses `a_scalar`, b NULL uses `b_scalar`.
+rs_status rs_where(rs_tensor* out, rs_tensor cond, rs_tensor a, rs_scalar a_scalar, rs_tensor b,
+                   rs_scalar b_scalar);
+/// x.masked_fill(mask, value); value NULL uses `scalar`.
+rs_status rs_masked_fill(rs_tensor* out, rs_tensor x, rs_tensor mask, rs_tensor value, rs_scalar scalar);
+rs_status rs_masked_fill_(rs_tensor x, rs_tensor mask, rs_tensor value, rs_scalar scalar);
+rs_status rs_masked_select(rs_tensor* out, rs_tensor x, rs_tensor mask);
+/// Indices of the non-zero elements as an int64 tensor [count, rank].
+rs_status rs_nonzero(rs_tensor* out, rs_tensor x);
+rs_status rs_topk(rs_tensor* values, rs_tensor* indices, rs_tensor x, int64_t k, int64_t dim,
+                  int32_t largest, int32_t sorted);
+rs_status rs_sort(rs_tensor* values, rs_tensor* indices, rs_tensor x, int64_t dim,
+                  int32_t descending, int32_t stable);
+/// torch.unique(x, sorted, return_inverse, return_counts) over the flattened tensor; `inverse`
+/// and `counts` may be NULL when not wanted.
+rs_status rs_unique(rs_tensor* values, rs_tensor* inverse, rs_tensor* counts, rs_tensor x,
+                    int32_t sorted);
+
 #ifdef __cplusplus
 }
 #endif
