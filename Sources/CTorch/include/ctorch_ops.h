@@ -184,6 +184,20 @@ rs_status rs_sort(rs_tensor* values, rs_tensor* indices, rs_tensor x, int64_t di
 rs_status rs_unique(rs_tensor* values, rs_tensor* inverse, rs_tensor* counts, rs_tensor x,
                     int32_t sorted);
 
+// --- linear algebra ------------------------------------------------------------------------
+/// Products of two tensors, selected by code: MATMUL (torch.matmul, broadcasting batches),
+/// MM ([n, k] x [k, m]), BMM ([b, n, k] x [b, k, m]), OUTER (1-D x 1-D), DOT (1-D · 1-D).
+typedef enum {
+  RS_PRODUCT_MATMUL, RS_PRODUCT_MM, RS_PRODUCT_BMM, RS_PRODUCT_OUTER, RS_PRODUCT_DOT,
+} rs_product_op;
+rs_status rs_product(rs_tensor* out, rs_product_op op, rs_tensor a, rs_tensor b);
+/// beta * input + alpha * (a @ b): ADDMM (2-D), BADDBMM (batched), ADDBMM (batched, summed).
+typedef enum { RS_ADD_PRODUCT_ADDMM, RS_ADD_PRODUCT_BADDBMM, RS_ADD_PRODUCT_ADDBMM } rs_add_product_op;
+rs_status rs_add_product(rs_tensor* out, rs_add_product_op op, rs_tensor input, rs_tensor a,
+                         rs_tensor b, rs_scalar beta, rs_scalar alpha);
+/// torch.einsum(equation, tensors).
+rs_status rs_einsum(rs_tensor* out, const char* equation, const rs_tensor* list, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif
