@@ -109,6 +109,7 @@ public final class SafeTensorsFile {
     self.mapping = mapping
     let path = mapping.path
     func fail(_ message: String) -> TorchError { .io(path: path, message: "safetensors: \(message)") }
+    guard mapping.bytes.count >= 8 else { throw fail("a file of \(mapping.bytes.count) bytes is too short for a header") }
     var reader = ByteReader(mapping.bytes, source: path)
     let headerSize = try reader.u64()
     guard headerSize <= UInt64(SafeTensors.maxHeaderSize) else { throw fail("header size \(headerSize) exceeds the \(SafeTensors.maxHeaderSize)-byte limit") }
