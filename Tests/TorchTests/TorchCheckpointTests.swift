@@ -138,22 +138,29 @@ final class TorchCheckpointTests: XCTestCase {
     try assertReadFails(TestZip.make([("a/data.pkl", pickle)]), containing: "os.system")
   }
 
-  /// `_rebuild_tensor_v2` of an n×n view with strides (n, 1) of a 4-float storage.
-  private func squareViewCheckpoint(_ n: UInt8) -> [UInt8] {
+  /// A checkpoint holding `_rebuild_tensor_v2` of a view with `size` and `stride` into a storage of 4 floats.
+  private func viewCheckpoint(size: [Int32], stride: [Int32]) -> [UInt8] {
+    func ints(_ values: [Int32]) -> [UInt8] {
+      [0x28] + values.flatMap { [0x4A] + withUnsafeBytes(of: $0.littleEndian, Array.init) } + [0x74]  // MARK BININT… TUPLE
+    }
     var pickle: [UInt8] = [0x80, 0x02, 0x63] + Array("torch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28]
     pickle += [0x28, 0x58, 7, 0, 0, 0] + Array("storage".utf8) + [0x63] + Array("torch\nFloatStorage\n".utf8)
-    pickle += [0x58, 1, 0, 0, 0, 0x30, 0x58, 3, 0, 0, 0] + Array("cpu".utf8) + [0x4B, 4, 0x74, 0x51]
-    pickle += [0x4B, 0, 0x4B, n, 0x4B, n, 0x86, 0x4B, n, 0x4B, 1, 0x86, 0x89, 0x4E, 0x74, 0x52, 0x2E]
+    pickle += [0x58, 1, 0, 0, 0, 0x30, 0x58, 3, 0, 0, 0] + Array("cpu".utf8) + [0x4B, 4, 0x74, 0x51]  // persistent id
+    pickle += [0x4B, 0] + ints(size) + ints(stride) + [0x89, 0x4E, 0x74, 0x52, 0x2E]  // offset 0, …, REDUCE, STOP
     return TestZip.make([("a/data.pkl", pickle), ("a/data/0", [UInt8](repeating: 0, count: 16))])
   }
 
-  /// A view whose strides reach past its storage is refused before libtorch sees it.
-  func testOutOfBoundsViewIsRejected() throws {
-    try assertReadFails(squareViewCheckpoint(3), containing: "reaches past its storage")
-    guard case .tensor(let t) = try TorchCheckpoint.read(try temporaryFile(squareViewCheckpoint(2))) else {
-      return XCTFail("a 2×2 view of 4 floats loads")
-    }
+  /// Views that reach past their storage, or whose element count overflows, are refused before
+  /// libtorch sees them; a valid view (also a broadcast one with stride 0) loads.
+  func testViewsAreValidated() throws {
+    try assertReadFails(viewCheckpoint(size: [3, 3], stride: [3, 1]), containing: "reaches past its storage")
+    try assertReadFails(viewCheckpoint(size: [1 << 30, 1 << 30, 1 << 30], stride: [0, 0, 0]), containing: "overflows the element count")
+    try assertReadFails(viewCheckpoint(size: [2], stride: [-1]), containing: "negative")
+    guard case .tensor(let t) = try TorchCheckpoint.read(try temporaryFile(viewCheckpoint(size: [2, 2], stride: [2, 1]))),
+      case .tensor(let b) = try TorchCheckpoint.read(try temporaryFile(viewCheckpoint(size: [3, 4], stride: [0, 1])))
+    else { return XCTFail("valid views") }
     XCTAssertEqual(t.shape, [2, 2])
+    XCTAssertEqual(b.strides, [0, 1])
   }
 
   func testLegacyTruncatedStorageIsRejected() throws {

@@ -4,14 +4,16 @@
 /// rejected outright so that the user learns the file is hostile.
 enum PicklePolicy {
   /// Modules (and their submodules) that no checkpoint has a reason to name.
+  /// Modules (and their submodules) that run code, spawn processes or reach the system. Data a
+  /// checkpoint may legitimately hold (`pathlib.PosixPath`, `functools.partial`,
+  /// `types.SimpleNamespace`, numpy arrays) is not listed: it only becomes an inert record.
   static let forbiddenModules: Set<String> = [
     "os", "posix", "nt", "subprocess", "sys", "shutil", "socket", "importlib", "runpy", "code", "codeop",
-    "pty", "ctypes", "multiprocessing", "webbrowser", "pickle", "_pickle", "cPickle", "marshal", "types",
-    "io", "_io", "tempfile", "commands", "platform", "signal", "threading", "_thread", "asyncio", "http",
-    "urllib", "urllib2", "ftplib", "smtplib", "telnetlib", "zipimport", "pip", "setuptools", "pkgutil",
-    "operator", "_operator", "functools", "inspect", "ast", "timeit", "pdb", "bdb", "cProfile", "profile",
-    "trace", "site", "ensurepip", "venv", "posixpath", "ntpath", "glob", "pathlib", "requests",
-    "numpy.testing", "torch.hub", "torch.serialization", "torch._C", "torch.jit",
+    "pty", "ctypes", "multiprocessing", "webbrowser", "pickle", "_pickle", "cPickle", "marshal", "io", "_io",
+    "tempfile", "commands", "platform", "signal", "_thread", "asyncio", "http", "urllib", "urllib2",
+    "ftplib", "smtplib", "telnetlib", "zipimport", "pip", "setuptools", "pkgutil", "operator", "_operator",
+    "inspect", "ast", "timeit", "pdb", "bdb", "cProfile", "profile", "trace", "site", "ensurepip", "venv",
+    "requests", "numpy.testing", "torch.hub",
   ]
 
   /// The only builtins a checkpoint may name: constructors of plain data.

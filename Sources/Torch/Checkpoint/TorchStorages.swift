@@ -143,8 +143,14 @@ final class TorchStorages {
     guard offset >= 0, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }) else {
       throw fail("\(function): negative offset, size or stride (offset \(offset), size \(size), stride \(stride))")
     }
+    var elements = 1
+    for n in size {
+      let (product, overflow) = elements.multipliedReportingOverflow(by: n)
+      guard !overflow else { throw fail("\(function): size \(size) overflows the element count") }
+      elements = product
+    }
     // The last element a view touches must lie inside the storage (checked without overflow).
-    if !size.contains(0) {
+    if elements > 0 {
       var last = offset
       for (n, s) in zip(size, stride) {
         let (step, o1) = (n - 1).multipliedReportingOverflow(by: s)
