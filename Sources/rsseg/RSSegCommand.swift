@@ -9,6 +9,7 @@ struct RSSegCommand: ParsableCommand {
     subcommands: [
       Info.self,
       Inspect.self,
+      Prepare.self,
     ]
   )
 }
