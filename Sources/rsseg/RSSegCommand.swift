@@ -8,6 +8,7 @@ struct RSSegCommand: ParsableCommand {
     version: rssegVersion,
     subcommands: [
       Info.self,
+      Tokenize.self,
     ]
   )
 }

@@ -37,6 +37,26 @@ final class WordPieceTests: XCTestCase {
     }
   }
 
+  /// Harder cases, ids from HF transformers 5.23 `BertTokenizer` on the same vocabulary.
+  func testMatchesHFOnHarderCases() throws {
+    let tokenizer = try WordPieceTokenizer(vocabularyAt: TextTestPaths.minilm.appendingPathComponent("vocab.txt"))
+    let cases: [(String, [Int])] = [
+      // Greek final sigma, dotted capital I, Latin ligatures.
+      ("\u{39F}\u{394}\u{39F}\u{3A3} \u{3A3}\u{391}\u{3A3} \u{3CC}\u{3C3}\u{3BF}\u{3C2}",
+       [101, 1169, 29722, 29730, 29733, 1173, 14608, 29733, 1169, 29733, 15297, 102]),
+      ("\u{130}stanbul \u{1C5}emal \u{DF} \u{FB01}ne", [101, 9960, 100, 1096, 1984, 2638, 102]),
+      // Line/paragraph separators split words; U+0085, U+001C, VT and FF are controls and vanish.
+      ("a\u{2028}b\u{2029}c\u{85}d\u{1C}e\u{B}f\u{C}g", [101, 1037, 1038, 3729, 12879, 2290, 102]),
+      ("[MASK] the [mask] un[MASK]able [CLS][SEP] [PAD][UNK]",
+       [101, 103, 1996, 1031, 7308, 1033, 4895, 103, 2583, 101, 102, 0, 100, 102]),
+      ("\u{FF46}\u{FF55}\u{FF4C}\u{FF4C}\u{FF57}\u{FF49}\u{FF44}\u{FF54}\u{FF48}\u{3000}\u{FF21}\u{FF22}\u{FF23}",
+       [101, 100, 100, 102]),
+      ("e\u{301} \u{301} \u{301}a", [101, 1041, 1037, 102]),
+      ("emoji \u{1F600}\u{1F44D}\u{1F3FD} test", [101, 7861, 29147, 2072, 100, 3231, 102]),
+    ]
+    for (text, ids) in cases { XCTAssertEqual(tokenizer.ids(text), ids, text) }
+  }
+
   func testGreedyLongestMatchWithContinuations() throws {
     let tokenizer = try tinyTokenizer()
     XCTAssertEqual(tokenizer.tokenize("unaffable running"), ["un", "##aff", "##able", "runn", "##ing"])
