@@ -10,6 +10,7 @@ struct RSSegCommand: ParsableCommand {
       Info.self,
       Inspect.self,
       Prepare.self,
+      Tokenize.self,
     ]
   )
 }
