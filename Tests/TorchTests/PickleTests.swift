@@ -125,3 +125,17 @@ final class PickleTests: XCTestCase {
     else { return XCTFail("longs") }
   }
 }
+
+final class PickleFileTests: XCTestCase {
+  /// A RefCOCO-style annotation pickle (protocol 2) from the RRSIS-D fixtures.
+  func testReadsDatasetPickle() throws {
+    let path = URL(fileURLWithPath: #filePath)
+      .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("shared/parity/rrsis_formats/rrsisd/refs(unc).p").path
+    guard case .list(let refs) = try Pickle.read(path) else { return XCTFail("a list of refs") }
+    XCTAssertEqual(refs.count, 8)
+    guard case .int(100)? = refs[0]["ref_id"], case .string("01000.jpg")? = refs[0]["file_name"],
+      case .list(let sentences)? = refs[0]["sentences"], case .string("the white car next to the road")? = sentences.first?["raw"]
+    else { return XCTFail("\(refs[0])") }
+  }
+}
