@@ -7,6 +7,7 @@ struct RSSegCommand: ParsableCommand {
     abstract: "Remote-sensing image segmentation (BiCoR-Seg, referring segmentation) on libtorch.",
     version: rssegVersion,
     subcommands: [
+      Bench.self,
       Info.self,
       Inspect.self,
       Prepare.self,
