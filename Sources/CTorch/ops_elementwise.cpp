@@ -128,4 +128,6 @@ rs_status rs_binary_scalar_(rs_binary_op op, rs_tensor a, rs_scalar s) {
   RS_GUARD(binary_(op, T(a), wrapped(s, T(a))))
 }
 
+rs_status rs_fill_(rs_tensor x, rs_scalar value) { RS_GUARD(T(x).fill_(rs::scalar(value))) }
+
 }  // extern "C"

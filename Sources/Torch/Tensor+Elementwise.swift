@@ -118,6 +118,14 @@ extension Tensor {
   @discardableResult public func div_(_ o: Tensor) throws -> Tensor { try binary_(RS_BINARY_DIV, o, "div_") }
   @discardableResult public func div_(_ s: Scalar) throws -> Tensor { try binary_(RS_BINARY_DIV, s, "div_") }
 
+  /// In place: `x.fill_(value)`.
+  @discardableResult public func fill_(_ value: Scalar) throws -> Tensor {
+    try check(rs_fill_(handle, value.c), "fill_")
+    return self
+  }
+  /// In place: `x.zero_()`.
+  @discardableResult public func zero_() throws -> Tensor { try fill_(0) }
+
   // MARK: operators
   public static func + (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(RS_BINARY_ADD, b, "add") }
   public static func - (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(RS_BINARY_SUB, b, "sub") }
