@@ -47,7 +47,7 @@ final class LayerTests: XCTestCase {
   }
 
   func testLayerNorm2dNormalisesChannelsPerPixel() throws {
-    let norm = try LayerNorm2d(3)
+    let norm = try LayerNorm2d(3, eps: 1e-6)
     try Torch.withNoGrad { _ = try norm.weight.mul_(2) }
     let v = testValues(2 * 3 * 2 * 2, seed: 11)
     let y = try norm(try Tensor(v, shape: [2, 3, 2, 2])).scalars(as: Float.self)
