@@ -74,6 +74,10 @@ final class LayerTests: XCTestCase {
     try assertClose(try GELU()(x), [0.841345, -0.158655], accuracy: 1e-5)
     XCTAssertEqual(try PixelShuffle(2)(try Tensor.zeros([1, 8, 3, 3])).shape, [1, 2, 6, 6])
     XCTAssertEqual(try GroupNorm(groups: 2, channels: 4)(try Tensor.zeros([1, 4, 2, 2])).shape, [1, 4, 2, 2])
+    // InstanceNorm1d over [N, C, L]: each (sample, channel) row normalised on its own.
+    let rows = try InstanceNorm1d(2)(try Tensor([1, 3, 0, 4, 2, 2, 5, 7] as [Float], shape: [2, 2, 2]))
+    try assertClose(rows, [-1, 1, -1, 1, 0, 0, -1, 1], accuracy: 1e-4)
+    XCTAssertThrowsError(try InstanceNorm1d(2)(try Tensor.zeros([1, 2, 2, 2])))
     let drop = try DropPath(0.3)
     drop.eval()
     try assertClose(try drop(x), [1, -1])
