@@ -161,8 +161,14 @@ final class OptimizerTests: XCTestCase {
     let optA = try makeOptimizer(a)
     let schedA = LRScheduler(optA, schedule: CosineAnnealing(tMax: 10, etaMin: 1e-4))
     try train(a, optA, schedA, steps: 0..<4)
-    let saved = try optA.stateDict()
-    let savedSchedule = schedA.stateDict()
+    // Through a safetensors file: tensors plus string metadata (optimiser and scheduler).
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("optim-\(UUID().uuidString).safetensors").path
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let state = try optA.stateDict()
+    try SafeTensors.write(state.tensors.map { ($0.key, $0.value) }, metadata: state.metadata.merging(schedA.stateDict()) { a, _ in a }, to: file)
+    let reread = try SafeTensors.read(file)
+    let saved = OptimizerState(tensors: Dictionary(uniqueKeysWithValues: try reread.tensors()), metadata: reread.metadata)
+    let savedSchedule = reread.metadata
     let savedModel = try a.stateDict().mapValues { try $0.clone() }
     XCTAssertEqual(saved.metadata["optimizer"], "AdamW")
     XCTAssertNotNil(saved.tensors["state.0.exp_avg"])
