@@ -109,7 +109,7 @@ struct OptimizerCore {
     return out
   }
 
-  /// Reads groups' options and per-parameter state; `placeStep` says where step counters live.
+  /// Reads groups' options and per-parameter state; `stepDevice` says where a parameter's step counter lives.
   mutating func load(_ saved: OptimizerState, stepDevice: (Tensor) -> Device) throws {
     guard saved.metadata["optimizer"] == kind else {
       throw TorchError.invalidArgument("\(kind): cannot load the state of '\(saved.metadata["optimizer"] ?? "?")'")
