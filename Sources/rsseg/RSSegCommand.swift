@@ -11,6 +11,7 @@ struct RSSegCommand: ParsableCommand {
       Inspect.self,
       Prepare.self,
       Tokenize.self,
+      VerifyParity.self,
     ]
   )
 }

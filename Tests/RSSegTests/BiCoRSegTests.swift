@@ -1,19 +1,13 @@
 import Foundation
+import Torch
 import XCTest
 @testable import RSSeg
 
 final class BiCoRSegTests: XCTestCase {
-  /// The fixture's `config` metadata, read from the safetensors header (8-byte length + JSON).
+  /// The fixture's `config` metadata.
   private func fixtureConfigJSON() throws -> Data {
-    let url = parityFolder().appendingPathComponent("bicor_tiny.safetensors")
-    let handle = try FileHandle(forReadingFrom: url)
-    defer { try? handle.close() }
-    let lengthBytes = try XCTUnwrap(handle.read(upToCount: 8))
-    let length = lengthBytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-    let header = try XCTUnwrap(handle.read(upToCount: Int(UInt64(littleEndian: length))))
-    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: header) as? [String: Any])
-    let metadata = try XCTUnwrap(object["__metadata__"] as? [String: String])
-    return Data(try XCTUnwrap(metadata["config"]).utf8)
+    let file = try SafeTensors.read(parityFolder().appendingPathComponent("bicor_tiny.safetensors").path)
+    return Data(try XCTUnwrap(file.metadata["config"]).utf8)
   }
 
   func testFixtureConfigDecodes() throws {
@@ -81,4 +75,75 @@ func parityFolder(file: String = #filePath) -> URL {
     url = url.deletingLastPathComponent()
   }
   return url.deletingLastPathComponent().appendingPathComponent("shared/parity")
+}
+
+final class BiCoRSegModelTests: XCTestCase {
+  /// (name, shape) rows of the reference Potsdam state dict.
+  private func referencePotsdamStateDict() throws -> [(String, [Int])] {
+    let url = parityFolder().deletingLastPathComponent().appendingPathComponent("spec/bicor_potsdam_state_dict.tsv")
+    return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").compactMap { line in
+      guard !line.hasPrefix("#") else { return nil }
+      let fields = line.split(separator: "\t")
+      let dims = fields[1].dropFirst().dropLast().split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! }
+      return (String(fields[0]), dims)
+    }
+  }
+
+  private let tinyConfig = BiCoRSegConfig(
+    encoder: ConvNeXtConfig(dims: [16, 32, 64, 128], depths: [2, 1, 2, 1]), embedDim: 32, classes: 7, layers: 2,
+    topkRatio: 0.02, minPixels: 16, inModelFisher: true)
+
+  func testPotsdamMatchesTheReferenceStateDict() throws {
+    let model = try BiCoRSeg(BiCoRSegPreset.potsdam.model)
+    XCTAssertEqual(try model.parameterCount(), 90_106_112)
+    let ours = try model.orderedStateDict().map { ($0.key, $0.tensor.shape) }
+    let reference = try referencePotsdamStateDict()
+    XCTAssertEqual(ours.map(\.0), reference.map(\.0))
+    XCTAssertEqual(ours.map(\.1), reference.map(\.1))
+  }
+
+  func testOutputsPerMode() throws {
+    let model = try BiCoRSeg(tinyConfig)
+    let x = try Tensor.randn([2, 3, 64, 64])
+    model.eval()
+    let evalOut = try model.forward(x)
+    XCTAssertEqual(evalOut.seg.shape, [2, 7, 64, 64])
+    XCTAssertNil(evalOut.aux)
+    XCTAssertNil(evalOut.fisherFinal)
+    model.train()
+    let trainOut = try model.forward(x)
+    XCTAssertEqual(trainOut.aux?.shape, [2, 7, 64, 64])
+    XCTAssertEqual(trainOut.fisherFinal?.shape, [])
+    XCTAssertEqual(trainOut.heatmaps.map(\.shape), [[2, 7, 16, 16], [2, 7, 16, 16]])
+    XCTAssertEqual(trainOut.classEmbeddings.map(\.shape), [[2, 7, 32], [2, 7, 32]])
+    XCTAssertThrowsError(try model(Tensor.randn([2, 4, 64, 64])))
+  }
+
+  func testPoolingWeightsKeepTopKAndFallBack() throws {
+    let config = BiCoRSegConfig(classes: 2, layers: 1, topkRatio: 0.5, minPixels: 1)
+    let layer = try HBISLayer(config: config)
+    let heat = try Tensor([0.1, 0.4, 0.3, 0.2, 0, 0, 0, 0] as [Float], shape: [1, 2, 4])
+    let w = try layer.poolingWeights(heat).scalars(as: Float.self)
+    // k = round(0.5 · 4) = 2: pixels 1 and 2 of class 0; class 1 sums to 0 and falls back.
+    XCTAssertEqual(w[0], 0)
+    XCTAssertEqual(w[1], 0.4 / (0.7 + 1e-6), accuracy: 1e-6)
+    XCTAssertEqual(w[2], 0.3 / (0.7 + 1e-6), accuracy: 1e-6)
+    XCTAssertEqual(w[3], 0)
+    XCTAssertEqual(Array(w[4...]), [0, 0, 0, 0])
+  }
+
+  func testLoadsLightningStateDictStrictly() throws {
+    let source = try BiCoRSeg(tinyConfig)
+    let lightning = Dictionary(uniqueKeysWithValues: try source.stateDict().map { ("net." + $0.key, $0.value) })
+    let target = try BiCoRSeg(tinyConfig)
+    try target.loadReference(lightning)
+    let a = try source.stateDict()["decoder.bicor_stack.layers.1.gate_mlp.2.weight"]!
+    let b = try target.stateDict()["decoder.bicor_stack.layers.1.gate_mlp.2.weight"]!
+    XCTAssertEqual(try (a - b).abs().amax().double(), 0)
+    var incomplete = lightning
+    incomplete.removeValue(forKey: "net.decoder.class_dict.class_embed.weight")
+    XCTAssertThrowsError(try target.loadReference(incomplete)) { error in
+      XCTAssertTrue("\(error)".contains("decoder.class_dict.class_embed.weight"), "\(error)")
+    }
+  }
 }
