@@ -146,4 +146,16 @@ final class BiCoRSegModelTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("decoder.class_dict.class_embed.weight"), "\(error)")
     }
   }
+
+  func testLoadsLightningWeightFile() throws {
+    let source = try BiCoRSeg(tinyConfig)
+    let tensors = try source.orderedStateDict().map { ("net." + $0.key, $0.tensor) }
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("bicor-\(UUID().uuidString).safetensors").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try SafeTensors.write(tensors, to: path)
+    let target = try BiCoRSeg(tinyConfig)
+    try target.loadReference(path: path)
+    let key = "encoder.0.5.1.block.3.weight"
+    XCTAssertEqual(try (source.stateDict()[key]! - target.stateDict()[key]!).abs().amax().double(), 0)
+  }
 }

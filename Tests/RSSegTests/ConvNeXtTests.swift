@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Torch
 @testable import RSSeg
@@ -73,5 +74,19 @@ final class ConvNeXtTests: XCTestCase {
     XCTAssertThrowsError(try ConvNeXtFeatures(tiny).loadTorchvision(file)) { error in
       XCTAssertTrue("\(error)".contains("0.0.weight"), "\(error)")
     }
+  }
+
+  func testLoadsTorchvisionWeightFile() throws {
+    let source = try ConvNeXt(tiny)
+    var tensors = try source.orderedStateDict()
+    tensors.append(("classifier.2.bias", try Tensor.zeros([10])))
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("convnext-\(UUID().uuidString).safetensors").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try SafeTensors.write(tensors, to: path)
+    let report = try ConvNeXtFeatures(tiny).loadTorchvision(path: path)
+    XCTAssertEqual(report.ignored, ["classifier.2.bias"])
+    XCTAssertEqual(report.loaded.count, tensors.count - 1)
+    XCTAssertTrue(report.description.hasPrefix("loaded 61 tensors; ignored 1"), report.description)
+    XCTAssertThrowsError(try ConvNeXtFeatures(tiny).loadTorchvision(path: path + ".missing"))
   }
 }

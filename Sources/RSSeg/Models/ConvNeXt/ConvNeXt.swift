@@ -50,4 +50,10 @@ extension ConvNeXtFeatures {
     try loadStateDict(features, strict: true)
     return PretrainedLoadReport(loaded: features.keys.sorted().map { prefix + $0 }, ignored: ignored.sorted())
   }
+
+  /// Loads torchvision's ImageNet file (e.g. convnext_base-6075fbad.pth) as `loadTorchvision(_:)`.
+  @discardableResult
+  public func loadTorchvision(path: String) throws -> PretrainedLoadReport {
+    try loadTorchvision(WeightFiles.stateDict(at: path))
+  }
 }
