@@ -99,14 +99,14 @@ final class PickleTests: XCTestCase {
   func testCyclesDepthAndExpansionAreBounded() {
     // l = []; l.append(l)
     assertFails(P.proto2 + [P.emptyList] + P.put(0) + P.get(0) + [P.append, P.stop], "includes itself")
-    // 5 000 nested lists: [[[…]]] (built by appending each list to the one below it).
-    var deep = P.proto2
-    deep += [UInt8](repeating: P.emptyList, count: 5_000) + [UInt8](repeating: P.append, count: 4_999) + [P.stop]
-    assertFails(deep, "deeper than 1000")
+    // 300 000 nested tuples ((((…),),),), each made after its content: the machine tears such a
+    // graph down without recursion (a recursive release would overflow the stack).
+    let deep = P.proto2 + [P.emptyList] + [UInt8](repeating: 0x85, count: 300_000) + [P.stop]
+    assertFails(deep, "deeper than 256")
     // "Billion laughs": each list holds the previous one twice; 40 levels are 2^40 leaves.
     var laughs = P.proto2 + [P.emptyList] + P.put(0)
     for k in 1...40 { laughs += [P.emptyList, P.mark] + P.get(UInt8(k - 1)) + P.get(UInt8(k - 1)) + [P.appends] + P.put(UInt8(k)) }
-    assertFails(laughs + [P.stop], "expands to more than 100000", valueLimits: .init(depth: 1_000, nodes: 100_000))
+    assertFails(laughs + [P.stop], "expands to more than 100000", valueLimits: .init(depth: 256, nodes: 100_000))
   }
 
   func testLegacyTextOpcodes() throws {
@@ -123,5 +123,19 @@ final class PickleTests: XCTestCase {
     guard case .tuple(let items) = try load(p), case .int(-2) = items[0], case .int(1 << 40) = items[1],
       case .unknownObject = items[2]
     else { return XCTFail("longs") }
+  }
+}
+
+final class PickleFileTests: XCTestCase {
+  /// A RefCOCO-style annotation pickle (protocol 2) from the RRSIS-D fixtures.
+  func testReadsDatasetPickle() throws {
+    let path = URL(fileURLWithPath: #filePath)
+      .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("shared/parity/rrsis_formats/rrsisd/refs(unc).p").path
+    guard case .list(let refs) = try Pickle.read(path) else { return XCTFail("a list of refs") }
+    XCTAssertEqual(refs.count, 8)
+    guard case .int(100)? = refs[0]["ref_id"], case .string("01000.jpg")? = refs[0]["file_name"],
+      case .list(let sentences)? = refs[0]["sentences"], case .string("the white car next to the road")? = sentences.first?["raw"]
+    else { return XCTFail("\(refs[0])") }
   }
 }

@@ -139,14 +139,20 @@ final class TorchCheckpointTests: XCTestCase {
   }
 
   /// A checkpoint holding `_rebuild_tensor_v2` of a view with `size` and `stride` into a storage of 4 floats.
-  private func viewCheckpoint(size: [Int32], stride: [Int32]) -> [UInt8] {
+  /// With `parameter`, the tensor is wrapped as torch.save writes an `nn.Parameter`:
+  /// `_rebuild_parameter(tensor, True, OrderedDict())`.
+  private func viewCheckpoint(size: [Int32], stride: [Int32], parameter: Bool = false) -> [UInt8] {
     func ints(_ values: [Int32]) -> [UInt8] {
       [0x28] + values.flatMap { [0x4A] + withUnsafeBytes(of: $0.littleEndian, Array.init) } + [0x74]  // MARK BININT… TUPLE
     }
-    var pickle: [UInt8] = [0x80, 0x02, 0x63] + Array("torch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28]
+    var pickle: [UInt8] = [0x80, 0x02]
+    if parameter { pickle += [0x63] + Array("torch._utils\n_rebuild_parameter\n".utf8) + [0x28] }
+    pickle += [0x63] + Array("torch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28]
     pickle += [0x28, 0x58, 7, 0, 0, 0] + Array("storage".utf8) + [0x63] + Array("torch\nFloatStorage\n".utf8)
     pickle += [0x58, 1, 0, 0, 0, 0x30, 0x58, 3, 0, 0, 0] + Array("cpu".utf8) + [0x4B, 4, 0x74, 0x51]  // persistent id
-    pickle += [0x4B, 0] + ints(size) + ints(stride) + [0x89, 0x4E, 0x74, 0x52, 0x2E]  // offset 0, …, REDUCE, STOP
+    pickle += [0x4B, 0] + ints(size) + ints(stride) + [0x89, 0x4E, 0x74, 0x52]  // offset 0, …, REDUCE
+    if parameter { pickle += [0x88, 0x63] + Array("collections\nOrderedDict\n".utf8) + [0x29, 0x52, 0x74, 0x52] }
+    pickle.append(0x2E)  // STOP
     return TestZip.make([("a/data.pkl", pickle), ("a/data/0", [UInt8](repeating: 0, count: 16))])
   }
 
@@ -161,6 +167,10 @@ final class TorchCheckpointTests: XCTestCase {
     else { return XCTFail("valid views") }
     XCTAssertEqual(t.shape, [2, 2])
     XCTAssertEqual(b.strides, [0, 1])
+    guard case .tensor(let p) = try TorchCheckpoint.read(try temporaryFile(viewCheckpoint(size: [4], stride: [1], parameter: true))) else {
+      return XCTFail("an nn.Parameter loads as its tensor")
+    }
+    XCTAssertEqual(p.shape, [4])
   }
 
   func testLegacyTruncatedStorageIsRejected() throws {

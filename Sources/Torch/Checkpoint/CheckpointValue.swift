@@ -76,10 +76,11 @@ public indirect enum CheckpointValue {
 
 extension CheckpointValue {
   struct Limits {
-    /// Deeper trees are rejected (recursion, and a hostile pickle's nesting, stay bounded).
-    var depth = 1_000
+    /// Deeper trees are rejected, so that recursion over a tree (conversion, `flatTensors`,
+    /// deinitialisation) stays well within a thread's stack. Checkpoints nest a handful of levels.
+    var depth = 256
     /// Shared sub-objects are expanded into a tree; this caps the expansion ("billion laughs").
-    var nodes = 20_000_000
+    var nodes = 10_000_000
   }
 
   /// Converts a pickle result into a tree; cycles, excessive depth or expansion throw.

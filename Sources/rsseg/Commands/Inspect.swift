@@ -8,10 +8,10 @@ extension RSSegCommand {
     static let configuration = CommandConfiguration(
       abstract: "List every tensor in a .safetensors, .pth or .ckpt file.",
       discussion: """
-        One line per tensor: name, dtype and shape separated by tabs, e.g.
-        "features.0.0.weight<TAB>float32<TAB>[16, 3, 4, 4]". Names of tensors nested in a
+        One line per tensor: name, dtype and shape separated by tabs, e.g. \
+        "features.0.0.weight<TAB>float32<TAB>[16, 3, 4, 4]". Names of tensors nested in a \
         checkpoint join the keys and list indices leading to them with "." \
-        (state_dict.net.0.weight). With --stats, three more columns: min, max and sum (%.6g;
+        (state_dict.net.0.weight). With --stats, three more columns: min, max and sum (%.6g; \
         bool as 0/1; nan for the min and max of an empty tensor).
         """)
 
@@ -32,14 +32,13 @@ extension RSSegCommand {
       }
     }
 
-    /// Safetensors by extension; otherwise torch.save files by their first bytes, and
-    /// safetensors for anything else.
+    /// By extension; otherwise torch.save files by their first bytes, and safetensors for the rest.
     static func tensors(in path: String) throws -> [(String, Tensor)] {
-      if path.hasSuffix(".safetensors") { return try SafeTensors.read(path).tensors() }
-      let prefix = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4) ?? Data()
-      let isTorch = ["pth", "pt", "ckpt", "bin"].contains(URL(fileURLWithPath: path).pathExtension)
-        || TorchCheckpoint.looksLikeCheckpoint(Array(prefix))
-      if isTorch { return try TorchCheckpoint.read(path).flatTensors() }
+      let url = URL(fileURLWithPath: path)
+      if url.pathExtension == "safetensors" { return try SafeTensors.read(path).tensors() }
+      if ["pth", "pt", "ckpt", "bin"].contains(url.pathExtension) { return try TorchCheckpoint.read(path).flatTensors() }
+      let prefix = try FileHandle(forReadingFrom: url).read(upToCount: 4) ?? Data()
+      if TorchCheckpoint.looksLikeCheckpoint(Array(prefix)) { return try TorchCheckpoint.read(path).flatTensors() }
       return try SafeTensors.read(path).tensors()
     }
 
