@@ -49,11 +49,13 @@ final class BiCoRSegTests: XCTestCase {
     XCTAssertTrue(BiCoRSegPreset.loveda.model.inModelFisher)
     XCTAssertFalse(BiCoRSegPreset.potsdam.model.inModelFisher)
     for preset in BiCoRSegPreset.all {
-      XCTAssertEqual(preset.classNames.count, preset.model.classes, preset.name)
-      XCTAssertEqual(preset.palette.count, preset.model.classes, preset.name)
+      XCTAssertEqual(preset.classes.count, preset.model.classes, preset.name)
+      XCTAssertEqual(Int(preset.classes.ignoreIndex), preset.model.ignoreIndex, preset.name)
+      XCTAssertEqual(preset.bands.count, 3, preset.name)
       XCTAssertNoThrow(try preset.model.validate())
     }
-    XCTAssertEqual(BiCoRSegPreset.potsdam.palette[4], [255, 204, 0])
+    XCTAssertEqual(BiCoRSegPreset.potsdam.classes.palette[4], RGB(255, 204, 0))
+    XCTAssertEqual(BiCoRSegPreset.vaihingen.bands, ["nir", "red", "green"])
     XCTAssertEqual(BiCoRSegPreset.loveda.training.lr, 8e-5)
     XCTAssertThrowsError(try BiCoRSegPreset.named("mars"))
   }
