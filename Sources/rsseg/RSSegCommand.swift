@@ -12,6 +12,8 @@ struct RSSegCommand: ParsableCommand {
       Prepare.self,
       Tokenize.self,
       VerifyParity.self,
+      Init.self,
+      Import.self,
     ]
   )
 }

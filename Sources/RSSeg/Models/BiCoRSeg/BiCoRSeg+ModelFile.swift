@@ -26,3 +26,38 @@ extension BiCoRSeg {
     return (model, description)
   }
 }
+
+extension BiCoRSeg {
+  /// A fresh network for `preset` (with `config` instead of the preset's, when given), seeded,
+  /// with the encoder optionally initialised from torchvision ImageNet weights at `imageNet`.
+  public static func initialise(
+    preset: BiCoRSegPreset, config: BiCoRSegConfig? = nil, imageNet: String? = nil, seed: UInt64 = 0
+  ) throws -> (model: BiCoRSeg, description: ModelDescription, encoder: PretrainedLoadReport?) {
+    let config = config ?? preset.model
+    try checkClasses(config, preset)
+    Torch.manualSeed(seed)
+    let model = try BiCoRSeg(config)
+    let report = try imageNet.map { try model.loadImageNetEncoder(path: $0) }
+    let source = imageNet.map { "init (seed \(seed)), encoder from \($0)" } ?? "init (seed \(seed))"
+    return (model, try ModelDescription(preset: preset, config: config, source: source), report)
+  }
+
+  /// The network for `preset` (or `config`) with the official weights at `checkpoint` (a
+  /// Lightning `.ckpt`, a `.pth` state dict or a `.safetensors` file), loaded strictly.
+  public static func importReference(
+    checkpoint: String, preset: BiCoRSegPreset, config: BiCoRSegConfig? = nil
+  ) throws -> (model: BiCoRSeg, description: ModelDescription) {
+    let config = config ?? preset.model
+    try checkClasses(config, preset)
+    let model = try BiCoRSeg(config)
+    try model.loadReference(path: checkpoint)
+    return (model, try ModelDescription(preset: preset, config: config, source: checkpoint))
+  }
+
+  private static func checkClasses(_ config: BiCoRSegConfig, _ preset: BiCoRSegPreset) throws {
+    guard config.classes == preset.classes.count else {
+      throw ModelConfigError.invalid(
+        "the configuration has \(config.classes) classes but preset '\(preset.name)' names \(preset.classes.count)")
+    }
+  }
+}
