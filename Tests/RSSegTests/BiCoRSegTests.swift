@@ -119,6 +119,8 @@ final class BiCoRSegModelTests: XCTestCase {
     XCTAssertEqual(trainOut.heatmaps.map(\.shape), [[2, 7, 16, 16], [2, 7, 16, 16]])
     XCTAssertEqual(trainOut.classEmbeddings.map(\.shape), [[2, 7, 32], [2, 7, 32]])
     XCTAssertThrowsError(try model(Tensor.randn([2, 4, 64, 64])))
+    XCTAssertThrowsError(try model(Tensor.randn([1, 3, 66, 64])), "sizes must be multiples of 4")
+    XCTAssertEqual(try model(Tensor.randn([1, 3, 100, 36])).shape, [1, 7, 100, 36])
   }
 
   func testPoolingWeightsKeepTopKAndFallBack() throws {
@@ -132,6 +134,11 @@ final class BiCoRSegModelTests: XCTestCase {
     XCTAssertEqual(w[2], 0.3 / (0.7 + 1e-6), accuracy: 1e-6)
     XCTAssertEqual(w[3], 0)
     XCTAssertEqual(Array(w[4...]), [0, 0, 0, 0])
+
+    // k = S keeps every pixel: plain normalisation.
+    let all = try HBISLayer(config: BiCoRSegConfig(classes: 2, layers: 1, topkRatio: 1, minPixels: 1)).poolingWeights(heat)
+    let expected = try heat / (heat.sum(dim: -1, keepDim: true) + 1e-6)
+    XCTAssertEqual(try (all - expected).abs().amax().double(), 0)
   }
 
   func testLoadsLightningStateDictStrictly() throws {

@@ -40,11 +40,13 @@ public final class BiCoRSeg: Module, UnaryLayer {
     return try featureAggregator(Tensor.cat(projected.reversed(), dim: 1))
   }
 
-  /// All outputs for `[B, 3, H, W]` (H and W multiples of 32): in training mode also the
+  /// All outputs for `[B, 3, H, W]` (H and W multiples of 4, at least 32; multiples of 32 keep
+  /// every stage aligned): in training mode also the
   /// auxiliary logits and, for configurations with it, the in-model Fisher loss.
   public func forward(_ x: Tensor) throws -> BiCoRSegOutput {
-    guard x.rank == 4, x.shape[1] == 3 else {
-      throw ModelConfigError.invalid("BiCoR-Seg expects [B, 3, H, W] input, got \(x.shape)")
+    guard x.rank == 4, x.shape[1] == 3, x.shape[2] % 4 == 0, x.shape[3] % 4 == 0, x.shape[2] >= 32, x.shape[3] >= 32 else {
+      throw ModelConfigError.invalid(
+        "BiCoR-Seg expects [B, 3, H, W] input with H and W multiples of 4 and at least 32, got \(x.shape)")
     }
     return try decoder(neck(backbone(x)))
   }

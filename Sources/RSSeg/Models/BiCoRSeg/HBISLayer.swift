@@ -80,10 +80,16 @@ final class HBISLayer: Module {
   /// class, normalise them to sum 1; a class whose kept sum is ≤ 1e-6 falls back to all pixels.
   func poolingWeights(_ heat: Tensor) throws -> Tensor {
     let eps = 1e-6
-    let k = config.topk(pixels: heat.shape[2])
-    let top = try heat.topk(k, dim: -1)
-    let mask = try Tensor.zeros(heat.shape, dtype: heat.dtype, device: heat.device).scatter(dim: -1, index: top.indices, value: 1.0)
-    let kept = try heat * mask
+    let pixels = heat.shape[2]
+    let k = config.topk(pixels: pixels)
+    let kept: Tensor
+    if k < pixels {
+      let top = try heat.topk(k, dim: -1)
+      let mask = try Tensor.zeros(heat.shape, dtype: heat.dtype, device: heat.device).scatter(dim: -1, index: top.indices, value: 1.0)
+      kept = try heat * mask
+    } else {
+      kept = heat  // every pixel is kept (topk_ratio 1 in the ISPRS presets): no sort needed
+    }
     let keptSum = try kept.sum(dim: -1, keepDim: true)
     let fallback = try keptSum.le(.float(eps)).to(heat.dtype)
     let all = try heat / (heat.sum(dim: -1, keepDim: true) + eps)
