@@ -18,8 +18,30 @@ final class ParityTests: XCTestCase {
 
   func testUnknownKindIsReported() throws {
     XCTAssertThrowsError(try ParityChecker.verify(path: fixture, kinds: [])) { error in
-      XCTAssertTrue("\(error)".contains("bicor-seg parity fixture"), "\(error)")
+      XCTAssertTrue("\(error)".contains("no parity check for fixture kind 'bicor-seg parity fixture'"), "\(error)")
     }
+    // The LAVT fixture has a kind nobody registered yet; the tokenizer fixture is JSON.
+    let lavt = parityFolder().appendingPathComponent("lavt_tiny.safetensors").path
+    XCTAssertThrowsError(try ParityChecker.verify(path: lavt, kinds: [BiCoRSegParity()])) { error in
+      XCTAssertTrue("\(error)".contains("'lavt parity fixture'"), "\(error)")
+    }
+    let text = try ParityFixture(path: parityFolder().appendingPathComponent("text_minilm.json").path)
+    XCTAssertEqual(text.kind?.hasPrefix("WordPiece parity"), true)
+    XCTAssertEqual(text.tensorNames, [])
+  }
+
+  func testKindsCanClaimFixturesWithoutAKind() throws {
+    struct BertOutputs: ParityFixtureKind {
+      let kind = "bert outputs"
+      func accepts(_ fixture: ParityFixture) -> Bool { fixture.metadata["model"]?.hasPrefix("BertModel") == true }
+      func check(_ fixture: ParityFixture) throws -> ParityReport {
+        ParityReport(kind: kind, notes: [], comparisons: [])
+      }
+    }
+    let path = parityFolder().appendingPathComponent("text_minilm.safetensors").path
+    let report = try ParityChecker.verify(path: path, kinds: ParityChecker.kinds + [BertOutputs()])
+    XCTAssertEqual(report.kind, "bert outputs")
+    XCTAssertEqual(report.summary, "parity: FAILED nothing compared")
   }
 
   func testComparisonTolerances() throws {

@@ -41,6 +41,6 @@ final class VerifyParityTests: XCTestCase {
   func testFixtureWithoutConfigFails() throws {
     let result = try rsseg(["verify-parity", Self.fixtures.appendingPathComponent("text_minilm.safetensors").path])
     XCTAssertNotEqual(result.status, 0)
-    XCTAssertTrue(result.err.contains("no `config` entry"), result.err)
+    XCTAssertTrue(result.err.contains("no parity check for this fixture (no `config` entry"), result.err)
   }
 }

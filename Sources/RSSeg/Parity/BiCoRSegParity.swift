@@ -21,7 +21,7 @@ public struct BiCoRSegParity: ParityFixtureKind {
 
     func compare(_ computed: Tensor?, _ name: String, _ group: String, _ tolerance: ParityTolerance = .outputs) throws {
       handled.insert(name)
-      guard fixture.file.names.contains(name) else { return }
+      guard fixture.tensorNames.contains(name) else { return }
       comparisons.append(try .compare(computed, fixture.tensor(name), name: name, group: group, tolerance: tolerance))
     }
 
@@ -50,7 +50,7 @@ public struct BiCoRSegParity: ParityFixtureKind {
       try compare(parameter.grad, "grad." + key, "gradients", .grads)
     }
 
-    for name in fixture.file.names where !handled.contains(name) {
+    for name in fixture.tensorNames where !handled.contains(name) {
       comparisons.append(.unmatched(name, group: "unchecked", problem: "no counterpart computed"))
     }
     let notes = [
