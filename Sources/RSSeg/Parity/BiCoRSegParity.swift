@@ -10,6 +10,10 @@ public struct BiCoRSegParity: ParityFixtureKind {
 
   public func check(_ fixture: ParityFixture) throws -> ParityReport {
     let config = try fixture.config(as: BiCoRSegConfig.self)
+    guard config.encoder.stochasticDepth == 0 else {
+      throw ParityError.badFixture(
+        path: fixture.path, "stochastic depth \(config.encoder.stochasticDepth) makes train-mode outputs random; parity needs 0")
+    }
     let model = try BiCoRSeg(config)
     let params = try fixture.tensors(prefix: "param.")
     try model.loadReference(params)
