@@ -12,6 +12,9 @@ struct RSSegCommand: ParsableCommand {
       Inspect.self,
       Prepare.self,
       Tokenize.self,
+      VerifyParity.self,
+      Init.self,
+      Import.self,
     ]
   )
 }
