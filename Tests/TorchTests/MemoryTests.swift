@@ -1,0 +1,41 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+final class MemoryTests: XCTestCase {
+  /// Resident set size in bytes, from /proc/self/statm (Linux).
+  func residentBytes() throws -> Int {
+    let statm = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8)
+    let fields = statm.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else {
+      throw TorchError.invalidArgument("unreadable /proc/self/statm: \(statm)")
+    }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+  }
+
+  /// Runs `iterations` of a loop of ten tensor ops on 1 KiB tensors (some with autograd).
+  func churn(_ iterations: Int, _ x: Tensor, _ w: Tensor) throws {
+    for _ in 0..<iterations {
+      let y = try (x * w + 1).relu()  // 3 ops
+      let z = try y.sum(dim: 0).mean()  // 2 ops
+      let v = try y[.all, 1..<4].transpose(0, 1).contiguous()  // 3 ops
+      try z.backward()  // 1 op (a graph of the ops above)
+      _ = try v.amax()  // 1 op
+    }
+    try w.setGrad(nil)
+  }
+
+  func testRSSStaysFlatOver100kOps() throws {
+    guard FileManager.default.fileExists(atPath: "/proc/self/statm") else {
+      throw XCTSkip("needs /proc/self/statm")
+    }
+    let x = try Tensor.randn([16, 16])
+    let w = try Tensor.randn([16, 16]).requiresGrad(true)
+    try churn(2_000, x, w)  // warm-up: allocator caches, lazy initialisation
+    let before = try residentBytes()
+    try churn(10_000, x, w)  // 100k ops
+    let after = try residentBytes()
+    // A leak of one 1 KiB tensor per op would add ~100 MB; allow 8 MB of allocator noise.
+    XCTAssertLessThan(after - before, 8 << 20, "RSS grew from \(before >> 20) MiB to \(after >> 20) MiB")
+  }
+}
