@@ -109,6 +109,10 @@ rs_status rs_masked_select(rs_tensor* out, rs_tensor x, rs_tensor mask) {
   RS_RETURN_TENSOR(T(x).masked_select(T(mask)));
 }
 
+rs_status rs_bincount(rs_tensor* out, rs_tensor x, rs_tensor weights, int64_t minlength) {
+  RS_RETURN_TENSOR(at::bincount(T(x), rs::opt(weights), minlength));
+}
+
 rs_status rs_nonzero(rs_tensor* out, rs_tensor x) { RS_RETURN_TENSOR(T(x).nonzero()); }
 
 rs_status rs_topk(rs_tensor* values, rs_tensor* indices, rs_tensor x, int64_t k, int64_t dim,

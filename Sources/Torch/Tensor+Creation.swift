@@ -89,4 +89,37 @@ extension Tensor {
   public static func randperm(_ n: Int, dtype: DType = .int64, device: Device = .cpu) throws -> Tensor {
     try makeTensor("randperm") { rs_tensor_randperm($0, Int64(n), dtype.rawValue, device.c) }
   }
+
+  /// `torch.eye(n, m)`: ones on the main diagonal of an [n, m] matrix (m defaults to n).
+  public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    let out = try zeros([n, m ?? n], dtype: dtype, device: device)
+    try out.diagonal().fill_(1)
+    return out
+  }
+
+  /// `torch.zeros_like(x)`: zeros with the shape of `x` and its dtype and device unless given.
+  public static func zerosLike(_ x: Tensor, dtype: DType? = nil) throws -> Tensor {
+    try zeros(x.shape, dtype: dtype ?? x.dtype, device: x.device)
+  }
+
+  /// `torch.ones_like(x)`.
+  public static func onesLike(_ x: Tensor, dtype: DType? = nil) throws -> Tensor {
+    try ones(x.shape, dtype: dtype ?? x.dtype, device: x.device)
+  }
+
+  /// `torch.full_like(x, value)`.
+  public static func fullLike(_ x: Tensor, _ value: Scalar, dtype: DType? = nil) throws -> Tensor {
+    try full(x.shape, value, dtype: dtype ?? x.dtype, device: x.device)
+  }
+
+  /// `torch.empty_like(x)` (contiguous; the contents are undefined).
+  public static func emptyLike(_ x: Tensor, dtype: DType? = nil) throws -> Tensor {
+    try empty(x.shape, dtype: dtype ?? x.dtype, device: x.device)
+  }
+
+  /// `torch.randn_like(x)`.
+  public static func randnLike(_ x: Tensor) throws -> Tensor { try randn(x.shape, dtype: x.dtype, device: x.device) }
+
+  /// `torch.rand_like(x)`.
+  public static func randLike(_ x: Tensor) throws -> Tensor { try rand(x.shape, dtype: x.dtype, device: x.device) }
 }

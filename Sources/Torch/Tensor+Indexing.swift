@@ -258,6 +258,12 @@ extension Tensor {
     try makeTensor("masked_select") { rs_masked_select($0, handle, mask.handle) }
   }
 
+  /// `torch.bincount(x, weights, minlength)`: for a 1-D non-negative integer tensor, how often each
+  /// value occurs (or the sum of its `weights`), with at least `minlength` bins.
+  public func bincount(weights: Tensor? = nil, minlength: Int = 0) throws -> Tensor {
+    try makeTensor("bincount") { rs_bincount($0, handle, weights?.handle, Int64(minlength)) }
+  }
+
   /// `x.nonzero()`: int64 indices of the non-zero elements, shape [count, rank].
   public func nonzero() throws -> Tensor { try makeTensor("nonzero") { rs_nonzero($0, handle) } }
 
