@@ -8,6 +8,9 @@ struct RSSegCommand: ParsableCommand {
     version: rssegVersion,
     subcommands: [
       Info.self,
+      Inspect.self,
+      Prepare.self,
+      Tokenize.self,
     ]
   )
 }

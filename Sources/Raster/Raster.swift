@@ -1,1 +1,0 @@
-// Raster layer: filled in by its issue.
