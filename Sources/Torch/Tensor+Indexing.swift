@@ -87,12 +87,8 @@ extension PartialRangeThrough<Int>: TensorIndexExpression {
 }
 
 /// Passes index components to CTorch, keeping their tensors alive for the call.
-private func withIndices<R>(_ indices: [any TensorIndexExpression], _ body: (UnsafePointer<rs_index_part>?, Int64) throws -> R) throws -> R {
+private func withIndices<R>(_ indices: [any TensorIndexExpression], _ body: (UnsafePointer<rs_index_part>?, Int64) throws -> R) rethrows -> R {
   let resolved = indices.map(\.tensorIndex)
-  // libtorch's C++ indexing does not reject this; PyTorch's Python front end does.
-  guard resolved.filter({ if case .ellipsis = $0.kind { true } else { false } }).count <= 1 else {
-    throw TorchError.invalidArgument("an index can only have a single ellipsis ('...')")
-  }
   let c = resolved.map(\.c)
   return try withExtendedLifetime(resolved) {
     try c.withUnsafeBufferPointer { try body($0.baseAddress, Int64($0.count)) }

@@ -38,4 +38,21 @@ final class MemoryTests: XCTestCase {
     // A leak of one 1 KiB tensor per op would add ~100 MB; allow 8 MB of allocator noise.
     XCTAssertLessThan(after - before, 8 << 20, "RSS grew from \(before >> 20) MiB to \(after >> 20) MiB")
   }
+
+  func testLastReferenceReleasesStorageImmediately() throws {
+    guard FileManager.default.fileExists(atPath: "/proc/self/statm") else {
+      throw XCTSkip("needs /proc/self/statm")
+    }
+    let before = try residentBytes()
+    var peak = 0
+    do {
+      let big = try Tensor.ones([16 << 20])  // 64 MiB, written so the pages are resident
+      let view = try big[.stride(0..<(16 << 20), by: 2)]  // a view keeps the storage alive
+      peak = try residentBytes()
+      XCTAssertEqual(try view[0].float(), 1)
+    }
+    let after = try residentBytes()
+    XCTAssertGreaterThan(peak - before, 48 << 20, "the tensor was resident")
+    XCTAssertLessThan(after - before, 8 << 20, "storage is released when the last reference (a view) goes")
+  }
 }
