@@ -13,14 +13,16 @@ final class MemoryTests: XCTestCase {
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
   }
 
-  /// Runs `iterations` of a loop of ten tensor ops on 1 KiB tensors (some with autograd).
+  /// Runs `iterations` of a loop of eleven tensor ops on 1 KiB tensors, through the single-result,
+  /// list-result and autograd paths of the shim.
   func churn(_ iterations: Int, _ x: Tensor, _ w: Tensor) throws {
     for _ in 0..<iterations {
       let y = try (x * w + 1).relu()  // 3 ops
       let z = try y.sum(dim: 0).mean()  // 2 ops
       let v = try y[.all, 1..<4].transpose(0, 1).contiguous()  // 3 ops
-      try z.backward()  // 1 op (a graph of the ops above)
-      _ = try v.amax()  // 1 op
+      _ = try v.chunk(2)  // 1 op returning a list
+      _ = try Torch.grad(of: z, withRespectTo: w, retainGraph: true)  // 1 op returning a list
+      try z.backward()  // 1 op
     }
     try w.setGrad(nil)
   }
@@ -33,7 +35,7 @@ final class MemoryTests: XCTestCase {
     let w = try Tensor.randn([16, 16]).requiresGrad(true)
     try churn(2_000, x, w)  // warm-up: allocator caches, lazy initialisation
     let before = try residentBytes()
-    try churn(10_000, x, w)  // 100k ops
+    try churn(10_000, x, w)  // 110k ops
     let after = try residentBytes()
     // A leak of one 1 KiB tensor per op would add ~100 MB; allow 8 MB of allocator noise.
     XCTAssertLessThan(after - before, 8 << 20, "RSS grew from \(before >> 20) MiB to \(after >> 20) MiB")
