@@ -3,17 +3,24 @@ import CTorch
 extension Tensor {
   /// A CPU tensor holding a copy of `values` in row-major order.
   public convenience init<T: TensorElement>(_ values: [T], shape: [Int]? = nil) throws {
-    let shape = shape ?? [values.count]
-    guard shape.reduce(1, *) == values.count else {
-      throw TorchError.invalidArgument("\(values.count) values do not fill shape \(shape)")
+    let handle = try values.withUnsafeBufferPointer { try Tensor.copying($0, shape: shape ?? [values.count]) }
+    self.init(handle: handle)
+  }
+
+  /// A CPU tensor holding a copy of the elements in `buffer` in row-major order.
+  public convenience init<T: TensorElement>(_ buffer: UnsafeBufferPointer<T>, shape: [Int]) throws {
+    self.init(handle: try Tensor.copying(buffer, shape: shape))
+  }
+
+  private static func copying<T: TensorElement>(_ buffer: UnsafeBufferPointer<T>, shape: [Int]) throws -> rs_tensor {
+    guard shape.reduce(1, *) == buffer.count else {
+      throw TorchError.invalidArgument("\(buffer.count) values do not fill shape \(shape)")
     }
     var out: rs_tensor?
     try withInt64s(shape) { dims, n in
-      try values.withUnsafeBytes { raw in
-        try check(rs_tensor_from_data(&out, raw.baseAddress, dims, n, T.dtype.rawValue), "Tensor(_:shape:)")
-      }
+      try check(rs_tensor_from_data(&out, buffer.baseAddress, dims, n, T.dtype.rawValue), "Tensor(_:shape:)")
     }
-    self.init(handle: out!)
+    return out!
   }
 
   /// A 0-dimensional tensor.

@@ -65,6 +65,17 @@ final class TensorTests: XCTestCase {
     XCTAssertThrowsError(try Tensor([1, 2, 3] as [Float], shape: [2, 2]))
   }
 
+  func testBufferRoundTrips() throws {
+    let source: [Int32] = [1, 2, 3, 4, 5, 6]
+    let t = try source.withUnsafeBufferPointer { try Tensor($0, shape: [2, 3]) }
+    XCTAssertEqual(t.dtype, .int32)
+    XCTAssertEqual(try t.withUnsafeBufferPointer(as: Int32.self) { Array($0) }, source)
+    XCTAssertEqual(try t.withUnsafeBufferPointer(as: Int32.self) { $0.reduce(0, +) }, 21)
+    XCTAssertThrowsError(try t.withUnsafeBufferPointer(as: Float.self) { _ in }, "dtype must match")
+    XCTAssertThrowsError(try t.transpose(0, 1).withUnsafeBufferPointer(as: Int32.self) { _ in }, "needs a contiguous tensor")
+    XCTAssertThrowsError(try source.withUnsafeBufferPointer { try Tensor($0, shape: [4]) })
+  }
+
   func testDevices() throws {
     let x = try Tensor([1, 2] as [Float])
     XCTAssertEqual(x.device, .cpu)
