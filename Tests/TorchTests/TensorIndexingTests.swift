@@ -157,6 +157,8 @@ final class TensorIndexingTests: XCTestCase {
       XCTAssertTrue(message.contains("out of range") || message.contains("out of bounds"), message)
     }
     XCTAssertThrowsError(try x[0, 0, 0, 0])
+    XCTAssertThrowsError(try x[.slice(step: -1)], "negative steps are rejected as in PyTorch")
+    XCTAssertThrowsError(try x.slice(dim: 0, step: 0))
     XCTAssertThrowsError(try x[.ellipsis, .ellipsis]) { error in
       XCTAssertEqual(error as? TorchError, .libtorch(op: "index", message: "an index can only have a single ellipsis ('...')"))
     }
