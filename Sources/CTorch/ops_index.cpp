@@ -9,8 +9,12 @@ namespace idx = at::indexing;
 static std::vector<idx::TensorIndex> index_list(const rs_index_part* list, int64_t n) {
   std::vector<idx::TensorIndex> out;
   out.reserve((size_t)n);
+  bool ellipsis = false;
   for (int64_t k = 0; k < n; ++k) {
     const rs_index_part& i = list[k];
+    // ATen's C++ indexing lets a second ellipsis through; PyTorch's Python front end rejects it.
+    TORCH_CHECK(i.kind != RS_INDEX_ELLIPSIS || !ellipsis, "an index can only have a single ellipsis ('...')");
+    ellipsis = ellipsis || i.kind == RS_INDEX_ELLIPSIS;
     switch (i.kind) {
       case RS_INDEX_INT: out.emplace_back(i.start); break;
       case RS_INDEX_SLICE: out.emplace_back(idx::Slice(i.start, i.end, i.step)); break;
@@ -107,6 +111,10 @@ rs_status rs_masked_fill_(rs_tensor x, rs_tensor mask, rs_tensor value, rs_scala
 
 rs_status rs_masked_select(rs_tensor* out, rs_tensor x, rs_tensor mask) {
   RS_RETURN_TENSOR(T(x).masked_select(T(mask)));
+}
+
+rs_status rs_bincount(rs_tensor* out, rs_tensor x, rs_tensor weights, int64_t minlength) {
+  RS_RETURN_TENSOR(at::bincount(T(x), rs::opt(weights), minlength));
 }
 
 rs_status rs_nonzero(rs_tensor* out, rs_tensor x) { RS_RETURN_TENSOR(T(x).nonzero()); }

@@ -96,4 +96,9 @@ rs_status rs_repeat_interleave(rs_tensor* out, rs_tensor x, int64_t repeats, int
   RS_RETURN_TENSOR(T(x).repeat_interleave(repeats, dim));
 }
 
+rs_status rs_meshgrid(rs_tensor** out, int64_t* count, const rs_tensor* list, int64_t n,
+                      const char* indexing) {
+  RS_GUARD(rs::wrap_list(at::meshgrid(rs::tensors(list, n), indexing), out, count))
+}
+
 }  // extern "C"

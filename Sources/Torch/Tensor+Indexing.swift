@@ -87,12 +87,8 @@ extension PartialRangeThrough<Int>: TensorIndexExpression {
 }
 
 /// Passes index components to CTorch, keeping their tensors alive for the call.
-private func withIndices<R>(_ indices: [any TensorIndexExpression], _ body: (UnsafePointer<rs_index_part>?, Int64) throws -> R) throws -> R {
+private func withIndices<R>(_ indices: [any TensorIndexExpression], _ body: (UnsafePointer<rs_index_part>?, Int64) throws -> R) rethrows -> R {
   let resolved = indices.map(\.tensorIndex)
-  // libtorch's C++ indexing does not reject this; PyTorch's Python front end does.
-  guard resolved.filter({ if case .ellipsis = $0.kind { true } else { false } }).count <= 1 else {
-    throw TorchError.invalidArgument("an index can only have a single ellipsis ('...')")
-  }
   let c = resolved.map(\.c)
   return try withExtendedLifetime(resolved) {
     try c.withUnsafeBufferPointer { try body($0.baseAddress, Int64($0.count)) }
@@ -256,6 +252,12 @@ extension Tensor {
   /// `x.masked_select(mask)`: the elements where `mask` is true, as a 1-D tensor.
   public func maskedSelect(_ mask: Tensor) throws -> Tensor {
     try makeTensor("masked_select") { rs_masked_select($0, handle, mask.handle) }
+  }
+
+  /// `torch.bincount(x, weights, minlength)`: for a 1-D non-negative integer tensor, how often each
+  /// value occurs (or the sum of its `weights`), with at least `minlength` bins.
+  public func bincount(weights: Tensor? = nil, minlength: Int = 0) throws -> Tensor {
+    try makeTensor("bincount") { rs_bincount($0, handle, weights?.handle, Int64(minlength)) }
   }
 
   /// `x.nonzero()`: int64 indices of the non-zero elements, shape [count, rank].

@@ -174,6 +174,16 @@ extension Tensor {
   /// `torch.movedim(x, source, destination)` for one dimension.
   public func movedim(_ source: Int, _ destination: Int) throws -> Tensor { try movedim([source], [destination]) }
 
+  /// How `meshgrid` orders its outputs: `ij` (matrix, PyTorch's default) or `xy` (Cartesian).
+  public enum MeshgridIndexing: String, Sendable { case ij, xy }
+
+  /// `torch.meshgrid(*tensors, indexing=)`: coordinate grids from 1-D tensors.
+  public static func meshgrid(_ tensors: [Tensor], indexing: MeshgridIndexing = .ij) throws -> [Tensor] {
+    try withHandles(tensors) { p, n in
+      try makeTensors("meshgrid") { rs_meshgrid($0, $1, p, n, indexing.rawValue) }
+    }
+  }
+
   /// `x.diagonal(offset, dim1, dim2)`: a view of a diagonal, appended as the last dimension.
   public func diagonal(offset: Int = 0, dim1: Int = 0, dim2: Int = 1) throws -> Tensor {
     try makeTensor("diagonal") { rs_diagonal($0, handle, Int64(offset), Int64(dim1), Int64(dim2)) }

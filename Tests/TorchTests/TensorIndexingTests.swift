@@ -138,6 +138,17 @@ final class TensorIndexingTests: XCTestCase {
     XCTAssertEqual(try counts.scalars(as: Int64.self), [2, 1, 1, 1, 1])
   }
 
+  func testBincount() throws {
+    // A 2-class confusion matrix the usual way: bincount(n * target + prediction).
+    let target = try longs([0, 0, 1, 1, 1])
+    let prediction = try longs([0, 1, 1, 1, 0])
+    let confusion = try (target * 2 + prediction).bincount(minlength: 4).reshape([2, 2])
+    XCTAssertEqual(try confusion.scalars(as: Int64.self), [1, 1, 1, 2])
+    let weighted = try longs([0, 2, 2]).bincount(weights: Tensor([0.5, 1, 2] as [Double]))
+    XCTAssertEqual(try weighted.scalars(as: Double.self), [0.5, 0, 3])
+    XCTAssertThrowsError(try longs([-1]).bincount())
+  }
+
   func testIndexErrorsAreCatchable() throws {
     let x = try cube()
     XCTAssertThrowsError(try x[5]) { error in
@@ -146,8 +157,10 @@ final class TensorIndexingTests: XCTestCase {
       XCTAssertTrue(message.contains("out of range") || message.contains("out of bounds"), message)
     }
     XCTAssertThrowsError(try x[0, 0, 0, 0])
+    XCTAssertThrowsError(try x[.slice(step: -1)], "negative steps are rejected as in PyTorch")
+    XCTAssertThrowsError(try x.slice(dim: 0, step: 0))
     XCTAssertThrowsError(try x[.ellipsis, .ellipsis]) { error in
-      XCTAssertEqual(error as? TorchError, .invalidArgument("an index can only have a single ellipsis ('...')"))
+      XCTAssertEqual(error as? TorchError, .libtorch(op: "index", message: "an index can only have a single ellipsis ('...')"))
     }
     XCTAssertThrowsError(try x.gather(dim: 0, index: Tensor([0.5] as [Float])))
   }

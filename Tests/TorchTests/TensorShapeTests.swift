@@ -100,4 +100,15 @@ final class TensorShapeTests: XCTestCase {
     XCTAssertEqual(c.strides, [2, 1])
     XCTAssertEqual(try c.scalars(as: Float.self), [0, 3, 1, 4, 2, 5])
   }
+
+  func testMeshgrid() throws {
+    let rows = try Tensor([0, 1] as [Int64])
+    let cols = try Tensor([0, 1, 2] as [Int64])
+    let ij = try Tensor.meshgrid([rows, cols])
+    XCTAssertEqual(ij.map(\.shape), [[2, 3], [2, 3]])
+    XCTAssertEqual(try ij[0].scalars(as: Int64.self), [0, 0, 0, 1, 1, 1])
+    XCTAssertEqual(try ij[1].scalars(as: Int64.self), [0, 1, 2, 0, 1, 2])
+    let xy = try Tensor.meshgrid([rows, cols], indexing: .xy)
+    XCTAssertEqual(xy.map(\.shape), [[3, 2], [3, 2]])
+  }
 }

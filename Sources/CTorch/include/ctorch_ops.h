@@ -36,6 +36,18 @@ rs_status rs_binary_scalar(rs_tensor* out, rs_binary_op op, rs_tensor a, rs_scal
 rs_status rs_binary_scalar_(rs_binary_op op, rs_tensor a, rs_scalar s);
 /// In place: every element of x set to `value`.
 rs_status rs_fill_(rs_tensor x, rs_scalar value);
+/// a + alpha * b (torch.add(a, b, alpha=)); the optimiser step's fused form.
+rs_status rs_add_scaled(rs_tensor* out, rs_tensor a, rs_tensor b, rs_scalar alpha);
+rs_status rs_add_scaled_(rs_tensor a, rs_tensor b, rs_scalar alpha);
+/// torch.isclose(a, b, rtol, atol, equal_nan) (bool tensor).
+rs_status rs_isclose(rs_tensor* out, rs_tensor a, rs_tensor b, double rtol, double atol,
+                     int32_t equal_nan);
+/// torch.equal(a, b): same shape and elements.
+rs_status rs_equal(int32_t* out, rs_tensor a, rs_tensor b);
+/// torch.bernoulli(p): 0/1 samples with the probabilities in p (default generator).
+rs_status rs_bernoulli(rs_tensor* out, rs_tensor p);
+/// In place: x.bernoulli_(p) with a scalar probability.
+rs_status rs_bernoulli_(rs_tensor x, double p);
 
 // --- shape -------------------------------------------------------------------------------
 rs_status rs_reshape(rs_tensor* out, rs_tensor x, const int64_t* shape, int64_t n);
@@ -78,6 +90,9 @@ rs_status rs_movedim(rs_tensor* out, rs_tensor x, const int64_t* source, const i
 /// x.diagonal(offset, dim1, dim2) (a view).
 rs_status rs_diagonal(rs_tensor* out, rs_tensor x, int64_t offset, int64_t dim1, int64_t dim2);
 rs_status rs_repeat_interleave(rs_tensor* out, rs_tensor x, int64_t repeats, int64_t dim);
+/// torch.meshgrid(tensors, indexing) with indexing "ij" or "xy".
+rs_status rs_meshgrid(rs_tensor** out, int64_t* count, const rs_tensor* list, int64_t n,
+                      const char* indexing);
 
 // --- reductions ----------------------------------------------------------------------------
 /// Reductions over a set of dimensions, selected by code.
@@ -173,6 +188,8 @@ rs_status rs_where(rs_tensor* out, rs_tensor cond, rs_tensor a, rs_scalar a_scal
 rs_status rs_masked_fill(rs_tensor* out, rs_tensor x, rs_tensor mask, rs_tensor value, rs_scalar scalar);
 rs_status rs_masked_fill_(rs_tensor x, rs_tensor mask, rs_tensor value, rs_scalar scalar);
 rs_status rs_masked_select(rs_tensor* out, rs_tensor x, rs_tensor mask);
+/// torch.bincount(x, weights, minlength): counts (or summed weights) of each non-negative int.
+rs_status rs_bincount(rs_tensor* out, rs_tensor x, rs_tensor weights, int64_t minlength);
 /// Indices of the non-zero elements as an int64 tensor [count, rank].
 rs_status rs_nonzero(rs_tensor* out, rs_tensor x);
 rs_status rs_topk(rs_tensor* values, rs_tensor* indices, rs_tensor x, int64_t k, int64_t dim,
