@@ -42,6 +42,21 @@ final class DataAugmentationTests: XCTestCase {
     for y in 2..<14 { for x in 2..<14 { XCTAssertEqual(Int(down.image[y * 16 + x]), 150, accuracy: 2) } }
   }
 
+  /// Rescaling only inside a window gives exactly the window of the full rescale.
+  func testResizedCropMatchesResizeThenCrop() {
+    var img = LabeledImage(width: 37, height: 29, channels: 2, maskFill: 0)
+    var random = SeededRandom(seed: 3)
+    for i in img.image.indices { img.image[i] = UInt8(truncatingIfNeeded: random.next()) }
+    for i in img.mask.indices { img.mask[i] = UInt8(i % 5) }
+    for (w, h) in [(55, 44), (28, 22), (37, 29), (74, 29)] {
+      let full = img.resized(width: w, height: h)
+      for (x, y, cw, ch) in [(0, 0, 16, 16), (5, 7, 20, 9), (w - 10, h - 6, 16, 16), (-3, -2, 8, 8)] {
+        XCTAssertEqual(img.resizedCrop(width: w, height: h, x: x, y: y, cropWidth: cw, cropHeight: ch, pad: 9),
+                       full.cropped(x: x, y: y, width: cw, height: ch, pad: 9), "\(w)×\(h) at \(x),\(y)")
+      }
+    }
+  }
+
   private func dataset(_ test: XCTestCase) throws -> SegmentationDataset {
     let root = try DataFixtures.folder(test)
     _ = try DataFixtures.loveDA(at: root, perFolder: 3)
