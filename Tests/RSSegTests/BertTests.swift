@@ -118,6 +118,30 @@ final class BertModelTests: XCTestCase {
     XCTAssertEqual(Set(keys.keys), ["embeddings.LayerNorm.weight", "encoder.layer.0.output.LayerNorm.bias", "pooler.dense.weight"])
   }
 
+  /// A pre-training checkpoint's layout (`bert.` prefix, TF-era `gamma`/`beta`, a `cls.` head,
+  /// no pooler) loads into the same encoder.
+  func testTaskModelFileLoads() throws {
+    let original = try SafeTensors.read(TextTestPaths.minilm.appendingPathComponent("model.safetensors").path)
+    var renamed: [(String, Tensor)] = []
+    for (key, tensor) in try original.tensors() where !key.hasPrefix("pooler.") {
+      var key = "bert." + key
+      if key.hasSuffix("LayerNorm.weight") { key = key.replacingOccurrences(of: "LayerNorm.weight", with: "LayerNorm.gamma") }
+      if key.hasSuffix("LayerNorm.bias") { key = key.replacingOccurrences(of: "LayerNorm.bias", with: "LayerNorm.beta") }
+      renamed.append((key, tensor))
+    }
+    renamed.append(("cls.predictions.bias", try Tensor.zeros([30522])))
+    let copy = try folder("pretraining") { copy in
+      try FileManager.default.removeItem(at: copy.appendingPathComponent("model.safetensors"))
+      try SafeTensors.write(renamed, to: copy.appendingPathComponent("model.safetensors").path)
+    }
+    let model = try BertFolder(copy).model()
+    XCTAssertNil(model.pooler)
+    let reference = try BertFolder(TextTestPaths.minilm).model()
+    XCTAssertNotNil(reference.pooler)
+    let ids = try Tensor([101, 1996, 2317, 2482, 102] as [Int64], shape: [1, 5])
+    XCTAssertEqual(try model(ids).scalars(as: Float.self), try reference(ids).scalars(as: Float.self))
+  }
+
   func testMalformedFoldersGiveClearErrors() throws {
     func error(_ body: () throws -> Void) -> String {
       do { try body() } catch { return "\(error)" }
