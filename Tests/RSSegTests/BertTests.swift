@@ -157,7 +157,7 @@ final class BertModelTests: XCTestCase {
     let noVocab = try folder("no-vocab") { try FileManager.default.removeItem(at: $0.appendingPathComponent("vocab.txt")) }
     XCTAssertEqual(error { _ = try BertFolder(noVocab).tokenizer() }, "\(noVocab.path): missing vocab.txt (the WordPiece vocabulary)")
 
-    XCTAssertTrue(error { _ = try BertFolder(scratch.appendingPathComponent("nowhere")).model() }.hasSuffix("missing folder (a HF BERT model folder)"))
+    XCTAssertTrue(error { _ = try BertFolder(scratch.appendingPathComponent("nowhere")).model() }.hasSuffix("nowhere: no such folder (expected a HF BERT model folder)"))
 
     // A config that does not fit the weights: every mismatched key is named.
     let wider = try folder("wider") { copy in

@@ -110,7 +110,7 @@ public struct BertFolder: Sendable {
   private func file(_ name: String, what: String) throws -> URL {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue else {
-      throw TextError.missingFile(path: url.path, what: "folder (a HF BERT model folder)")
+      throw TextError.badFile(path: url.path, problem: "no such folder (expected a HF BERT model folder)")
     }
     let file = url.appendingPathComponent(name)
     guard FileManager.default.fileExists(atPath: file.path) else { throw TextError.missingFile(path: url.path, what: what) }
