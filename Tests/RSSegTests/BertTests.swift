@@ -186,3 +186,49 @@ final class BertModelTests: XCTestCase {
     XCTAssertTrue(error { _ = try BertFolder(fewerLayers).model() }.contains("unexpected keys: encoder.layer.4."))
   }
 }
+
+/// Encoder speed with bert-base dimensions (768-d, 12 layers, 12 heads, random weights) on a
+/// batch of 32 twenty-token sentences, 2 intra-op threads. A measurement, not a check: runs only
+/// with RSSEG_BENCH=1:
+///   RSSEG_BENCH=1 swift test --filter BertThroughputTests
+/// It also times the encoder's matrix products alone, the floor the forward pass can reach.
+final class BertThroughputTests: XCTestCase {
+  func testBertBaseBatchOf32() throws {
+    try XCTSkipUnless(ProcessInfo.processInfo.environment["RSSEG_BENCH"] == "1", "set RSSEG_BENCH=1 to measure")
+    let threads = Torch.threads
+    Torch.threads = 2
+    defer { Torch.threads = threads }
+    Torch.manualSeed(0)
+    let config = BertConfig.base
+    let model = try BertModel(config)
+    model.eval()
+    let ids = try Tensor.randint(1000, config.vocabSize, [32, 20])
+    let mask = try Tensor.ones([32, 20], dtype: .int64)
+    try mask.set(.all, 15..., to: 0)
+    let tokens = try Tensor.randn([32 * 20, config.hiddenSize])
+    let square = try Tensor.randn([config.hiddenSize, config.hiddenSize])
+    let up = try Tensor.randn([config.intermediateSize, config.hiddenSize])
+    let down = try Tensor.randn([config.hiddenSize, config.intermediateSize])
+
+    func median(_ body: () throws -> Void) rethrows -> Double {
+      try body()  // warm-up
+      var times: [Double] = []
+      for _ in 0..<5 {
+        let start = Date()
+        try body()
+        times.append(Date().timeIntervalSince(start))
+      }
+      return times.sorted()[2]
+    }
+    try Torch.withNoGrad {
+      let forward = try median { _ = try model(ids, attentionMask: mask).sum().double() }
+      let products = try median {
+        for _ in 0..<config.numHiddenLayers {
+          for _ in 0..<4 { _ = try Functional.linear(tokens, weight: square) }
+          _ = try Functional.linear(Functional.linear(tokens, weight: up), weight: down).sum().double()
+        }
+      }
+      print(String(format: "bert-base 32×20 tokens, 2 threads: forward %.3f s (median of 5); its matrix products alone %.3f s", forward, products))
+    }
+  }
+}
