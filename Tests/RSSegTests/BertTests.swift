@@ -177,6 +177,16 @@ final class BertModelTests: XCTestCase {
     }
     XCTAssertTrue(error { _ = try BertFolder(garbage).model() }.hasPrefix("\(garbage.path): cannot read the weights"))
 
+    // Without model.safetensors, pytorch_model.bin is read (here a checkpoint of another model).
+    let otherModel = try folder("other-model") { copy in
+      try FileManager.default.removeItem(at: copy.appendingPathComponent("model.safetensors"))
+      try FileManager.default.createSymbolicLink(
+        at: copy.appendingPathComponent("pytorch_model.bin"),
+        withDestinationURL: TextTestPaths.packageRoot.appendingPathComponent("../shared/parity/pth/state_dict.pth"))
+    }
+    XCTAssertEqual(error { _ = try BertFolder(otherModel).model() },
+                   "\(otherModel.path)/pytorch_model.bin: no BERT encoder weights (no embeddings.*/encoder.* keys)")
+
     let fewerLayers = try folder("fewer-layers") { copy in
       let config = copy.appendingPathComponent("config.json")
       let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"num_hidden_layers\": 6", with: "\"num_hidden_layers\": 4")
