@@ -91,6 +91,20 @@ final class BertModelTests: XCTestCase {
     XCTAssertLessThan(worst, 1e-4)
   }
 
+  /// In float64 the padding mask follows the model's dtype and the states stay HF's.
+  func testFloat64ModelMatchesHF() throws {
+    let fixture = try TextFixture(contentsOf: TextTestPaths.fixture)
+    let expected = try SafeTensors.read(TextTestPaths.hiddenStates.path).tensor(named: "last_hidden_state")
+    let bert = BertFolder(TextTestPaths.minilm)
+    let model = try bert.model()
+    try model.to(.float64)
+    let batch = try bert.tokenizer().batch(fixture.rows.prefix(8).map(\.text), maxLength: 20)
+    let hidden = try model(batch.ids, attentionMask: batch.mask)
+    XCTAssertEqual(hidden.dtype, .float64)
+    let worst = zip(try hidden.scalars(as: Double.self), try expected.scalars(as: Float.self)).map { abs($0 - Double($1)) }.max()!
+    XCTAssertLessThan(worst, 1e-4)
+  }
+
   /// Padding gets no attention: the real tokens' states do not depend on how much follows.
   func testPaddingDoesNotChangeRealTokens() throws {
     let bert = BertFolder(TextTestPaths.minilm)
