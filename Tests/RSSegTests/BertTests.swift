@@ -123,6 +123,45 @@ final class BertModelTests: XCTestCase {
     XCTAssertGreaterThan(changed, 1e-3)
   }
 
+  /// Fine-tuning needs gradients: backward through a small random BERT (float64, padding
+  /// masked) agrees with central finite differences.
+  func testGradientsMatchFiniteDifferences() throws {
+    var config = BertConfig()
+    (config.vocabSize, config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads) = (20, 8, 2, 2)
+    (config.intermediateSize, config.maxPositionEmbeddings) = (16, 10)
+    Torch.manualSeed(3)
+    let model = try BertModel(config)
+    try model.to(.float64)
+    model.eval()
+    let ids = try Tensor([2, 5, 7, 1, 9, 2, 4, 3, 0, 0] as [Int64], shape: [2, 5])
+    let mask = try Tensor([1, 1, 1, 1, 1, 1, 1, 1, 0, 0] as [Int64], shape: [2, 5])
+    let projection = try Tensor.randn([2, 5, 8], dtype: .float64)
+    func loss() throws -> Tensor { try (model(ids, attentionMask: mask) * projection).sum() }
+    try loss().backward()
+    let layer = model.encoder.layer[0]
+    let parameters = [
+      ("query.weight", layer.attention.selfAttention.query.weight), ("key.bias", layer.attention.selfAttention.key.bias!),
+      ("intermediate.dense.weight", layer.intermediate.dense.weight),
+      ("word_embeddings.weight", model.embeddings.wordEmbeddings.weight),
+    ]
+    for (name, parameter) in parameters {
+      let index: [any TensorIndexExpression] = parameter.shape.count == 2 ? [2, 1] : [1]
+      let analytic = try XCTUnwrap(parameter.grad).index(index).double()
+      let value = try parameter.detach().index(index).double()
+      let step = 1e-6
+      let lossAt = { (v: Double) throws -> Double in
+        try Torch.withNoGrad {
+          try parameter.set(index, to: .float(v))
+          return try loss().double()
+        }
+      }
+      let numeric = (try lossAt(value + step) - lossAt(value - step)) / (2 * step)
+      _ = try lossAt(value)
+      XCTAssertEqual(analytic, numeric, accuracy: 1e-6 * max(1, abs(numeric)), name)
+      XCTAssertNotEqual(analytic, 0, name)
+    }
+  }
+
   func testTaskModelKeysAreFixedUp() throws {
     let w = try Tensor.zeros([2])
     let keys = BertFolder.encoderKeys([
