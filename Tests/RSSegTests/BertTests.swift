@@ -195,6 +195,20 @@ final class BertModelTests: XCTestCase {
     XCTAssertEqual(try model(ids).scalars(as: Float.self), try reference(ids).scalars(as: Float.self))
   }
 
+  func testTokenizerConfigIsFollowed() throws {
+    let cased = try folder("cased") { copy in
+      try Data(#"{"do_lower_case": false, "strip_accents": null}"#.utf8).write(to: copy.appendingPathComponent("tokenizer_config.json"))
+    }
+    XCTAssertEqual(try BertFolder(cased).tokenizer().tokenize("Hello world"), ["[UNK]", "world"])
+    XCTAssertEqual(try BertFolder(TextTestPaths.minilm).tokenizer().tokenize("Hello world"), ["hello", "world"])
+    let bad = try folder("bad-tokenizer-config") { copy in
+      try Data(#"{"do_lower_case": "yes"}"#.utf8).write(to: copy.appendingPathComponent("tokenizer_config.json"))
+    }
+    XCTAssertThrowsError(try BertFolder(bad).tokenizer()) { error in
+      XCTAssertEqual("\(error)", "\(bad.path)/tokenizer_config.json: do_lower_case must be true, false or null")
+    }
+  }
+
   func testMalformedFoldersGiveClearErrors() throws {
     func error(_ body: () throws -> Void) -> String {
       do { try body() } catch { return "\(error)" }
