@@ -47,7 +47,7 @@ final class LayerTests: XCTestCase {
   }
 
   func testLayerNorm2dNormalisesChannelsPerPixel() throws {
-    let norm = try LayerNorm2d(3)
+    let norm = try LayerNorm2d(3, eps: 1e-6)
     try Torch.withNoGrad { _ = try norm.weight.mul_(2) }
     let v = testValues(2 * 3 * 2 * 2, seed: 11)
     let y = try norm(try Tensor(v, shape: [2, 3, 2, 2])).scalars(as: Float.self)
@@ -74,6 +74,10 @@ final class LayerTests: XCTestCase {
     try assertClose(try GELU()(x), [0.841345, -0.158655], accuracy: 1e-5)
     XCTAssertEqual(try PixelShuffle(2)(try Tensor.zeros([1, 8, 3, 3])).shape, [1, 2, 6, 6])
     XCTAssertEqual(try GroupNorm(groups: 2, channels: 4)(try Tensor.zeros([1, 4, 2, 2])).shape, [1, 4, 2, 2])
+    // InstanceNorm1d over [N, C, L]: each (sample, channel) row normalised on its own.
+    let rows = try InstanceNorm1d(2)(try Tensor([1, 3, 0, 4, 2, 2, 5, 7] as [Float], shape: [2, 2, 2]))
+    try assertClose(rows, [-1, 1, -1, 1, 0, 0, -1, 1], accuracy: 1e-4)
+    XCTAssertThrowsError(try InstanceNorm1d(2)(try Tensor.zeros([1, 2, 2, 2])))
     let drop = try DropPath(0.3)
     drop.eval()
     try assertClose(try drop(x), [1, -1])

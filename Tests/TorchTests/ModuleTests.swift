@@ -86,6 +86,19 @@ final class ModuleTests: XCTestCase {
     XCTAssertEqual(Array(widerKeys.dropFirst(3)), params)
   }
 
+  func testApplyVisitsChildrenFirst() throws {
+    let net = try Net(width: 4)
+    var linears: [Linear] = []
+    var order: [String] = []
+    try net.apply { module in
+      if let l = module as? Linear { linears.append(l) }
+      order.append(String(describing: type(of: module)))
+    }
+    XCTAssertEqual(linears.count, 2)
+    XCTAssertEqual(order.last, "Net")
+    XCTAssertEqual(order.prefix(4), ["Conv2d", "ReLU", "LayerNorm2d", "Sequential"])
+  }
+
   func testDuplicateKeysAreAnError() throws {
     XCTAssertThrowsError(try Duplicated(size: 1).namedParameters()) { error in
       XCTAssertTrue("\(error)".contains("'weight'"), "\(error)")

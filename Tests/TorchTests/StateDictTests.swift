@@ -59,4 +59,14 @@ final class StateDictTests: XCTestCase {
     XCTAssertEqual(report.shapeMismatches.count, 1)
     XCTAssertEqual(try model.second.runningMean!.scalars(as: Float.self), [7, 7], "non-strict copies what matches")
   }
+
+  func testLoadingAChildFromAPrefixedCheckpoint() throws {
+    let source = try Pair(features: 2), target = try Pair(features: 2)
+    var checkpoint: [String: Tensor] = [:]
+    for (key, tensor) in try source.stateDict() { checkpoint["net.\(key)"] = tensor }
+    XCTAssertThrowsError(try target.first.loadStateDict(checkpoint.withPrefix("net.")), "the other child's keys are unexpected")
+    try target.first.loadStateDict(checkpoint.withPrefix("net.first."))
+    XCTAssertEqual(try target.first.weight.scalars(as: Float.self), try source.first.weight.scalars(as: Float.self))
+    try target.loadStateDict(checkpoint.withPrefix("net."))
+  }
 }

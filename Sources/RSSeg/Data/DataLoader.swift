@@ -97,9 +97,8 @@ public final class EpochIterator {
   public func next() throws -> Batch? {
     guard nextBatch < batchCount else { return nil }
     let start = nextBatch * batchSize
-    let samples = try queue.take(start..<min(start + batchSize, queue.count))
-    nextBatch += 1
-    return try Self.collate(samples)
+    nextBatch += 1  // a failed batch is skipped, not retried
+    return try Self.collate(try queue.take(start..<min(start + batchSize, queue.count)))
   }
 
   static func collate(_ samples: [PreparedSample]) throws -> Batch {

@@ -20,6 +20,7 @@ public enum LoveDAPreparer {
     defer { progress.finish() }
     let reports = ConcurrentResults<PrepareReport>(count: work.count)
     DispatchQueue.concurrentPerform(iterations: work.count) { i in
+      guard !reports.failed else { return }  // stop soon after the first error
       let (split, domain, sample) = work[i]
       var report = PrepareReport()
       reports.set(i) {
@@ -79,5 +80,11 @@ final class ConcurrentResults<T>: @unchecked Sendable {
     lock.withLock { results[i] = r }
   }
 
-  func values() throws -> [T] { try lock.withLock { try results.map { try $0!.get() } } }
+  /// Whether any result is an error.
+  var failed: Bool {
+    lock.withLock { results.contains { if case .failure = $0 { return true } else { return false } } }
+  }
+
+  /// All results in order (the first error is rethrown; results never set are skipped).
+  func values() throws -> [T] { try lock.withLock { try results.compactMap { try $0?.get() } } }
 }

@@ -3,77 +3,126 @@
 extension LabeledImage {
   public func resized(width w: Int, height h: Int) -> LabeledImage {
     if w == width && h == height { return self }
-    let horizontal = ResampleCoefficients(input: width, output: w)
-    let vertical = ResampleCoefficients(input: height, output: h)
-    var out = [UInt8](repeating: 0, count: channels * w * h)
-    var temp = [Float](repeating: 0, count: height * w)
+    return resizedCrop(width: w, height: h, x: 0, y: 0, cropWidth: w, cropHeight: h, pad: 0)
+  }
+
+  /// The `cropWidth` × `cropHeight` window at (`x`, `y`) of `resized(width: w, height: h)`,
+  /// computing only the pixels inside the window (training crops of a rescaled image); parts of
+  /// the window outside the resized image are black with mask value `pad`.
+  public func resizedCrop(width w: Int, height h: Int, x: Int, y: Int, cropWidth: Int, cropHeight: Int, pad: UInt8) -> LabeledImage {
+    var out = LabeledImage(width: cropWidth, height: cropHeight, channels: channels, maskFill: pad)
+    let ox0 = max(0, x), ox1 = min(w, x + cropWidth), oy0 = max(0, y), oy1 = min(h, y + cropHeight)
+    guard ox1 > ox0, oy1 > oy0 else { return out }
+    let cols = ox1 - ox0, rows = oy1 - oy0
+    var region = LabeledImage(width: cols, height: rows, channels: channels, maskFill: pad)
+    if w == width && h == height {
+      region.paste(self, sourceX: ox0, sourceY: oy0, width: cols, height: rows, atX: 0, atY: 0)
+    } else {
+      region.image = resampleImage(
+        horizontal: ResampleCoefficients(input: width, output: w, range: ox0..<ox1),
+        vertical: ResampleCoefficients(input: height, output: h, range: oy0..<oy1))
+      region.mask = nearestMask(width: w, height: h, columns: ox0..<ox1, rows: oy0..<oy1)
+    }
+    out.paste(region, sourceX: 0, sourceY: 0, width: cols, height: rows, atX: ox0 - x, atY: oy0 - y)
+    return out
+  }
+
+  /// Separable bicubic: a horizontal pass over the input rows the output rows need, then a
+  /// vertical pass.
+  private func resampleImage(horizontal hc: ResampleCoefficients, vertical vc: ResampleCoefficients) -> [UInt8] {
+    let cols = hc.count.count, rows = vc.count.count
+    let firstRow = vc.start.min()!, lastRow = zip(vc.start, vc.count).map { $0 + $1 }.max()!
+    let needed = lastRow - firstRow
+    var out = [UInt8](repeating: 0, count: channels * cols * rows)
+    var temp = [Float](repeating: 0, count: needed * cols)
     for c in 0..<channels {
       image.withUnsafeBufferPointer { src in
         temp.withUnsafeMutableBufferPointer { tmp in
-          let plane = src.baseAddress! + c * width * height
-          for y in 0..<height {
-            let row = plane + y * width, outRow = tmp.baseAddress! + y * w
-            for x in 0..<w {
-              let start = horizontal.start[x], n = horizontal.count[x], k = x * horizontal.stride
-              var sum: Float = 0
-              for i in 0..<n { sum += Float(row[start + i]) * horizontal.weights[k + i] }
-              outRow[x] = sum
+          hc.withPointers { start, count, weights, stride in
+            for r in 0..<needed {
+              let row = src.baseAddress! + (c * height + firstRow + r) * width
+              let outRow = tmp.baseAddress! + r * cols
+              for x in 0..<cols {
+                let s = row + start[x], k = weights + x * stride
+                var sum: Float = 0
+                for i in 0..<count[x] { sum += Float(s[i]) * k[i] }
+                outRow[x] = sum
+              }
             }
           }
         }
       }
       temp.withUnsafeBufferPointer { tmp in
         out.withUnsafeMutableBufferPointer { dst in
-          let plane = dst.baseAddress! + c * w * h
-          for y in 0..<h {
-            let start = vertical.start[y], n = vertical.count[y], k = y * vertical.stride
-            let outRow = plane + y * w
-            for x in 0..<w {
-              var sum: Float = 0
-              for i in 0..<n { sum += tmp[(start + i) * w + x] * vertical.weights[k + i] }
-              outRow[x] = UInt8(max(0, min(255, sum.rounded())))
+          vc.withPointers { start, count, weights, stride in
+            let plane = dst.baseAddress! + c * cols * rows
+            for y in 0..<rows {
+              let k = weights + y * stride, n = count[y]
+              let base = tmp.baseAddress! + (start[y] - firstRow) * cols
+              let outRow = plane + y * cols
+              for x in 0..<cols {
+                var sum: Float = 0
+                for i in 0..<n { sum += base[i * cols + x] * k[i] }
+                outRow[x] = UInt8(max(0, min(255, sum.rounded())))
+              }
             }
           }
         }
       }
     }
-    return LabeledImage(width: w, height: h, channels: channels, image: out, mask: resizedMaskNearest(width: w, height: h))
+    return out
   }
 
-  private func resizedMaskNearest(width w: Int, height h: Int) -> [UInt8] {
-    let xs = (0..<w).map { min(width - 1, Int((Double($0) + 0.5) * Double(width) / Double(w))) }
-    var out = [UInt8](repeating: 0, count: w * h)
-    for y in 0..<h {
-      let sy = min(height - 1, Int((Double(y) + 0.5) * Double(height) / Double(h)))
-      for x in 0..<w { out[y * w + x] = mask[sy * width + xs[x]] }
+  /// Nearest neighbour (PIL's centre rule) for the given output columns and rows.
+  func nearestMask(width w: Int, height h: Int, columns: Range<Int>, rows: Range<Int>) -> [UInt8] {
+    let xs = columns.map { min(width - 1, Int((Double($0) + 0.5) * Double(width) / Double(w))) }
+    var out = [UInt8](repeating: 0, count: columns.count * rows.count)
+    mask.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        for (r, y) in rows.enumerated() {
+          let sy = min(height - 1, Int((Double(y) + 0.5) * Double(height) / Double(h)))
+          let row = src.baseAddress! + sy * width, outRow = dst.baseAddress! + r * columns.count
+          for i in 0..<xs.count { outRow[i] = row[xs[i]] }
+        }
+      }
     }
     return out
   }
 }
 
-/// Per output pixel: the first input pixel, how many contribute and their normalised weights.
+/// For each output pixel of `range` (of an `output`-sized axis): the first input pixel, how many
+/// contribute and their normalised weights (PIL's `precompute_coeffs`).
 private struct ResampleCoefficients {
   var start: [Int] = []
   var count: [Int] = []
   var weights: [Float] = []
   var stride = 0
 
-  init(input: Int, output: Int) {
+  init(input: Int, output: Int, range: Range<Int>) {
     let scale = Double(input) / Double(output)
     let filterScale = max(scale, 1)
     let support = 2 * filterScale
     stride = Int(support.rounded(.up)) * 2 + 1
-    weights = [Float](repeating: 0, count: output * stride)
-    for o in 0..<output {
+    weights = [Float](repeating: 0, count: range.count * stride)
+    var w = [Double]()
+    for (j, o) in range.enumerated() {
       let center = (Double(o) + 0.5) * scale
       let lo = max(0, Int(center - support + 0.5))
       let hi = min(input, Int(center + support + 0.5))
-      var w = [Double]()
+      w.removeAll(keepingCapacity: true)
       for i in lo..<hi { w.append(Self.cubic((Double(i) - center + 0.5) / filterScale)) }
       let total = w.reduce(0, +)
       start.append(lo)
       count.append(w.count)
-      for (i, v) in w.enumerated() { weights[o * stride + i] = Float(total != 0 ? v / total : 0) }
+      for (i, v) in w.enumerated() { weights[j * stride + i] = Float(total != 0 ? v / total : 0) }
+    }
+  }
+
+  func withPointers<R>(_ body: (UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Float>, Int) -> R) -> R {
+    start.withUnsafeBufferPointer { s in
+      count.withUnsafeBufferPointer { c in
+        weights.withUnsafeBufferPointer { w in body(s.baseAddress!, c.baseAddress!, w.baseAddress!, stride) }
+      }
     }
   }
 

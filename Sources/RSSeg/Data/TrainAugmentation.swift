@@ -25,8 +25,7 @@ public struct TrainAugmentation: SampleTransform {
     } else {
       sample = try dataset.load(index)
     }
-    sample = randomScale(sample, random: &random)
-    sample = smartCrop(sample, ignore: ignore, random: &random)
+    sample = scaleAndCrop(sample, ignore: ignore, random: &random)
     sample = rotateAndFlip(sample, random: &random)
     return normalization.apply(sample, index: index)
   }
@@ -45,26 +44,41 @@ public struct TrainAugmentation: SampleTransform {
     return canvas
   }
 
-  public func randomScale(_ sample: LabeledImage, random: inout SeededRandom) -> LabeledImage {
+  /// Random scale then smart crop, computing the rescaled image only inside the chosen crop
+  /// (same result as rescaling everything first, much less work).
+  public func scaleAndCrop(_ sample: LabeledImage, ignore: UInt8, random: inout SeededRandom) -> LabeledImage {
     let s = scales[random.int(in: 0...(scales.count - 1))]
-    let w = Int((Double(sample.width) * s).rounded()), h = Int((Double(sample.height) * s).rounded())
-    return sample.resized(width: max(1, w), height: max(1, h))
+    let w = max(1, Int((Double(sample.width) * s).rounded())), h = max(1, Int((Double(sample.height) * s).rounded()))
+    let mask = sample.nearestMask(width: w, height: h, columns: 0..<w, rows: 0..<h)
+    let (x, y) = smartCropOrigin(mask: mask, width: w, height: h, ignore: ignore, random: &random)
+    return sample.resizedCrop(width: w, height: h, x: x, y: y, cropWidth: cropSize, cropHeight: cropSize, pad: ignore)
   }
 
-  /// Up to `cropTries` random crops; keeps the first with more than one class present and the
-  /// largest class (ignore excluded) below `maxClassShare`, else the last one.
+  /// Smart crop of an image already at its final scale.
   public func smartCrop(_ sample: LabeledImage, ignore: UInt8, random: inout SeededRandom) -> LabeledImage {
-    var crop = sample
+    let (x, y) = smartCropOrigin(mask: sample.mask, width: sample.width, height: sample.height, ignore: ignore, random: &random)
+    return sample.cropped(x: x, y: y, width: cropSize, height: cropSize, pad: ignore)
+  }
+
+  /// Up to `cropTries` random crop positions; the first whose crop has more than one class and
+  /// a largest class (ignore excluded) below `maxClassShare`, else the last one.
+  func smartCropOrigin(mask: [UInt8], width: Int, height: Int, ignore: UInt8, random: inout SeededRandom) -> (Int, Int) {
+    var origin = (0, 0)
+    var counts = [Int](repeating: 0, count: 256)
     for _ in 0..<cropTries {
-      let x = random.int(in: 0...max(0, sample.width - cropSize)), y = random.int(in: 0...max(0, sample.height - cropSize))
-      crop = sample.cropped(x: x, y: y, width: cropSize, height: cropSize, pad: ignore)
-      var counts = crop.maskHistogram()
+      origin = (random.int(in: 0...max(0, width - cropSize)), random.int(in: 0...max(0, height - cropSize)))
+      for i in counts.indices { counts[i] = 0 }
+      let x1 = min(width, origin.0 + cropSize), y1 = min(height, origin.1 + cropSize)
+      mask.withUnsafeBufferPointer { m in
+        for y in origin.1..<y1 {
+          for x in origin.0..<x1 { counts[Int(m[y * width + x])] += 1 }
+        }
+      }
       counts[Int(ignore)] = 0
-      let present = counts.filter { $0 > 0 }
-      let total = present.reduce(0, +)
-      if present.count > 1 && Double(present.max()!) / Double(total) < maxClassShare { break }
+      let largest = counts.max()!, total = counts.reduce(0, +), present = counts.filter { $0 > 0 }.count
+      if present > 1 && Double(largest) / Double(total) < maxClassShare { break }
     }
-    return crop
+    return origin
   }
 
   /// rot90 by a random 0–3 quarter turns with `rot90Probability`, then each flip with `flipProbability`.

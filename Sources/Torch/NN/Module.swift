@@ -164,6 +164,13 @@ open class Module {
     return own + ownBuffers + children
   }
 
+  /// Calls `body` on every module of the tree, children before their parent (`module.apply`),
+  /// e.g. to initialise all `Linear` weights of a model.
+  public func apply(_ body: (Module) throws -> Void) throws {
+    for child in childModules() { try child.apply(body) }
+    try body(self)
+  }
+
   // MARK: modes
 
   /// Sets training mode (`mode` true) or evaluation mode on this module and all descendants.

@@ -71,3 +71,14 @@ extension Module {
     return report
   }
 }
+
+extension Dictionary where Key == String, Value == Tensor {
+  /// The entries whose keys start with `prefix`, with the prefix removed: loads part of a
+  /// checkpoint into a child (`model.backbone.loadStateDict(dict.withPrefix("backbone."))`) or
+  /// strips a wrapper's prefix (`dict.withPrefix("net.")`).
+  public func withPrefix(_ prefix: String) -> [String: Tensor] {
+    var out: [String: Tensor] = [:]
+    for (key, tensor) in self where key.hasPrefix(prefix) { out[String(key.dropFirst(prefix.count))] = tensor }
+    return out
+  }
+}

@@ -13,7 +13,7 @@ extension RSSegCommand {
         attention mask.
         """)
 
-    @Option(help: "BERT uncased vocab.txt, or a model folder holding one.")
+    @Option(help: "A BERT uncased vocab.txt, or a HF model folder (vocab.txt and tokenizer_config.json).")
     var vocab: String
 
     @Option(help: "Truncate and pad the ids to this length.")
@@ -31,12 +31,11 @@ extension RSSegCommand {
     }
 
     func run() throws {
-      var url = URL(fileURLWithPath: vocab)
+      let url = URL(fileURLWithPath: vocab)
       var isFolder: ObjCBool = false
-      if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
-        url.appendPathComponent("vocab.txt")
-      }
-      let tokenizer = try WordPieceTokenizer(vocabularyAt: url)
+      let tokenizer =
+        FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && isFolder.boolValue
+        ? try BertFolder(url).tokenizer() : try WordPieceTokenizer(vocabularyAt: url)
       for text in texts {
         let ids: [Int]
         var mask: [Int]?

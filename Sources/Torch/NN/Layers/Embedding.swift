@@ -13,20 +13,14 @@ public final class Embedding: Module, UnaryLayer {
     super.init()
     try Init.normal_(weight)
     if let p = paddingIdx {
-      try Torch.withNoGrad { try Tensor.zeros([embeddingDim]).unsqueeze(0).copyInto(row: p, of: weight) }
+      try Torch.withNoGrad {
+        let row = try weight.asStrided([embeddingDim], strides: [weight.strides[1]], storageOffset: p * weight.strides[0])
+        try Init.zeros_(row)
+      }
     }
   }
 
   public func callAsFunction(_ indices: Tensor) throws -> Tensor {
     try Functional.embedding(indices, weight: weight, paddingIdx: paddingIdx)
-  }
-}
-
-extension Tensor {
-  /// Copies this `[1, D]` tensor into row `row` of `matrix` `[R, D]` (a strided view, no indexing op).
-  fileprivate func copyInto(row: Int, of matrix: Tensor) throws {
-    let d = matrix.shape[1]
-    let view = try matrix.asStrided([1, d], strides: matrix.strides, storageOffset: matrix.storageOffset + row * matrix.strides[0])
-    try view.copy_(self)
   }
 }

@@ -1,11 +1,12 @@
 /// Channels-first layer norm (torchvision ConvNeXt's `LayerNorm2d`): on `[N, C, H, W]`,
-/// normalises each pixel's C values. Keys: `weight` `[C]`, `bias` `[C]`.
+/// normalises each pixel's C values. Keys: `weight` `[C]`, `bias` `[C]`. The default eps is
+/// torchvision's (1e-5); ConvNeXt builds it with eps 1e-6.
 public final class LayerNorm2d: Module, UnaryLayer {
   public let weight: Tensor
   public let bias: Tensor
   public let eps: Double
 
-  public init(_ channels: Int, eps: Double = 1e-6) throws {
+  public init(_ channels: Int, eps: Double = 1e-5) throws {
     self.eps = eps
     weight = try Init.parameter([channels])
     bias = try Init.parameter([channels])
