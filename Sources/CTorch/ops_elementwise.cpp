@@ -128,4 +128,20 @@ rs_status rs_binary_scalar_(rs_binary_op op, rs_tensor a, rs_scalar s) {
   RS_GUARD(binary_(op, T(a), wrapped(s, T(a))))
 }
 
+rs_status rs_fill_(rs_tensor x, rs_scalar value) { RS_GUARD(T(x).fill_(rs::scalar(value))) }
+
+rs_status rs_add_scaled(rs_tensor* out, rs_tensor a, rs_tensor b, rs_scalar alpha) {
+  RS_RETURN_TENSOR(T(a).add(T(b), rs::scalar(alpha)));
+}
+rs_status rs_add_scaled_(rs_tensor a, rs_tensor b, rs_scalar alpha) {
+  RS_GUARD(T(a).add_(T(b), rs::scalar(alpha)))
+}
+rs_status rs_isclose(rs_tensor* out, rs_tensor a, rs_tensor b, double rtol, double atol,
+                     int32_t equal_nan) {
+  RS_RETURN_TENSOR(at::isclose(T(a), T(b), rtol, atol, equal_nan != 0));
+}
+rs_status rs_equal(int32_t* out, rs_tensor a, rs_tensor b) { RS_GUARD(*out = at::equal(T(a), T(b))) }
+rs_status rs_bernoulli(rs_tensor* out, rs_tensor p) { RS_RETURN_TENSOR(at::bernoulli(T(p))); }
+rs_status rs_bernoulli_(rs_tensor x, double p) { RS_GUARD(T(x).bernoulli_(p)) }
+
 }  // extern "C"

@@ -3,17 +3,24 @@ import CTorch
 extension Tensor {
   /// A CPU tensor holding a copy of `values` in row-major order.
   public convenience init<T: TensorElement>(_ values: [T], shape: [Int]? = nil) throws {
-    let shape = shape ?? [values.count]
-    guard shape.reduce(1, *) == values.count else {
-      throw TorchError.invalidArgument("\(values.count) values do not fill shape \(shape)")
+    let handle = try values.withUnsafeBufferPointer { try Tensor.copying($0, shape: shape ?? [values.count]) }
+    self.init(handle: handle)
+  }
+
+  /// A CPU tensor holding a copy of the elements in `buffer` in row-major order.
+  public convenience init<T: TensorElement>(_ buffer: UnsafeBufferPointer<T>, shape: [Int]) throws {
+    self.init(handle: try Tensor.copying(buffer, shape: shape))
+  }
+
+  private static func copying<T: TensorElement>(_ buffer: UnsafeBufferPointer<T>, shape: [Int]) throws -> rs_tensor {
+    guard shape.reduce(1, *) == buffer.count else {
+      throw TorchError.invalidArgument("\(buffer.count) values do not fill shape \(shape)")
     }
     var out: rs_tensor?
     try withInt64s(shape) { dims, n in
-      try values.withUnsafeBytes { raw in
-        try check(rs_tensor_from_data(&out, raw.baseAddress, dims, n, T.dtype.rawValue), "Tensor(_:shape:)")
-      }
+      try check(rs_tensor_from_data(&out, buffer.baseAddress, dims, n, T.dtype.rawValue), "Tensor(_:shape:)")
     }
-    self.init(handle: out!)
+    return out!
   }
 
   /// A 0-dimensional tensor.
@@ -89,4 +96,37 @@ extension Tensor {
   public static func randperm(_ n: Int, dtype: DType = .int64, device: Device = .cpu) throws -> Tensor {
     try makeTensor("randperm") { rs_tensor_randperm($0, Int64(n), dtype.rawValue, device.c) }
   }
+
+  /// `torch.eye(n, m)`: ones on the main diagonal of an [n, m] matrix (m defaults to n).
+  public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+    let out = try zeros([n, m ?? n], dtype: dtype, device: device)
+    try out.diagonal().fill_(1)
+    return out
+  }
+
+  /// `torch.zeros_like(x)`: zeros with the shape of `x` and its dtype and device unless given.
+  public static func zerosLike(_ x: Tensor, dtype: DType? = nil) throws -> Tensor {
+    try zeros(x.shape, dtype: dtype ?? x.dtype, device: x.device)
+  }
+
+  /// `torch.ones_like(x)`.
+  public static func onesLike(_ x: Tensor, dtype: DType? = nil) throws -> Tensor {
+    try ones(x.shape, dtype: dtype ?? x.dtype, device: x.device)
+  }
+
+  /// `torch.full_like(x, value)`.
+  public static func fullLike(_ x: Tensor, _ value: Scalar, dtype: DType? = nil) throws -> Tensor {
+    try full(x.shape, value, dtype: dtype ?? x.dtype, device: x.device)
+  }
+
+  /// `torch.empty_like(x)` (contiguous; the contents are undefined).
+  public static func emptyLike(_ x: Tensor, dtype: DType? = nil) throws -> Tensor {
+    try empty(x.shape, dtype: dtype ?? x.dtype, device: x.device)
+  }
+
+  /// `torch.randn_like(x)`.
+  public static func randnLike(_ x: Tensor) throws -> Tensor { try randn(x.shape, dtype: x.dtype, device: x.device) }
+
+  /// `torch.rand_like(x)`.
+  public static func randLike(_ x: Tensor) throws -> Tensor { try rand(x.shape, dtype: x.dtype, device: x.device) }
 }

@@ -47,6 +47,17 @@ extension Tensor {
     return try withExtendedLifetime(self) { try body(UnsafeRawPointer(p!)) }
   }
 
+  /// Calls `body` with the elements of this contiguous CPU tensor of dtype `T.dtype`, without copying.
+  public func withUnsafeBufferPointer<T: TensorElement, R>(as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) throws -> R {
+    guard dtype == T.dtype else {
+      throw TorchError.invalidArgument("withUnsafeBufferPointer(as: \(T.self)) on a \(dtype) tensor")
+    }
+    let n = count
+    return try withUnsafeRawPointer { raw in
+      try body(UnsafeBufferPointer(start: raw.assumingMemoryBound(to: T.self), count: n))
+    }
+  }
+
   /// `tensor.to(dtype)`.
   public func to(_ dtype: DType, copy: Bool = false) throws -> Tensor {
     try makeTensor("to(\(dtype))") { rs_tensor_to($0, handle, dtype.rawValue, rs_device(type: -1, index: -1), 0, copy ? 1 : 0) }

@@ -118,6 +118,51 @@ extension Tensor {
   @discardableResult public func div_(_ o: Tensor) throws -> Tensor { try binary_(RS_BINARY_DIV, o, "div_") }
   @discardableResult public func div_(_ s: Scalar) throws -> Tensor { try binary_(RS_BINARY_DIV, s, "div_") }
 
+  /// In place: `x.fill_(value)`.
+  @discardableResult public func fill_(_ value: Scalar) throws -> Tensor {
+    try check(rs_fill_(handle, value.c), "fill_")
+    return self
+  }
+  /// In place: `x.zero_()`.
+  @discardableResult public func zero_() throws -> Tensor { try fill_(0) }
+
+  /// `torch.add(x, other, alpha=)`: x + alpha * other.
+  public func add(_ other: Tensor, alpha: Scalar) throws -> Tensor {
+    try makeTensor("add") { rs_add_scaled($0, handle, other.handle, alpha.c) }
+  }
+  /// In place: `x.add_(other, alpha=)` (the SGD step `p.add_(grad, alpha: -lr)`).
+  @discardableResult public func add_(_ other: Tensor, alpha: Scalar) throws -> Tensor {
+    try check(rs_add_scaled_(handle, other.handle, alpha.c), "add_")
+    return self
+  }
+
+  // MARK: comparison helpers
+
+  /// `torch.isclose(x, other, rtol, atol, equal_nan)`: element-wise |x - other| <= atol + rtol·|other|.
+  public func isclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNan: Bool = false) throws -> Tensor {
+    try makeTensor("isclose") { rs_isclose($0, handle, other.handle, rtol, atol, equalNan ? 1 : 0) }
+  }
+  /// `torch.allclose(x, other, rtol, atol, equal_nan)`.
+  public func allclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNan: Bool = false) throws -> Bool {
+    try isclose(other, rtol: rtol, atol: atol, equalNan: equalNan).all().int() != 0
+  }
+  /// `torch.equal(x, other)`: same shape and the same elements.
+  public func equal(_ other: Tensor) throws -> Bool {
+    var result: Int32 = 0
+    try check(rs_equal(&result, handle, other.handle), "equal")
+    return result != 0
+  }
+
+  // MARK: random
+
+  /// `torch.bernoulli(x)`: 0/1 samples with the probabilities in `x` (default generator).
+  public func bernoulli() throws -> Tensor { try makeTensor("bernoulli") { rs_bernoulli($0, handle) } }
+  /// In place: `x.bernoulli_(p)`: every element becomes 1 with probability `p`, else 0.
+  @discardableResult public func bernoulli_(_ p: Double) throws -> Tensor {
+    try check(rs_bernoulli_(handle, p), "bernoulli_")
+    return self
+  }
+
   // MARK: operators
   public static func + (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(RS_BINARY_ADD, b, "add") }
   public static func - (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(RS_BINARY_SUB, b, "sub") }

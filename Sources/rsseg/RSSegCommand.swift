@@ -7,8 +7,14 @@ struct RSSegCommand: ParsableCommand {
     abstract: "Remote-sensing image segmentation (BiCoR-Seg, referring segmentation) on libtorch.",
     version: rssegVersion,
     subcommands: [
+      Bench.self,
       Info.self,
+      Inspect.self,
       Prepare.self,
+      Tokenize.self,
+      VerifyParity.self,
+      Init.self,
+      Import.self,
     ]
   )
 }

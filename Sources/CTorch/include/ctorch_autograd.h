@@ -19,6 +19,50 @@ rs_status rs_tensor_detach(rs_tensor* out, rs_tensor t);
 int32_t rs_grad_enabled(void);
 void rs_set_grad_enabled(int32_t enabled);
 
+/// torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused).
+/// `grad_outputs` may be NULL or hold NULL entries (implicit ones for one-element outputs);
+/// retain_graph < 0 means "same as create_graph". Writes one handle per input to *out (a
+/// malloc'ed array of `n_inputs`), NULL for an input the outputs do not depend on.
+rs_status rs_autograd_grad(rs_tensor** out, int64_t* count, const rs_tensor* outputs,
+                           const rs_tensor* grad_outputs, int64_t n_outputs, const rs_tensor* inputs,
+                           int64_t n_inputs, int32_t retain_graph, int32_t create_graph,
+                           int32_t allow_unused);
+/// t.retain_grad(): keep .grad for a non-leaf tensor.
+rs_status rs_tensor_retain_grad(rs_tensor t);
+int32_t rs_tensor_retains_grad(rs_tensor t);
+int32_t rs_tensor_is_leaf(rs_tensor t);
+/// In place: t.detach_().
+rs_status rs_tensor_detach_(rs_tensor t);
+/// The name of t's grad_fn (caller frees with rs_free_buffer), or NULL in *out for a leaf.
+rs_status rs_tensor_grad_fn_name(char** out, rs_tensor t);
+
+// --- inference mode (c10::InferenceMode) ---------------------------------------------------
+typedef struct rs_inference_mode_s* rs_inference_mode;
+/// Enters inference mode (enabled = 1) or leaves it (0) on this thread until the guard is exited.
+rs_status rs_inference_mode_enter(rs_inference_mode* out, int32_t enabled);
+/// Restores the state from before the matching enter; guards must exit in reverse order.
+void rs_inference_mode_exit(rs_inference_mode guard);
+int32_t rs_inference_mode_enabled(void);
+int32_t rs_tensor_is_inference(rs_tensor t);
+
+// --- autocast (at::autocast) ---------------------------------------------------------------
+/// Autocast state of one device type (0 = CPU, 1 = CUDA) saved by rs_autocast_enter.
+typedef struct {
+  int32_t device_type;
+  int32_t enabled;
+  int32_t dtype;
+  int32_t cache_enabled;
+} rs_autocast_state;
+/// Like `torch.autocast(device_type, dtype, enabled).__enter__`: saves the current state in
+/// *previous, then sets `enabled` and `dtype` (float16 or bfloat16) for the device type.
+rs_status rs_autocast_enter(rs_autocast_state* previous, int32_t device_type, int32_t dtype,
+                            int32_t enabled);
+/// Like `__exit__`: clears the cast cache when leaving the outermost scope and restores `previous`.
+rs_status rs_autocast_exit(const rs_autocast_state* previous);
+int32_t rs_autocast_enabled(int32_t device_type);
+/// The autocast dtype of a device type.
+int32_t rs_autocast_dtype(int32_t device_type);
+
 #ifdef __cplusplus
 }
 #endif

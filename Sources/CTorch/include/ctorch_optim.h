@@ -1,3 +1,35 @@
-// CTorch optim: filled in by its area.
+// CTorch optim: optimiser update rules and gradient clipping, run without autograd recording.
 #pragma once
 #include "ctorch_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// One torch.optim.AdamW step over `n` parameters with their gradients and state (first and
+/// second moments, 0-dim float32 step counters; `max_exp_avg_sqs` only with amsgrad, else
+/// NULL). With `fused` set, libtorch's fused kernel runs (all tensors on one device, step
+/// counters on that device); otherwise the single-tensor algorithm (step counters on the CPU).
+rs_status rs_adamw_step(const rs_tensor* params, const rs_tensor* grads, const rs_tensor* exp_avgs,
+                        const rs_tensor* exp_avg_sqs, const rs_tensor* max_exp_avg_sqs,
+                        const rs_tensor* steps, int64_t n, double lr, double beta1, double beta2,
+                        double weight_decay, double eps, int32_t amsgrad, int32_t maximize,
+                        int32_t fused);
+
+/// One torch.optim.SGD step for one parameter. `buf` is its momentum buffer or NULL before the
+/// first step; when momentum is used and `buf` is NULL, the new buffer is written to *new_buf
+/// (otherwise *new_buf is NULL).
+rs_status rs_sgd_step(rs_tensor param, rs_tensor grad, rs_tensor buf, rs_tensor* new_buf,
+                      double lr, double momentum, double dampening, double weight_decay,
+                      int32_t nesterov, int32_t maximize);
+
+/// torch.nn.utils.clip_grad_norm_: scales the gradients in place so that their total
+/// `norm_type` norm is at most `max_norm`; *out receives the total norm before clipping.
+rs_status rs_clip_grad_norm(rs_tensor* out, const rs_tensor* grads, int64_t n, double max_norm,
+                            double norm_type);
+/// torch.nn.utils.clip_grad_value_: clamps every gradient element to [-clip, clip].
+rs_status rs_clip_grad_value(const rs_tensor* grads, int64_t n, double clip);
+
+#ifdef __cplusplus
+}
+#endif

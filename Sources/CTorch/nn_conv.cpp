@@ -1,0 +1,33 @@
+// Linear and convolution.
+#include "shim.hpp"
+
+using rs::T;
+
+extern "C" {
+
+rs_status rs_linear(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b) {
+  RS_RETURN_TENSOR(at::linear(T(x), T(w), rs::opt(b)));
+}
+
+rs_status rs_conv(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b, int64_t nspatial,
+                  const int64_t* stride, const int64_t* padding, const int64_t* dilation,
+                  int64_t groups, rs_conv_padding padding_mode) {
+  RS_GUARD({
+    TORCH_CHECK(nspatial == 1 || nspatial == 2, "conv: 1 or 2 spatial dimensions, got ", nspatial);
+    auto s = rs::ints(stride, nspatial);
+    auto d = rs::ints(dilation, nspatial);
+    at::Tensor y;
+    if (padding_mode == RS_CONV_PAD_EXPLICIT) {
+      auto p = rs::ints(padding, nspatial);
+      y = nspatial == 1 ? at::conv1d(T(x), T(w), rs::opt(b), s, p, d, groups)
+                        : at::conv2d(T(x), T(w), rs::opt(b), s, p, d, groups);
+    } else {
+      c10::string_view mode = padding_mode == RS_CONV_PAD_SAME ? "same" : "valid";
+      y = nspatial == 1 ? at::conv1d(T(x), T(w), rs::opt(b), s, mode, d, groups)
+                        : at::conv2d(T(x), T(w), rs::opt(b), s, mode, d, groups);
+    }
+    *out = rs::wrap(std::move(y));
+  })
+}
+
+}  // extern "C"

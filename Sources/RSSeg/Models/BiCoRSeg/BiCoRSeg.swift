@@ -1,0 +1,56 @@
+import Torch
+
+// BiCoR-Seg (Shi et al., "Bidirectional Co-Refinement Framework for High-Resolution Remote
+// Sensing Image Segmentation", CVM 2026; github.com/ShiJinghao566/BiCoR-Seg,
+// network/models/bicor.py). Parameter names are the reference's, so its state_dict (and a
+// Lightning checkpoint's `state_dict` without the `net.` prefix) loads strictly.
+
+/// The BiCoR-Seg network: ConvNeXt encoder (`encoder.0.<i>`), per-stage projectors
+/// (`proj_layers.<i>`), 1×1 aggregation (`feature_aggregator`) and the decoder (`decoder.*`).
+public final class BiCoRSeg: Module, UnaryLayer {
+  public let config: BiCoRSegConfig
+  /// One element, torchvision's `features`, so keys read `encoder.0.<i>` as in the reference.
+  let encoder: [ConvNeXtFeatures]
+  @ModuleInfo var projLayers: [FeatureProjector]
+  let decoder: BiCoRDecoder
+  @ModuleInfo var featureAggregator: Conv2d
+
+  /// A freshly initialised network (the encoder as torchvision initialises it; load ImageNet
+  /// weights with `loadImageNetEncoder`).
+  public init(_ config: BiCoRSegConfig) throws {
+    try config.validate()
+    self.config = config
+    let c = config.embedDim
+    encoder = [try ConvNeXtFeatures(config.encoder)]
+    _projLayers = ModuleInfo(wrappedValue: try config.encoder.dims.map { try FeatureProjector(inputDim: $0, outputDim: c) }, key: "proj_layers")
+    decoder = try BiCoRDecoder(config: config)
+    _featureAggregator = ModuleInfo(wrappedValue: try Conv2d(4 * c, c, kernelSize: 1, bias: false), key: "feature_aggregator")
+    super.init()
+  }
+
+  /// The ConvNeXt encoder.
+  public var backbone: ConvNeXtFeatures { encoder[0] }
+
+  /// Neck: F0 `[B, C, H/4, W/4]` from the four stage outputs.
+  func neck(_ stages: [Tensor]) throws -> Tensor {
+    let size = Array(stages[0].shape[2...])
+    let projected = try zip(stages, projLayers).map { stage, proj in
+      try Functional.interpolate(proj(stage), size: size, mode: .bilinear, alignCorners: false)
+    }
+    return try featureAggregator(Tensor.cat(projected.reversed(), dim: 1))
+  }
+
+  /// All outputs for `[B, 3, H, W]` (H and W multiples of 4, at least 32; multiples of 32 keep
+  /// every stage aligned): in training mode also the
+  /// auxiliary logits and, for configurations with it, the in-model Fisher loss.
+  public func forward(_ x: Tensor) throws -> BiCoRSegOutput {
+    guard x.rank == 4, x.shape[1] == 3, x.shape[2] % 4 == 0, x.shape[3] % 4 == 0, x.shape[2] >= 32, x.shape[3] >= 32 else {
+      throw ModelConfigError.invalid(
+        "BiCoR-Seg expects [B, 3, H, W] input with H and W multiples of 4 and at least 32, got \(x.shape)")
+    }
+    return try decoder(neck(backbone(x)))
+  }
+
+  /// Segmentation logits `[B, N, H, W]`.
+  public func callAsFunction(_ x: Tensor) throws -> Tensor { try forward(x).seg }
+}

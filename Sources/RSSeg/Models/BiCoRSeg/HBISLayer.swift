@@ -1,0 +1,98 @@
+import Foundation
+import Torch
+
+/// One HBIS layer (reference `BiCoRLayer`, one inner step): class embeddings and pixel features
+/// refine each other through class heatmaps. BiCoR-Seg spec §1, decoder steps 1–6.
+final class HBISLayer: Module {
+  @ModuleInfo var dictToFeat: Linear
+  @ModuleInfo var featToDict: Conv2d
+  @ModuleInfo var gateMLP: Sequential
+  @ModuleInfo var candMLP: Sequential
+  @ModuleInfo var gammaProj: Linear
+  @ModuleInfo var betaProj: Linear
+  @ModuleInfo var featLN: LayerNorm
+  @ModuleInfo var dictLN: LayerNorm
+  let config: BiCoRSegConfig
+
+  /// What one layer produces.
+  struct Output {
+    /// Refined class embeddings CE' `[B, N, C]`.
+    let classEmbeddings: Tensor
+    /// Refined features F' `[B, C, H, W]`.
+    let features: Tensor
+    /// Heatmap logits H_l `[B, N, H, W]`, computed from the layer's inputs.
+    let heatmap: Tensor
+  }
+
+  init(config: BiCoRSegConfig) throws {
+    let c = config.embedDim
+    self.config = config
+    _dictToFeat = ModuleInfo(wrappedValue: try Linear(c, c, bias: false), key: "dict_to_feat")
+    _featToDict = ModuleInfo(wrappedValue: try Conv2d(c, c, kernelSize: 1, bias: false), key: "feat_to_dict")
+    _gateMLP = ModuleInfo(wrappedValue: Sequential(try Linear(2 * c, c), GELU(), try Linear(c, c), Sigmoid()), key: "gate_mlp")
+    _candMLP = ModuleInfo(wrappedValue: Sequential(try Linear(c, c), GELU(), try Linear(c, c)), key: "cand_mlp")
+    _gammaProj = ModuleInfo(wrappedValue: try Linear(c, c), key: "gamma_proj")
+    _betaProj = ModuleInfo(wrappedValue: try Linear(c, c), key: "beta_proj")
+    _featLN = ModuleInfo(wrappedValue: try LayerNorm(c), key: "feat_ln")
+    _dictLN = ModuleInfo(wrappedValue: try LayerNorm(c), key: "dict_ln")
+    super.init()
+  }
+
+  /// - Parameters:
+  ///   - classEmbeddings: CE `[B, N, C]`.
+  ///   - features: F `[B, C, H, W]`.
+  func callAsFunction(classEmbeddings ce: Tensor, features f: Tensor) throws -> Output {
+    let (b, c, h, w) = (f.shape[0], f.shape[1], f.shape[2], f.shape[3])
+    let n = ce.shape[1]
+    let ceNorm = try dictLN(ce)
+    // Per-pixel LayerNorm over channels, kept as [B, S, C] for the products below.
+    let fNormPixels = try featLN(f.flatten(startDim: 2).transpose(1, 2))
+    let fNorm = try fNormPixels.transpose(1, 2).reshape([b, c, h, w])
+
+    // score[b, n, s] = Σ_c dict_to_feat(CEn)[b, n, c] · Fn[b, c, s] / sqrt(C)
+    let score = try dictToFeat(ceNorm).matmul(fNormPixels.transpose(1, 2)) / Double(c).squareRoot()
+    let logits = try score / config.tau
+    let soft = try logits.softmax(dim: 1)
+
+    // Pooled class evidence: Cn[b, n, :] = Σ_s w[b, n, s] · V[b, :, s].
+    let values = try featToDict(fNorm).flatten(startDim: 2)
+    let weights = try Torch.withNoGrad { try poolingWeights(score.sigmoid()) }
+    let pooled = try weights.matmul(values.transpose(1, 2))
+
+    let gate = try gateMLP(Tensor.cat([ceNorm, pooled], dim: -1))
+    let candidate = try candMLP(pooled)
+    let ceNew = try gate * candidate + (1.0 - gate) * ce
+
+    // FiLM mixed over classes without the [B, N, C, H, W] tensor:
+    // Σ_n H_n (γ_n ⊙ F + β_n) = (Σ_n H_n γ_n) ⊙ F + Σ_n H_n β_n.
+    let gamma = try 1.0 + gammaProj(ceNew).tanh()
+    let beta = try betaProj(ceNew)
+    let flat = try f.flatten(startDim: 2)
+    let mixedGamma = try gamma.transpose(1, 2).matmul(soft)
+    let mixedBeta = try beta.transpose(1, 2).matmul(soft)
+    let fNew = try mixedGamma * flat + mixedBeta
+    let lambda = config.lambdaFilm
+    let fOut = try ((1.0 - lambda) * flat + lambda * fNew).reshape([b, c, h, w])
+    return Output(classEmbeddings: ceNew, features: fOut, heatmap: try logits.reshape([b, n, h, w]))
+  }
+
+  /// Top-k pooling weights from sigmoid heatmaps `[B, N, S]`: keep the k largest values per
+  /// class, normalise them to sum 1; a class whose kept sum is ≤ 1e-6 falls back to all pixels.
+  func poolingWeights(_ heat: Tensor) throws -> Tensor {
+    let eps = 1e-6
+    let pixels = heat.shape[2]
+    let k = config.topk(pixels: pixels)
+    let kept: Tensor
+    if k < pixels {
+      let top = try heat.topk(k, dim: -1)
+      let mask = try Tensor.zeros(heat.shape, dtype: heat.dtype, device: heat.device).scatter(dim: -1, index: top.indices, value: 1.0)
+      kept = try heat * mask
+    } else {
+      kept = heat  // every pixel is kept (topk_ratio 1 in the ISPRS presets): no sort needed
+    }
+    let keptSum = try kept.sum(dim: -1, keepDim: true)
+    let fallback = try keptSum.le(.float(eps)).to(heat.dtype)
+    let all = try heat / (heat.sum(dim: -1, keepDim: true) + eps)
+    return try fallback * all + (1.0 - fallback) * (kept / (keptSum + eps))
+  }
+}

@@ -1,0 +1,42 @@
+import Torch
+
+/// torchvision's `CNBlock`: depthwise 7×7 conv → LayerNorm → Linear C→4C → GELU → Linear 4C→C,
+/// scaled per channel by `layer_scale`, dropped per sample by stochastic depth, plus the input.
+///
+/// Keys: `block.0` (dwconv), `block.2` (LayerNorm), `block.3`, `block.5` (Linear), `layer_scale`
+/// ([C, 1, 1]). `block.1` and `block.6` are parameter-free permutes, `block.4` the GELU.
+final class ConvNeXtBlock: Module, UnaryLayer {
+  let block: Sequential
+  @ParameterInfo var layerScale: Tensor
+  @ModuleInfo var stochasticDepth: DropPath
+
+  init(dim: Int, layerScale: Double, dropRate: Double, eps: Double) throws {
+    block = Sequential(
+      try Conv2d(dim, dim, kernelSize: 7, padding: 3, groups: dim),
+      Permute([0, 2, 3, 1]),
+      try LayerNorm(dim, eps: eps),
+      try Linear(dim, 4 * dim),
+      GELU(),
+      try Linear(4 * dim, dim),
+      Permute([0, 3, 1, 2]))
+    _layerScale = ParameterInfo(wrappedValue: try (Tensor.ones([dim, 1, 1]) * layerScale).requiresGrad(true), key: "layer_scale")
+    _stochasticDepth = ModuleInfo(wrappedValue: try DropPath(dropRate), key: "stochastic_depth")
+    super.init()
+  }
+
+  func callAsFunction(_ x: Tensor) throws -> Tensor {
+    try stochasticDepth(layerScale * block(x)) + x
+  }
+}
+
+/// `torchvision.ops.misc.Permute`: reorders dimensions; no parameters.
+final class Permute: Module, UnaryLayer {
+  let dims: [Int]
+
+  init(_ dims: [Int]) {
+    self.dims = dims
+    super.init()
+  }
+
+  func callAsFunction(_ x: Tensor) throws -> Tensor { try x.permute(dims) }
+}

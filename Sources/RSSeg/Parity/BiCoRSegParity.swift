@@ -1,0 +1,68 @@
+import Foundation
+import Torch
+
+/// Parity with the official BiCoR-Seg code (fixture kind "bicor-seg parity fixture", see
+/// shared/parity/README.md): eval logits, train outputs, every loss term and every gradient.
+public struct BiCoRSegParity: ParityFixtureKind {
+  public let kind = "bicor-seg parity fixture"
+
+  public init() {}
+
+  public func check(_ fixture: ParityFixture) throws -> ParityReport {
+    let config = try fixture.config(as: BiCoRSegConfig.self)
+    guard config.encoder.stochasticDepth == 0 else {
+      throw ParityError.badFixture(
+        path: fixture.path, "stochastic depth \(config.encoder.stochasticDepth) makes train-mode outputs random; parity needs 0")
+    }
+    let model = try BiCoRSeg(config)
+    let params = try fixture.tensors(prefix: "param.")
+    try model.loadReference(params)
+    let input = try fixture.tensor("input").to(.float32)
+    let mask = try fixture.tensor("mask").to(.int64)
+    var handled: Set<String> = ["input", "mask"]
+    handled.formUnion(params.keys.map { "param." + $0 })
+    var comparisons: [ParityComparison] = []
+
+    func compare(_ computed: Tensor?, _ name: String, _ group: String, _ tolerance: ParityTolerance = .outputs) throws {
+      handled.insert(name)
+      guard fixture.tensorNames.contains(name) else { return }
+      comparisons.append(try .compare(computed, fixture.tensor(name), name: name, group: group, tolerance: tolerance))
+    }
+
+    model.eval()
+    let evalLogits = try Torch.withNoGrad { try model(input) }
+    try compare(evalLogits, "eval.logits", "eval outputs")
+
+    model.train()
+    let out = try model.forward(input)
+    try compare(out.seg, "train.seg", "train outputs")
+    try compare(out.aux, "train.aux", "train outputs")
+    for (l, heatmap) in out.heatmaps.enumerated() { try compare(heatmap, "train.heatmap.\(l)", "train outputs") }
+    for (l, embeddings) in out.classEmbeddings.enumerated() {
+      try compare(embeddings, "train.class_embed.\(l)", "train outputs")
+    }
+
+    let terms = try BiCoRSegLoss(ignoreIndex: config.ignoreIndex)(out, mask)
+    try compare(terms.segAux, "loss.seg_aux", "losses")
+    try compare(terms.fisherFinal, "loss.fisher_final", "losses")
+    try compare(terms.heatmapSum, "loss.heatmap_sum", "losses")
+    try compare(terms.fisherLayersSum, "loss.fisher_layers_sum", "losses")
+    try compare(terms.total, "loss.total", "losses")
+
+    try terms.total.backward()
+    for (key, parameter) in try model.namedParameters() {
+      try compare(parameter.grad, "grad." + key, "gradients", .grads)
+    }
+
+    for name in fixture.tensorNames where !handled.contains(name) {
+      comparisons.append(.unmatched(name, group: "unchecked", problem: "no counterpart computed"))
+    }
+    let notes = [
+      "fixture: \(fixture.path)",
+      "model: BiCoR-Seg dims \(config.encoder.dims) depths \(config.encoder.depths), C \(config.embedDim), "
+        + "\(config.classes) classes, \(config.layers) HBIS layers, top-k \(config.topkRatio)/\(config.minPixels)",
+      "loaded \(params.count) parameters strictly; input \(input.shape)",
+    ]
+    return ParityReport(kind: kind, notes: notes, comparisons: comparisons)
+  }
+}

@@ -1,1 +1,0 @@
-// RSSeg layer: filled in by its issue.

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import RSSeg
+
+/// Which BiCoR-Seg to build: a dataset preset, optionally with another network configuration.
+struct BiCoRSegModelOptions: ParsableArguments {
+  @Option(help: "Dataset preset: vaihingen, potsdam or loveda (classes, colours, bands, network).")
+  var preset: String
+
+  @Option(help: "A JSON network configuration replacing the preset's (keys as in the parity fixtures' config).")
+  var config: String?
+
+  func validate() throws {
+    do {
+      _ = try BiCoRSegPreset.named(preset)
+    } catch {
+      throw ValidationError("\(error)")
+    }
+  }
+
+  func resolve() throws -> (preset: BiCoRSegPreset, config: BiCoRSegConfig?) {
+    let preset = try BiCoRSegPreset.named(preset)
+    guard let config else { return (preset, nil) }
+    let data = try Data(contentsOf: URL(fileURLWithPath: config))
+    do {
+      return (preset, try JSONDecoder().decode(BiCoRSegConfig.self, from: data))
+    } catch {
+      throw ValidationError("\(config): not a BiCoR-Seg configuration: \(error)")
+    }
+  }
+}
