@@ -19,7 +19,7 @@ struct AtomicOutput {
     if rename(temporaryPath, finalPath) != 0 {
       let reason = String(cString: strerror(errno))
       discard()
-      throw RasterError.gdal(operation: "rename into place", path: finalPath, message: reason)
+      throw RasterError.io(path: finalPath, message: "cannot rename \(temporaryPath) into place: \(reason)")
     }
   }
 

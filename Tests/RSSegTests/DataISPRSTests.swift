@@ -84,6 +84,27 @@ final class DataISPRSTests: XCTestCase {
     XCTAssertEqual(dataset.count, 153)
     XCTAssertEqual(dataset.samples[0].name, "area1_h_0_0")
 
+    // The loader over the patches: training crops keep pixels and labels aligned.
+    var augmentation = TrainAugmentation(cropSize: 48)
+    augmentation.scales = [1]
+    augmentation.normalization = Normalization(mean: [0], std: [1 / 255])
+    let loader = try DataLoader(dataset: dataset, transform: augmentation, options: LoaderOptions(batchSize: 4, seed: 1))
+    XCTAssertEqual(loader.batchesPerEpoch, 38)
+    let epoch = loader.epoch(0)
+    for _ in 0..<3 {
+      let batch = try XCTUnwrap(try epoch.next())
+      XCTAssertEqual(batch.images.shape, [4, 3, 48, 48])
+      XCTAssertEqual(batch.labels.shape, [4, 48, 48])
+      let images = try batch.images.scalars(as: Float.self), labels = try batch.labels.scalars(as: Int64.self)
+      XCTAssertTrue(labels.allSatisfy { (0...6).contains($0) })
+      for b in 0..<4 {
+        for i in 0..<(48 * 48) {
+          let label = labels[b * 2304 + i], red = images[b * 3 * 2304 + i]
+          XCTAssertEqual(red, label == 6 ? 0 : Float(10 * label + 5), accuracy: 1e-3)
+        }
+      }
+    }
+
     // Resumable: finished tiles are skipped; a tile whose marker is gone is redone identically.
     let before = try Data(contentsOf: train.appendingPathComponent("masks_64/area1_v_2_2.png"))
     try FileManager.default.removeItem(at: train.appendingPathComponent(".prepared/area1.txt"))

@@ -8,13 +8,17 @@ public enum DataError: Error, Equatable, CustomStringConvertible, LocalizedError
   case unknownLabels(path: String, labels: [UnknownLabel])
   /// A dataset folder that is missing, empty or not in the expected layout.
   case layout(path: String, problem: String)
-  /// An output location that must not be used (e.g. inside the source).
+  /// An output location that must not be used (e.g. inside the source) or cannot be written.
   case output(path: String, problem: String)
+  /// A setting that cannot work (batch size 0, …).
+  case invalidArgument(String)
 
   public var description: String {
     switch self {
     case .badSample(let path, let problem), .layout(let path, let problem), .output(let path, let problem):
       return "\(path): \(problem)"
+    case .invalidArgument(let message):
+      return message
     case .unknownLabels(let path, let labels):
       let shown = labels.prefix(5).map { "\($0.label) (\($0.pixels) px)" }.joined(separator: ", ")
       return "\(path): unknown label \(labels.count == 1 ? "value" : "values") \(shown)\(labels.count > 5 ? ", …" : "")"
@@ -23,9 +27,11 @@ public enum DataError: Error, Equatable, CustomStringConvertible, LocalizedError
 
   public var errorDescription: String? { description }
 
+  /// The file or folder the error is about ("" for `invalidArgument`).
   public var path: String {
     switch self {
     case .badSample(let p, _), .unknownLabels(let p, _), .layout(let p, _), .output(let p, _): return p
+    case .invalidArgument: return ""
     }
   }
 }

@@ -40,7 +40,7 @@ public final class DataLoader {
 
   public init(dataset: SegmentationDataset, transform: any SampleTransform, options: LoaderOptions) throws {
     guard options.batchSize > 0, options.workers > 0, options.prefetchBatches > 0 else {
-      throw DataError.layout(path: "", problem: "loader needs batchSize, workers and prefetchBatches ≥ 1")
+      throw DataError.invalidArgument("DataLoader needs batchSize, workers and prefetchBatches ≥ 1")
     }
     self.dataset = dataset
     self.transform = transform

@@ -82,9 +82,10 @@ struct PatchSplitter {
   func cut(_ tile: LabeledImage, tileName: String, emit: (String, LabeledImage) throws -> Void) throws {
     let size = patchSize
     let stride = split == .train ? site.trainStride(patchSize: size) : size
-    let variants: [(String, LabeledImage)] =
-      split == .train ? [("o", tile), ("h", tile.flippedHorizontally()), ("v", tile.flippedVertically())] : [("o", tile)]
-    for (v, (tag, variant)) in variants.enumerated() {
+    // Flipped copies are made one at a time (a Potsdam tile is 144 MB).
+    let tags = split == .train ? ["o", "h", "v"] : ["o"]
+    for (v, tag) in tags.enumerated() {
+      let variant = tag == "h" ? tile.flippedHorizontally() : tag == "v" ? tile.flippedVertically() : tile
       let paddedW = (variant.width + size - 1) / size * size, paddedH = (variant.height + size - 1) / size * size
       for (row, y) in Swift.stride(from: 0, through: paddedH - size, by: stride).enumerated() {
         for (col, x) in Swift.stride(from: 0, through: paddedW - size, by: stride).enumerated() {

@@ -80,29 +80,30 @@ public struct LabeledImage: Sendable, Equatable {
     }
   }
 
-  /// Output pixel (x, y) takes source pixel `from(x, y)`.
+  /// Output pixel (x, y) takes source pixel `from(x, y)`, which must be affine in x (a flip or a
+  /// quarter turn): each output row is a strided walk through the source.
   private func remapped(width w: Int, height h: Int, _ from: (Int, Int) -> (Int, Int)) -> LabeledImage {
-    var offsets = [Int](repeating: 0, count: w * h)
-    for y in 0..<h {
-      for x in 0..<w {
-        let (sx, sy) = from(x, y)
-        offsets[y * w + x] = sy * width + sx
-      }
-    }
     let plane = width * height
     var image = [UInt8](repeating: 0, count: channels * plane)
     var mask = [UInt8](repeating: 0, count: plane)
-    self.image.withUnsafeBufferPointer { src in
-      image.withUnsafeMutableBufferPointer { dst in
-        for c in 0..<channels {
-          let s = src.baseAddress! + c * plane, d = dst.baseAddress! + c * plane
-          for i in 0..<plane { d[i] = s[offsets[i]] }
+    self.image.withUnsafeBufferPointer { srcImage in
+      self.mask.withUnsafeBufferPointer { srcMask in
+        image.withUnsafeMutableBufferPointer { dstImage in
+          mask.withUnsafeMutableBufferPointer { dstMask in
+            for y in 0..<h {
+              let (x0, y0) = from(0, y)
+              let first = y0 * width + x0
+              let step = w > 1 ? { let (x1, y1) = from(1, y); return (y1 * width + x1) - first }() : 0
+              let row = y * w
+              for c in 0..<channels {
+                let s = srcImage.baseAddress! + c * plane + first, d = dstImage.baseAddress! + c * plane + row
+                for x in 0..<w { d[x] = s[x * step] }
+              }
+              let s = srcMask.baseAddress! + first, d = dstMask.baseAddress! + row
+              for x in 0..<w { d[x] = s[x * step] }
+            }
+          }
         }
-      }
-    }
-    self.mask.withUnsafeBufferPointer { src in
-      mask.withUnsafeMutableBufferPointer { dst in
-        for i in 0..<plane { dst[i] = src[offsets[i]] }
       }
     }
     return LabeledImage(width: w, height: h, channels: channels, image: image, mask: mask)

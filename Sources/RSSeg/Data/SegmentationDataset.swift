@@ -81,7 +81,7 @@ func reading<R>(_ path: String, _ body: () throws -> R) throws -> R {
     let problem: String
     switch error {
     case .gdal(let op, _, let message): problem = "cannot \(op): \(message.isEmpty ? "unreadable" : message)"
-    case .invalidArgument(_, let message), .unexpectedContent(_, let message): problem = message
+    case .invalidArgument(_, let message), .unexpectedContent(_, let message), .io(_, let message): problem = message
     }
     throw DataError.badSample(path: path, problem: problem)
   }
