@@ -154,6 +154,11 @@ extension Torch {
     rs_autocast_enabled(device.c.type) != 0
   }
 
+  /// The dtype autocast uses for the device's type on this thread (`torch.get_autocast_dtype`).
+  public static func autocastDType(_ device: Device = .cpu) -> DType? {
+    DType(rawValue: rs_autocast_dtype(device.c.type))
+  }
+
   /// Runs `body` under automatic mixed precision (`torch.autocast(device_type, dtype, enabled)`):
   /// eligible ops (matmul, conv, linear, …) on the device's type run in `dtype` (float16 or
   /// bfloat16). Nested scopes restore the outer state; leaving the outermost clears the cast cache.

@@ -1,5 +1,9 @@
 import CTorch
 
+#if !arch(x86_64) && !arch(arm64)
+#error("rsseg needs a 64-bit platform (Int must be Int64)")
+#endif
+
 /// An n-dimensional array backed by a libtorch `at::Tensor` (PyTorch's `torch.Tensor`).
 ///
 /// `Tensor` is a reference: copies of a `Tensor` value share one libtorch tensor, and in-place
@@ -64,8 +68,11 @@ extension Tensor: CustomStringConvertible {
   }
 }
 
-/// Shapes are passed to CTorch as `int64_t` arrays.
+/// Shapes are passed to CTorch as `int64_t` arrays; Swift's `Int` has that layout on the 64-bit
+/// platforms rsseg supports, so no copy is made.
 @inline(__always)
 func withInt64s<R>(_ values: [Int], _ body: (UnsafePointer<Int64>?, Int64) throws -> R) rethrows -> R {
-  try values.map(Int64.init).withUnsafeBufferPointer { try body($0.baseAddress, Int64($0.count)) }
+  try values.withUnsafeBufferPointer { buf in
+    try buf.withMemoryRebound(to: Int64.self) { try body($0.baseAddress, Int64($0.count)) }
+  }
 }

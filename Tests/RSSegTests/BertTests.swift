@@ -91,6 +91,20 @@ final class BertModelTests: XCTestCase {
     XCTAssertLessThan(worst, 1e-4)
   }
 
+  /// In float64 the padding mask follows the model's dtype and the states stay HF's.
+  func testFloat64ModelMatchesHF() throws {
+    let fixture = try TextFixture(contentsOf: TextTestPaths.fixture)
+    let expected = try SafeTensors.read(TextTestPaths.hiddenStates.path).tensor(named: "last_hidden_state")
+    let bert = BertFolder(TextTestPaths.minilm)
+    let model = try bert.model()
+    try model.to(.float64)
+    let batch = try bert.tokenizer().batch(fixture.rows.prefix(8).map(\.text), maxLength: 20)
+    let hidden = try model(batch.ids, attentionMask: batch.mask)
+    XCTAssertEqual(hidden.dtype, .float64)
+    let worst = zip(try hidden.scalars(as: Double.self), try expected.scalars(as: Float.self)).map { abs($0 - Double($1)) }.max()!
+    XCTAssertLessThan(worst, 1e-4)
+  }
+
   /// Padding gets no attention: the real tokens' states do not depend on how much follows.
   func testPaddingDoesNotChangeRealTokens() throws {
     let bert = BertFolder(TextTestPaths.minilm)
@@ -107,6 +121,45 @@ final class BertModelTests: XCTestCase {
     // Without the mask the padding does change them: the mask is what makes the difference.
     let changed = zip(try short.scalars(as: Float.self), unmasked.prefix(real)).map { abs($0 - $1) }.max()!
     XCTAssertGreaterThan(changed, 1e-3)
+  }
+
+  /// Fine-tuning needs gradients: backward through a small random BERT (float64, padding
+  /// masked) agrees with central finite differences.
+  func testGradientsMatchFiniteDifferences() throws {
+    var config = BertConfig()
+    (config.vocabSize, config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads) = (20, 8, 2, 2)
+    (config.intermediateSize, config.maxPositionEmbeddings) = (16, 10)
+    Torch.manualSeed(3)
+    let model = try BertModel(config)
+    try model.to(.float64)
+    model.eval()
+    let ids = try Tensor([2, 5, 7, 1, 9, 2, 4, 3, 0, 0] as [Int64], shape: [2, 5])
+    let mask = try Tensor([1, 1, 1, 1, 1, 1, 1, 1, 0, 0] as [Int64], shape: [2, 5])
+    let projection = try Tensor.randn([2, 5, 8], dtype: .float64)
+    func loss() throws -> Tensor { try (model(ids, attentionMask: mask) * projection).sum() }
+    try loss().backward()
+    let layer = model.encoder.layer[0]
+    let parameters = [
+      ("query.weight", layer.attention.selfAttention.query.weight), ("key.bias", layer.attention.selfAttention.key.bias!),
+      ("intermediate.dense.weight", layer.intermediate.dense.weight),
+      ("word_embeddings.weight", model.embeddings.wordEmbeddings.weight),
+    ]
+    for (name, parameter) in parameters {
+      let index: [any TensorIndexExpression] = parameter.shape.count == 2 ? [2, 1] : [1]
+      let analytic = try XCTUnwrap(parameter.grad).index(index).double()
+      let value = try parameter.detach().index(index).double()
+      let step = 1e-6
+      let lossAt = { (v: Double) throws -> Double in
+        try Torch.withNoGrad {
+          try parameter.set(index, to: .float(v))
+          return try loss().double()
+        }
+      }
+      let numeric = (try lossAt(value + step) - lossAt(value - step)) / (2 * step)
+      _ = try lossAt(value)
+      XCTAssertEqual(analytic, numeric, accuracy: 1e-6 * max(1, abs(numeric)), name)
+      XCTAssertNotEqual(analytic, 0, name)
+    }
   }
 
   func testTaskModelKeysAreFixedUp() throws {
@@ -140,6 +193,20 @@ final class BertModelTests: XCTestCase {
     XCTAssertNotNil(reference.pooler)
     let ids = try Tensor([101, 1996, 2317, 2482, 102] as [Int64], shape: [1, 5])
     XCTAssertEqual(try model(ids).scalars(as: Float.self), try reference(ids).scalars(as: Float.self))
+  }
+
+  func testTokenizerConfigIsFollowed() throws {
+    let cased = try folder("cased") { copy in
+      try Data(#"{"do_lower_case": false, "strip_accents": null}"#.utf8).write(to: copy.appendingPathComponent("tokenizer_config.json"))
+    }
+    XCTAssertEqual(try BertFolder(cased).tokenizer().tokenize("Hello world"), ["[UNK]", "world"])
+    XCTAssertEqual(try BertFolder(TextTestPaths.minilm).tokenizer().tokenize("Hello world"), ["hello", "world"])
+    let bad = try folder("bad-tokenizer-config") { copy in
+      try Data(#"{"do_lower_case": "yes"}"#.utf8).write(to: copy.appendingPathComponent("tokenizer_config.json"))
+    }
+    XCTAssertThrowsError(try BertFolder(bad).tokenizer()) { error in
+      XCTAssertEqual("\(error)", "\(bad.path)/tokenizer_config.json: do_lower_case must be true, false or null")
+    }
   }
 
   func testMalformedFoldersGiveClearErrors() throws {
@@ -177,6 +244,16 @@ final class BertModelTests: XCTestCase {
     }
     XCTAssertTrue(error { _ = try BertFolder(garbage).model() }.hasPrefix("\(garbage.path): cannot read the weights"))
 
+    // Without model.safetensors, pytorch_model.bin is read (here a checkpoint of another model).
+    let otherModel = try folder("other-model") { copy in
+      try FileManager.default.removeItem(at: copy.appendingPathComponent("model.safetensors"))
+      try FileManager.default.createSymbolicLink(
+        at: copy.appendingPathComponent("pytorch_model.bin"),
+        withDestinationURL: TextTestPaths.packageRoot.appendingPathComponent("../shared/parity/pth/state_dict.pth"))
+    }
+    XCTAssertEqual(error { _ = try BertFolder(otherModel).model() },
+                   "\(otherModel.path)/pytorch_model.bin: no BERT encoder weights (no embeddings.*/encoder.* keys)")
+
     let fewerLayers = try folder("fewer-layers") { copy in
       let config = copy.appendingPathComponent("config.json")
       let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"num_hidden_layers\": 6", with: "\"num_hidden_layers\": 4")
@@ -184,5 +261,51 @@ final class BertModelTests: XCTestCase {
       try text.write(to: config, atomically: true, encoding: .utf8)
     }
     XCTAssertTrue(error { _ = try BertFolder(fewerLayers).model() }.contains("unexpected keys: encoder.layer.4."))
+  }
+}
+
+/// Encoder speed with bert-base dimensions (768-d, 12 layers, 12 heads, random weights) on a
+/// batch of 32 twenty-token sentences, 2 intra-op threads. A measurement, not a check: runs only
+/// with RSSEG_BENCH=1:
+///   RSSEG_BENCH=1 swift test --filter BertThroughputTests
+/// It also times the encoder's matrix products alone, the floor the forward pass can reach.
+final class BertThroughputTests: XCTestCase {
+  func testBertBaseBatchOf32() throws {
+    try XCTSkipUnless(ProcessInfo.processInfo.environment["RSSEG_BENCH"] == "1", "set RSSEG_BENCH=1 to measure")
+    let threads = Torch.threads
+    Torch.threads = 2
+    defer { Torch.threads = threads }
+    Torch.manualSeed(0)
+    let config = BertConfig.base
+    let model = try BertModel(config)
+    model.eval()
+    let ids = try Tensor.randint(1000, config.vocabSize, [32, 20])
+    let mask = try Tensor.ones([32, 20], dtype: .int64)
+    try mask.set(.all, 15..., to: 0)
+    let tokens = try Tensor.randn([32 * 20, config.hiddenSize])
+    let square = try Tensor.randn([config.hiddenSize, config.hiddenSize])
+    let up = try Tensor.randn([config.intermediateSize, config.hiddenSize])
+    let down = try Tensor.randn([config.hiddenSize, config.intermediateSize])
+
+    func median(_ body: () throws -> Void) rethrows -> Double {
+      try body()  // warm-up
+      var times: [Double] = []
+      for _ in 0..<5 {
+        let start = Date()
+        try body()
+        times.append(Date().timeIntervalSince(start))
+      }
+      return times.sorted()[2]
+    }
+    try Torch.withNoGrad {
+      let forward = try median { _ = try model(ids, attentionMask: mask).sum().double() }
+      let products = try median {
+        for _ in 0..<config.numHiddenLayers {
+          for _ in 0..<4 { _ = try Functional.linear(tokens, weight: square) }
+          _ = try Functional.linear(Functional.linear(tokens, weight: up), weight: down).sum().double()
+        }
+      }
+      print(String(format: "bert-base 32×20 tokens, 2 threads: forward %.3f s (median of 5); its matrix products alone %.3f s", forward, products))
+    }
   }
 }

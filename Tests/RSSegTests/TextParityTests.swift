@@ -4,15 +4,25 @@ import XCTest
 @testable import RSSeg
 
 final class TextParityTests: XCTestCase {
-  func testFixturePasses() throws {
-    var lines: [String] = []
-    let ok = try TextParity.check(fixture: TextTestPaths.fixture, bert: TextTestPaths.minilm) { lines.append($0) }
-    XCTAssertTrue(ok, lines.joined(separator: "\n"))
-    XCTAssertEqual(lines.last, "parity: ok")
-    XCTAssertTrue(lines.contains { $0.hasPrefix("encoder last_hidden_state (8 sentences): max |Δ| ") }, "\(lines)")
+  private func verify(_ fixture: URL) throws -> ParityReport {
+    try ParityChecker.verify(path: fixture.path, kinds: [TextParity(bert: TextTestPaths.minilm)] + ParityChecker.kinds)
   }
 
-  /// A fixture with one wrong id fails, naming the group and the sentence.
+  func testFixturePasses() throws {
+    let report = try verify(TextTestPaths.fixture)
+    XCTAssertTrue(report.passed, report.lines.joined(separator: "\n"))
+    XCTAssertEqual(report.lines.last, "parity: ok")
+    XCTAssertEqual(report.comparisons.map(\.name), ["ids_full", "ids20", "mask20", "input_ids", "last_hidden_state"])
+    XCTAssertEqual(report.groups, ["tokenizer", "encoder"])
+  }
+
+  func testTextFixturesNeedTheModelFolder() {
+    XCTAssertThrowsError(try ParityChecker.verify(path: TextTestPaths.fixture.path)) { error in
+      XCTAssertTrue("\(error)".hasSuffix("a text fixture needs the BERT model folder it was made with (--bert DIR)"), "\(error)")
+    }
+  }
+
+  /// A fixture with one wrong id fails, naming the field and the sentence.
   func testWrongIdsFail() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("textparity-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -24,10 +34,11 @@ final class TextParityTests: XCTestCase {
     json["rows"] = rows
     let broken = folder.appendingPathComponent("broken.json")
     try JSONSerialization.data(withJSONObject: json).write(to: broken)
-    try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("broken.safetensors"), withDestinationURL: TextTestPaths.hiddenStates)
-    var lines: [String] = []
-    XCTAssertFalse(try TextParity.check(fixture: broken, bert: TextTestPaths.minilm) { lines.append($0) })
-    XCTAssertEqual(lines.last, "parity: FAILED ids_full")
-    XCTAssertTrue(lines.contains { $0.hasPrefix("tokenizer ids_full: 1 of 25 sentences differ; first: \"bikeway along the sidewalk\"") }, "\(lines)")
+    try FileManager.default.createSymbolicLink(
+      at: folder.appendingPathComponent("broken.safetensors"), withDestinationURL: TextTestPaths.hiddenStates)
+    let report = try verify(broken)
+    XCTAssertFalse(report.passed)
+    XCTAssertEqual(report.failures.map(\.name), ["ids_full"])
+    XCTAssertTrue(report.summary.hasPrefix("parity: FAILED ids_full (1 of 25 sentences differ; first \"bikeway along the sidewalk\""), report.summary)
   }
 }

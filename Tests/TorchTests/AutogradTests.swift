@@ -185,6 +185,12 @@ final class AutogradTests: XCTestCase {
   func testAutocastScopes() throws {
     let a = try Tensor.randn([4, 4])
     XCTAssertFalse(Torch.isAutocastEnabled())
+    let outerDType = Torch.autocastDType(.cpu)
+    try Torch.withAutocast(dtype: .float16, device: .cpu) {
+      XCTAssertEqual(Torch.autocastDType(.cpu), .float16)
+      XCTAssertEqual(try a.matmul(a).dtype, .float16)
+    }
+    XCTAssertEqual(Torch.autocastDType(.cpu), outerDType, "the dtype is restored")
     try Torch.withAutocast(dtype: .bfloat16, device: .cpu) {
       XCTAssertTrue(Torch.isAutocastEnabled(.cpu))
       XCTAssertEqual(try a.matmul(a).dtype, .bfloat16)

@@ -1,4 +1,5 @@
-// CTorch tensor operations: element-wise families, reductions, shape and indexing ops.
+// CTorch tensor operations: element-wise families, shape and view ops, reductions, indexing and
+// linear algebra.
 #pragma once
 #include "ctorch_core.h"
 

@@ -1,75 +1,84 @@
 import Foundation
 import Torch
 
-/// Checks the text encoder against a text parity fixture (`text_minilm.json` and the
-/// `.safetensors` of the same stem beside it, written by HF transformers): the tokenizer must
-/// give every sentence's `ids_full`, `ids20` and `mask20` exactly, and `BertModel` the stored
-/// last hidden states within `tolerance`.
-public enum TextParity {
-  /// The default tolerance on the hidden states (max absolute difference).
-  public static let tolerance: Float = 1e-4
+/// Parity of the text encoder with HF transformers (fixture kind "WordPiece parity …", a JSON
+/// fixture such as `text_minilm.json` with the `.safetensors` of the same stem beside it):
+/// the tokenizer must give every sentence's `ids_full`, `ids20` and `mask20` exactly, and
+/// `BertModel` loaded from `bert` the stored `last_hidden_state` within 1e-4.
+public struct TextParity: ParityFixtureKind {
+  public let kind = "WordPiece parity"
+  /// The HF BERT model folder the fixture was made with; required to check.
+  public let bert: URL?
+  /// The largest absolute difference allowed in the hidden states.
+  public static let hiddenStateBound = 1e-4
 
-  /// Runs the checks, reporting the worst error of each group through `log`, then
-  /// `parity: ok` or `parity: FAILED <what>`.
-  /// - Returns: whether every check passed.
-  /// - Throws: `TextError` when the fixture or the model folder cannot be read.
-  @discardableResult
-  public static func check(fixture url: URL, bert folder: URL, tolerance: Float = tolerance,
-                           log: (String) -> Void = { print($0) }) throws -> Bool {
-    let fixture = try TextFixture(contentsOf: url)
-    let bert = BertFolder(folder)
-    let tokenizer = try bert.tokenizer()
-    var failures: [String] = []
+  public init(bert: URL? = nil) { self.bert = bert }
 
-    // Tokenizer: exact ids.
-    for (group, expected, actual) in [
-      ("ids_full", fixture.rows.map(\.idsFull), fixture.rows.map { tokenizer.ids($0.text) }),
-      ("ids20", fixture.rows.map(\.ids20), fixture.rows.map { tokenizer.encode($0.text, maxLength: 20).ids }),
-      ("mask20", fixture.rows.map(\.mask20), fixture.rows.map { tokenizer.encode($0.text, maxLength: 20).mask }),
-    ] {
-      let wrong = zip(expected, actual).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
-      if let first = wrong.first {
-        log("tokenizer \(group): \(wrong.count) of \(fixture.rows.count) sentences differ; first: \(fixture.rows[first].text.debugDescription) expected \(expected[first]), got \(actual[first])")
-        failures.append(group)
-      } else {
-        log("tokenizer \(group): \(fixture.rows.count) sentences exact")
-      }
-    }
+  public func accepts(_ fixture: ParityFixture) -> Bool {
+    fixture.file == nil && fixture.kind?.hasPrefix(kind) == true
+  }
 
-    // Encoder: the stored hidden states.
-    let statesURL = url.deletingPathExtension().appendingPathExtension("safetensors")
-    let states: SafeTensorsFile
-    let expected: Tensor
-    do {
-      states = try SafeTensors.read(statesURL.path)
-      expected = try states.tensor(named: "last_hidden_state")
-    } catch {
-      throw TextError.badFile(path: statesURL.path, problem: "cannot read the hidden states (\(error))")
+  public func check(_ fixture: ParityFixture) throws -> ParityReport {
+    guard let bert else {
+      throw ParityError.badFixture(path: fixture.path, "a text fixture needs the BERT model folder it was made with (--bert DIR)")
     }
-    let count = expected.shape[0]
-    guard count <= fixture.rows.count, expected.shape.count == 3 else {
-      throw TextError.badFile(path: statesURL.path, problem: "last_hidden_state has shape \(expected.shape) for \(fixture.rows.count) sentences")
+    let url = URL(fileURLWithPath: fixture.path)
+    let rows = try TextFixture(contentsOf: url).rows
+    let folder = BertFolder(bert)
+    let tokenizer = try folder.tokenizer()
+    var comparisons = [
+      Self.exact("ids_full", rows, expected: \.idsFull) { tokenizer.ids($0) },
+      Self.exact("ids20", rows, expected: \.ids20) { tokenizer.encode($0, maxLength: 20).ids },
+      Self.exact("mask20", rows, expected: \.mask20) { tokenizer.encode($0, maxLength: 20).mask },
+    ]
+
+    let statesPath = url.deletingPathExtension().appendingPathExtension("safetensors").path
+    let states = try ParityFixture(path: statesPath)
+    let expected = try states.tensor("last_hidden_state")
+    guard expected.shape.count == 3, expected.shape[0] <= rows.count else {
+      throw ParityError.badFixture(path: statesPath, "last_hidden_state has shape \(expected.shape) for \(rows.count) sentences")
     }
-    let batch = try tokenizer.batch(fixture.rows.prefix(count).map(\.text), maxLength: expected.shape[1])
-    if states.names.contains("input_ids"), try states.tensor(named: "input_ids").scalars(as: Int64.self) != batch.ids.scalars(as: Int64.self) {
-      log("encoder input_ids: the tokenizer's ids differ from the stored input_ids")
-      failures.append("input_ids")
+    let batch = try tokenizer.batch(rows.prefix(expected.shape[0]).map(\.text), maxLength: expected.shape[1])
+    if states.tensorNames.contains("input_ids") {
+      let stored = try states.tensor("input_ids").scalars(as: Int64.self)
+      let differing = zip(stored, try batch.ids.scalars(as: Int64.self)).filter { $0 != $1 }.count
+      comparisons.append(ParityComparison(
+        group: "tokenizer", name: "input_ids", maxError: Double(differing), bound: 0,
+        problem: differing == 0 ? nil : "\(differing) ids differ from the stored input_ids"))
     }
-    let model = try bert.model()
+    let model = try folder.model()
     let hidden = try Torch.withNoGrad { try model(batch.ids, attentionMask: batch.mask) }
-    guard hidden.shape == expected.shape else {
-      throw TextError.badFile(path: statesURL.path, problem: "last_hidden_state has shape \(expected.shape), the model gives \(hidden.shape)")
-    }
-    let worst = zip(try hidden.scalars(as: Float.self), try expected.to(.float32).scalars(as: Float.self))
-      .reduce(Float(0)) { worst, pair in
-        let difference = abs(pair.0 - pair.1)
-        return difference.isNaN ? .infinity : max(worst, difference)
-      }
-    let ok = worst <= tolerance
-    log("encoder last_hidden_state (\(count) sentences): max |Δ| \(worst) (tolerance \(tolerance))\(ok ? "" : " FAILED")")
-    if !ok { failures.append("last_hidden_state") }
+    comparisons.append(try Self.hiddenStates(hidden, expected))
 
-    log(failures.isEmpty ? "parity: ok" : "parity: FAILED \(failures.joined(separator: ", "))")
-    return failures.isEmpty
+    let config = model.config
+    let notes = [
+      "text fixture: \(rows.count) sentences, hidden states of the first \(expected.shape[0])",
+      "BERT: \(bert.path) (\(config.numHiddenLayers) layers, \(config.hiddenSize)-d, \(config.numAttentionHeads) heads)",
+    ]
+    return ParityReport(kind: kind, notes: notes, comparisons: comparisons)
+  }
+
+  /// One tokenizer field over every sentence: the error is the number of sentences that differ.
+  static func exact(
+    _ name: String, _ rows: [TextFixture.Row], expected: KeyPath<TextFixture.Row, [Int]>, actual: (String) -> [Int]
+  ) -> ParityComparison {
+    let results = rows.map { (row: $0, got: actual($0.text)) }
+    let wrong = results.filter { $0.got != $0.row[keyPath: expected] }
+    let problem = wrong.first.map { first in
+      "\(wrong.count) of \(rows.count) sentences differ; first \(first.row.text.debugDescription): "
+        + "expected \(first.row[keyPath: expected]), got \(first.got)"
+    }
+    return ParityComparison(group: "tokenizer", name: name, maxError: Double(wrong.count), bound: 0, problem: problem)
+  }
+
+  static func hiddenStates(_ hidden: Tensor, _ expected: Tensor) throws -> ParityComparison {
+    let name = "last_hidden_state"
+    guard hidden.shape == expected.shape else {
+      return .unmatched(name, group: "encoder", problem: "shape \(hidden.shape), reference \(expected.shape)")
+    }
+    let error = try (hidden.to(.float64) - expected.to(.float64)).abs().amax().double()
+    return ParityComparison(
+      group: "encoder", name: name, maxError: error.isFinite ? error : nil, bound: hiddenStateBound,
+      problem: error.isFinite ? nil : "non-finite values")
   }
 }

@@ -56,7 +56,8 @@ public final class BertModel: Module {
   ///   - inputIDs: int64 `[B, L]`, L at most `maxPositionEmbeddings`.
   ///   - attentionMask: `[B, L]`, 1 for real tokens and 0 for padding (any integer, bool or
   ///     float dtype); nil attends to every position. Padding keys get the most negative
-  ///     float added to their scores, as HF does, so they receive no attention.
+  ///     number of the model's dtype added to their scores, as HF does, so they receive no
+  ///     attention.
   ///   - tokenTypeIDs: int64 `[B, L]`, zeros when nil.
   /// - Throws: `TextError.invalidInput` for wrong shapes or dtypes; `TorchError` from libtorch
   ///   (an id outside the vocabulary, for one).
@@ -76,9 +77,21 @@ public final class BertModel: Module {
     }
     var additiveMask: Tensor?
     if let attentionMask {
-      let keep = try attentionMask.to(.float32).view([shape[0], 1, 1, shape[1]])
-      additiveMask = try (1 - keep) * -Double(Float.greatestFiniteMagnitude)
+      let dtype = embeddings.wordEmbeddings.weight.dtype
+      let keep = try attentionMask.to(dtype).view([shape[0], 1, 1, shape[1]])
+      additiveMask = try (1 - keep) * Self.mostNegative(dtype)
     }
     return try encoder(embeddings(inputIDs, tokenTypeIDs: tokenTypeIDs), additiveMask: additiveMask)
+  }
+
+  /// `torch.finfo(dtype).min`, what HF adds to the scores of padding (finite, so a row of
+  /// padding only would still give numbers).
+  static func mostNegative(_ dtype: DType) -> Double {
+    switch dtype {
+    case .float16: return -65504
+    case .bfloat16: return -3.3895313892515355e38
+    case .float64: return -Double.greatestFiniteMagnitude
+    default: return -Double(Float.greatestFiniteMagnitude)
+    }
   }
 }

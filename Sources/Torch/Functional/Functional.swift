@@ -31,10 +31,10 @@ public struct SpatialSize: ExpressibleByIntegerLiteral, ExpressibleByArrayLitera
   public init(arrayLiteral elements: Int...) { values = elements }
 
   /// The sizes for `n` spatial dimensions (a single number repeats).
-  func expanded(_ n: Int, _ what: String) throws -> [Int] {
+  func expanded(_ n: Int, _ what: @autoclosure () -> String) throws -> [Int] {
     if values.count == 1 { return Array(repeating: values[0], count: n) }
     guard values.count == n else {
-      throw TorchError.invalidArgument("\(what): expected 1 or \(n) values, got \(values)")
+      throw TorchError.invalidArgument("\(what()): expected 1 or \(n) values, got \(values)")
     }
     return values
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RSSeg
 
 extension RSSegCommand {
@@ -13,11 +14,15 @@ extension RSSegCommand {
         status is 0 only when every tensor is within tolerance.
         """)
 
-    @Argument(help: "A parity fixture (.safetensors), e.g. ../shared/parity/bicor_tiny.safetensors.")
+    @Argument(help: "A parity fixture: a .safetensors (e.g. ../shared/parity/bicor_tiny.safetensors) or a text .json (with --bert).")
     var fixture: String
 
+    @Option(help: "The HF BERT model folder a text fixture (.json) was made with.")
+    var bert: String?
+
     func run() throws {
-      let report = try ParityChecker.verify(path: fixture)
+      let text = bert.map { [TextParity(bert: URL(fileURLWithPath: $0))] } ?? []
+      let report = try ParityChecker.verify(path: fixture, kinds: text + ParityChecker.kinds)
       for line in report.lines { print(line) }
       if !report.passed { throw ExitCode.failure }
     }
