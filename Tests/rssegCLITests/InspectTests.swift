@@ -7,42 +7,11 @@ final class InspectTests: XCTestCase {
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("shared/parity/pth")
 
-  /// The folder with the built products (the test bundle sits next to `rsseg`).
-  private var productsDirectory: URL {
-    #if os(macOS)
-      for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-        return bundle.bundleURL.deletingLastPathComponent()
-      }
-      fatalError("couldn't find the products directory")
-    #else
-      return Bundle.main.bundleURL
-    #endif
-  }
-
-  private func rsseg(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let binary = productsDirectory.appendingPathComponent("rsseg")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-      struct NotBuilt: Error, CustomStringConvertible { let description: String }
-      throw NotBuilt(description: "rsseg is not built at \(binary.path) (swift build builds it)")
-    }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-  }
-
   private func fixture(_ name: String) -> String { Self.fixtures.appendingPathComponent(name).path }
 
   /// Values computed with numpy from expected.safetensors.
   func testStateDictWithStats() throws {
-    let result = try rsseg(["inspect", fixture("state_dict.pth"), "--stats"])
+    let result = try runRSSeg(["inspect", fixture("state_dict.pth"), "--stats"])
     XCTAssertEqual(result.status, 0, result.err)
     XCTAssertEqual(result.out.split(separator: "\n").map(String.init), [
       "features.0.0.weight\tfloat32\t[16, 3, 4, 4]\t-3.18105\t3.56584\t-4.46716",
@@ -64,7 +33,7 @@ final class InspectTests: XCTestCase {
   }
 
   func testNestedCheckpointNames() throws {
-    let result = try rsseg(["inspect", fixture("lightning_like.ckpt")])
+    let result = try runRSSeg(["inspect", fixture("lightning_like.ckpt")])
     XCTAssertEqual(result.status, 0, result.err)
     XCTAssertEqual(result.out.split(separator: "\n").map(String.init), [
       "state_dict.net.features.0.0.weight\tfloat32\t[16, 3, 4, 4]",
@@ -77,11 +46,11 @@ final class InspectTests: XCTestCase {
   }
 
   func testSafetensorsAndLegacyAgree() throws {
-    let legacy = try rsseg(["inspect", fixture("legacy.pth"), "--stats"])
-    let zip = try rsseg(["inspect", fixture("state_dict.pth"), "--stats"])
+    let legacy = try runRSSeg(["inspect", fixture("legacy.pth"), "--stats"])
+    let zip = try runRSSeg(["inspect", fixture("state_dict.pth"), "--stats"])
     XCTAssertEqual(legacy.status, 0, legacy.err)
     XCTAssertEqual(legacy.out, zip.out)
-    let safetensors = try rsseg(["inspect", fixture("expected.safetensors")])
+    let safetensors = try runRSSeg(["inspect", fixture("expected.safetensors")])
     XCTAssertEqual(safetensors.status, 0, safetensors.err)
     let lines = safetensors.out.split(separator: "\n")
     XCTAssertEqual(lines.count, 15)
@@ -93,7 +62,7 @@ final class InspectTests: XCTestCase {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("inspect-\(UUID().uuidString).pth")
     try Data("not a checkpoint".utf8).write(to: path)
     defer { try? FileManager.default.removeItem(at: path) }
-    let result = try rsseg(["inspect", path.path])
+    let result = try runRSSeg(["inspect", path.path])
     XCTAssertNotEqual(result.status, 0)
     XCTAssertTrue(result.err.contains("not a PyTorch checkpoint"), result.err)
     XCTAssertTrue(result.out.isEmpty)

@@ -14,48 +14,27 @@ final class ModelFileCommandsTests: XCTestCase {
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
-  private func rsseg(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    #if os(macOS)
-      let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
-    #else
-      let products = Bundle.main.bundleURL
-    #endif
-    let binary = products.appendingPathComponent("rsseg")
-    try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "rsseg is not built at \(binary.path)")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-  }
-
   private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
   func testInitThenImport() throws {
-    let created = try rsseg(["init", "--preset", "loveda", "--config", path("tiny.json"), "--seed", "3", "-o", path("a.safetensors")])
+    let created = try runRSSeg(["init", "--preset", "loveda", "--config", path("tiny.json"), "--seed", "3", "-o", path("a.safetensors")])
     XCTAssertEqual(created.status, 0, created.err)
     XCTAssertTrue(created.out.contains("BiCoR-Seg loveda, 30680 parameters"), created.out)
 
-    let imported = try rsseg(["import", path("a.safetensors"), "--preset", "loveda", "--config", path("tiny.json"), "-o", path("b.safetensors")])
+    let imported = try runRSSeg(["import", path("a.safetensors"), "--preset", "loveda", "--config", path("tiny.json"), "-o", path("b.safetensors")])
     XCTAssertEqual(imported.status, 0, imported.err)
     XCTAssertTrue(imported.out.contains("all keys loaded"), imported.out)
   }
 
   func testMismatchesAreReported() throws {
-    let created = try rsseg(["init", "--preset", "loveda", "--config", path("tiny.json"), "-o", path("a.safetensors")])
+    let created = try runRSSeg(["init", "--preset", "loveda", "--config", path("tiny.json"), "-o", path("a.safetensors")])
     XCTAssertEqual(created.status, 0, created.err)
-    let wrongNetwork = try rsseg(["import", path("a.safetensors"), "--preset", "loveda", "-o", path("b.safetensors")])
+    let wrongNetwork = try runRSSeg(["import", path("a.safetensors"), "--preset", "loveda", "-o", path("b.safetensors")])
     XCTAssertNotEqual(wrongNetwork.status, 0)
     XCTAssertTrue(wrongNetwork.err.contains("shape mismatch for encoder.0.0.0.weight"), wrongNetwork.err)
-    let wrongClasses = try rsseg(["init", "--preset", "potsdam", "--config", path("tiny.json"), "-o", path("c.safetensors")])
+    let wrongClasses = try runRSSeg(["init", "--preset", "potsdam", "--config", path("tiny.json"), "-o", path("c.safetensors")])
     XCTAssertTrue(wrongClasses.err.contains("7 classes but preset 'potsdam' names 6"), wrongClasses.err)
-    let unknown = try rsseg(["init", "--preset", "mars", "-o", path("d.safetensors")])
+    let unknown = try runRSSeg(["init", "--preset", "mars", "-o", path("d.safetensors")])
     XCTAssertTrue(unknown.err.contains("unknown BiCoR-Seg preset 'mars'"), unknown.err)
   }
 }

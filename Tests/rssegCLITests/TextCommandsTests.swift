@@ -8,30 +8,9 @@ final class TextCommandsTests: XCTestCase {
   private static let minilm = ProcessInfo.processInfo.environment["RSSEG_MINILM"].map { URL(fileURLWithPath: $0) }
     ?? packageRoot.appendingPathComponent(".deps/minilm")
 
-  private func rsseg(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    #if os(macOS)
-      let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
-    #else
-      let products = Bundle.main.bundleURL
-    #endif
-    let binary = products.appendingPathComponent("rsseg")
-    try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "rsseg is not built at \(binary.path)")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-  }
-
   func testTokenizePrintsTokensIdsAndMask() throws {
     let vocab = Self.minilm.appendingPathComponent("vocab.txt").path
-    let result = try rsseg(["tokenize", "--vocab", vocab, "--max-length", "8", "bikeway along the sidewalk"])
+    let result = try runRSSeg(["tokenize", "--vocab", vocab, "--max-length", "8", "bikeway along the sidewalk"])
     XCTAssertEqual(result.status, 0, result.err)
     XCTAssertEqual(result.out, """
       bikeway along the sidewalk
@@ -40,21 +19,21 @@ final class TextCommandsTests: XCTestCase {
         mask:   1 1 1 1 1 1 1 0
 
       """)
-    let missing = try rsseg(["tokenize", "--vocab", "/nonexistent/vocab.txt", "x"])
+    let missing = try runRSSeg(["tokenize", "--vocab", "/nonexistent/vocab.txt", "x"])
     XCTAssertNotEqual(missing.status, 0)
     XCTAssertTrue(missing.err.contains("/nonexistent/vocab.txt: cannot read the vocabulary"), missing.err)
   }
 
   func testTextFixturePassesWithTheModelFolder() throws {
     let fixture = Self.packageRoot.appendingPathComponent("../shared/parity/text_minilm.json").standardizedFileURL.path
-    let result = try rsseg(["verify-parity", fixture, "--bert", Self.minilm.path])
+    let result = try runRSSeg(["verify-parity", fixture, "--bert", Self.minilm.path])
     XCTAssertEqual(result.status, 0, result.out + result.err)
     let lines = result.out.split(separator: "\n").map(String.init)
     XCTAssertEqual(lines.last, "parity: ok")
     XCTAssertTrue(lines.contains { $0.hasPrefix("tokenizer: 4 tensors, 0 failed") }, result.out)
     XCTAssertTrue(lines.contains { $0.hasPrefix("encoder: 1 tensors, 0 failed; worst last_hidden_state") }, result.out)
 
-    let withoutModel = try rsseg(["verify-parity", fixture])
+    let withoutModel = try runRSSeg(["verify-parity", fixture])
     XCTAssertNotEqual(withoutModel.status, 0)
     XCTAssertTrue(withoutModel.err.contains("--bert DIR"), withoutModel.err)
   }
