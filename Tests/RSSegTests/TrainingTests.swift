@@ -83,8 +83,10 @@ final class TrainingTests: XCTestCase {
 
   func testConfigFileAndOverrides() throws {
     let file = root.appendingPathComponent("run.yaml")
-    try "dataset: loveda\ndata: data\nepochs: 3\nbf16: false\n".write(to: file, atomically: true, encoding: .utf8)
-    let config = try TrainingConfig.load(path: file.path, overrides: ["epochs=5", "bf16=true", "lr=1e-4", "encoder_dims=[8, 16, 24, 32]"])
+    try "dataset: loveda\ndata: data\nepochs: 3\nbf16: false\nimagenet: w.pth\n".write(to: file, atomically: true, encoding: .utf8)
+    let config = try TrainingConfig.load(
+      path: file.path, overrides: ["epochs=5", "bf16=true", "lr=1e-4", "encoder_dims=[8, 16, 24, 32]", "imagenet=null"])
+    XCTAssertNil(config.imagenet)
     XCTAssertEqual(config.dataset, "loveda")
     XCTAssertEqual(config.data, root.appendingPathComponent("data").standardized.path)
     XCTAssertEqual(config.epochs, 5)

@@ -125,4 +125,32 @@ final class TrainCommandsTests: XCTestCase {
     let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval/metrics.json")))) as! [String: Any]
     XCTAssertEqual(a["mIoU"] as! Double, b["mIoU"] as! Double, accuracy: 1e-12)
   }
+  /// LoveDA: metrics on Val and a submission zip of Test predictions named like the images.
+  func testLoveDASubmission() throws {
+    for (split, domain, name) in [("Val", "Urban", "10"), ("Val", "Rural", "20"), ("Test", "Urban", "30"), ("Test", "Rural", "40")] {
+      var image = RasterBuffer<UInt8>(width: 48, height: 40, bands: 3, filledWith: 0)
+      for y in 0..<40 { for x in 0..<48 { image[0, y, x] = UInt8(x * 5) } }
+      let images = folder.appendingPathComponent("loveda/\(split)/\(domain)/images_png")
+      try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+      try PNGWriter.write(image, to: images.appendingPathComponent("\(name).png").path)
+      if split == "Val" { try png((0..<(48 * 40)).map { UInt8($0 % 8) }, width: 48, "loveda/Val/\(domain)/masks_png/\(name).png") }
+    }
+    let tiny = #"{"dims": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "embed_dim": 32, "classes": 7, "layers": 1, "topk_ratio": 0.02, "min_pixels": 16, "has_fisher_loss": true}"#
+    try tiny.write(to: folder.appendingPathComponent("tiny.json"), atomically: true, encoding: .utf8)
+    let created = try rsseg(["init", "--preset", "loveda", "--config", path("tiny.json"), "-o", path("m.safetensors")])
+    XCTAssertEqual(created.status, 0, created.err)
+    let evaluated = try rsseg([
+      "evaluate", "--model", path("m.safetensors"), "--data", path("loveda"), "--dataset", "loveda", "--tta", "d4",
+      "--out", path("eval"), "--loveda-submission", path("sub.zip"),
+    ])
+    XCTAssertEqual(evaluated.status, 0, evaluated.err)
+    XCTAssertTrue(evaluated.out.contains("wrote \(path("sub.zip")) (2 test images)"), evaluated.out)
+    let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval/metrics.json")))) as! [String: Any]
+    XCTAssertEqual(report["images"] as? Int, 2)
+    XCTAssertEqual(report["tta"] as? String, "d4")
+    let zip = try Data(contentsOf: URL(fileURLWithPath: path("sub.zip")))
+    XCTAssertEqual(Array(zip.prefix(4)), [0x50, 0x4B, 0x03, 0x04])
+    let text = String(decoding: zip, as: UTF8.self)
+    XCTAssertTrue(text.contains("30.png") && text.contains("40.png"))
+  }
 }

@@ -120,7 +120,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
       guard CodingKeys(stringValue: key) != nil else {
         throw TrainingError.config(path: path, "unknown key '\(key)' in override '\(item)'")
       }
-      values[key] = (try? Yams.load(yaml: raw)).flatMap { $0 } ?? raw
+      do { values[key] = try Yams.load(yaml: raw) } catch { values[key] = raw }  // YAML null removes the key
     }
     for key in values.keys where CodingKeys(stringValue: key) == nil {
       throw TrainingError.config(path: path, "unknown key '\(key)'")
