@@ -125,7 +125,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     for key in values.keys where CodingKeys(stringValue: key) == nil {
       throw TrainingError.config(path: path, "unknown key '\(key)'")
     }
-    let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+    let base = URL(fileURLWithPath: path).absoluteURL.deletingLastPathComponent()
     for key in ["data", "imagenet"] {
       if let p = values[key] as? String, !p.hasPrefix("/") { values[key] = base.appendingPathComponent(p).standardized.path }
     }
