@@ -15,6 +15,9 @@ struct RSSegCommand: ParsableCommand {
       VerifyParity.self,
       Init.self,
       Import.self,
+      Train.self,
+      Evaluate.self,
+      Score.self,
     ]
   )
 }

@@ -1,0 +1,71 @@
+import Foundation
+
+/// The datasets `train`, `evaluate` and `score` know by name, with their splits, classes, the
+/// classes left out of the means and the metric that selects checkpoints (spec §3, §5).
+public enum DatasetKind: String, Sendable, CaseIterable {
+  case vaihingen, potsdam, loveda, dubai
+
+  public init(named name: String) throws {
+    guard let kind = DatasetKind(rawValue: name.lowercased()) else {
+      throw DataError.invalidArgument(
+        "unknown dataset '\(name)' (known: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    self = kind
+  }
+
+  /// The BiCoR-Seg preset: the dataset's own; Dubai uses Vaihingen's network with its own classes.
+  public var preset: BiCoRSegPreset {
+    switch self {
+    case .vaihingen: return .vaihingen
+    case .potsdam: return .potsdam
+    case .loveda: return .loveda
+    case .dubai:
+      var preset = BiCoRSegPreset.vaihingen
+      preset.name = "dubai"
+      preset.classes = .dubaiAerial
+      preset.bands = ["red", "green", "blue"]
+      preset.model.classes = SegmentationClasses.dubaiAerial.count
+      preset.model.ignoreIndex = SegmentationClasses.dubaiAerial.count
+      preset.excludedFromMeans = [5]  // Unlabeled
+      return preset
+    }
+  }
+
+  public var classes: SegmentationClasses { preset.classes }
+  public var excludedFromMeans: Set<Int> { Set(preset.excludedFromMeans) }
+
+  /// "mean_f1" (ISPRS, Dubai) or "miou" (LoveDA).
+  public var monitorMetric: String { preset.training.selection.rawValue }
+
+  /// The training split.
+  public func trainingSet(root: URL) throws -> SegmentationDataset {
+    switch self {
+    case .vaihingen, .potsdam: return try ISPRS.patchDataset(root: root, split: .train)
+    case .loveda: return try LoveDA.dataset(root: root, split: .train, prepared: Self.loveDAPrepared(root))
+    case .dubai: return try DubaiAerial.dataset(root: root, split: .train)
+    }
+  }
+
+  /// The split that validation and `evaluate` score (ISPRS test patches, LoveDA Val, Dubai tile 6).
+  public func evaluationSet(root: URL) throws -> SegmentationDataset {
+    switch self {
+    case .vaihingen, .potsdam: return try ISPRS.patchDataset(root: root, split: .test)
+    case .loveda: return try LoveDA.dataset(root: root, split: .val, prepared: Self.loveDAPrepared(root))
+    case .dubai: return try DubaiAerial.dataset(root: root, split: .test)
+    }
+  }
+
+  /// Encoding of ground-truth masks given to `score`: class indices for prepared layouts,
+  /// the original encodings otherwise.
+  public var groundTruthEncoding: LabelEncoding {
+    switch self {
+    case .vaihingen, .potsdam, .loveda: return .indices(classes)
+    case .dubai: return .dubaiAerialColors
+    }
+  }
+
+  /// Whether `rsseg prepare loveda` output (class-index masks) is present.
+  static func loveDAPrepared(_ root: URL) -> Bool {
+    FileManager.default.fileExists(atPath: root.appendingPathComponent("Train/Urban/\(LoveDA.preparedMaskFolder)").path)
+  }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Torch
+
+/// How a training run ended.
+public struct TrainingOutcome: Sendable {
+  /// False when stopped early (SIGINT or `maxSteps`) with a resumable checkpoint.
+  public var finished: Bool
+  public var step: Int
+  public var epoch: Int
+  /// Folder of the last checkpoint.
+  public var lastCheckpoint: String?
+  /// Best checkpoints' folders and monitor values, best first.
+  public var best: [(checkpoint: String, value: Double)]
+}
+
+/// Trains a `TrainingTask`: AdamW in Lookahead with cosine annealing per epoch, gradient
+/// accumulation, optional bf16 autocast, validation every few epochs keeping the best k and the
+/// last checkpoint, CSV/JSON-lines logs and a progress bar. Runs are reproducible: libtorch's
+/// generator is reseeded from (seed, epoch, batch) before every batch and the loader's order
+/// and augmentation depend only on (seed, epoch, index), so `resume()` continues exactly.
+public final class Trainer<Task: TrainingTask> {
+  public let task: Task
+  public let options: TrainerOptions
+  public let folder: URL
+  let optimizer: Lookahead
+  let scheduler: LRScheduler
+  let store: CheckpointStore
+  /// Optimiser steps taken.
+  public private(set) var step = 0
+  public private(set) var epoch = 0
+  /// Batches of the current epoch already consumed.
+  private(set) var batchInEpoch = 0
+  private var best: [(checkpoint: String, value: Double)] = []
+  private var lastCheckpoint: String?
+
+  public init(task: Task, options: TrainerOptions, folder: URL) throws {
+    guard options.epochs > 0, options.accumulate > 0, options.validateEvery > 0, options.keepBest >= 0 else {
+      throw TrainingError.config(path: folder.path, "epochs, accumulate and validate_every must be ≥ 1")
+    }
+    self.task = task
+    self.options = options
+    self.folder = folder
+    let adamw = try AdamW(try task.network.parameters(), lr: options.lr, weightDecay: options.weightDecay)
+    optimizer = try Lookahead(adamw, k: options.lookaheadK, alpha: options.lookaheadAlpha)
+    scheduler = LRScheduler(optimizer, schedule: CosineAnnealing(tMax: options.epochs, etaMin: options.minLR))
+    store = CheckpointStore(run: folder)
+    try makeFolder(folder)
+  }
+
+  /// Restores network, optimiser, scheduler and counters from the run folder's last checkpoint.
+  public func resume() throws {
+    guard let name = store.last else {
+      throw TrainingError.resume(path: folder.path, "no checkpoint (checkpoints/last is missing)")
+    }
+    let dir = store.path(name)
+    let model = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.modelFile).path)
+    try task.network.loadStateDict(Dictionary(uniqueKeysWithValues: try model.tensors()), strict: true)
+    let file = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.stateFile).path)
+    let meta = file.metadata
+    var state = OptimizerState()
+    for (key, tensor) in try file.tensors() where key.hasPrefix("optimizer.") {
+      state.tensors[String(key.dropFirst("optimizer.".count))] = tensor
+    }
+    for (key, value) in meta where key.hasPrefix("optimizer.") { state.metadata[String(key.dropFirst("optimizer.".count))] = value }
+    try optimizer.loadStateDict(state)
+    try scheduler.loadStateDict(meta)
+    guard let s = meta["trainer.step"].flatMap(Int.init), let e = meta["trainer.epoch"].flatMap(Int.init),
+      let b = meta["trainer.batch"].flatMap(Int.init)
+    else { throw TrainingError.resume(path: dir.path, "the training state lacks its counters") }
+    (step, epoch, batchInEpoch) = (s, e, b)
+    best = (meta["trainer.best"] ?? "").split(separator: ";").compactMap { item in
+      let parts = item.split(separator: "=")
+      guard parts.count == 2, let v = Double(parts[1]) else { return nil }
+      return (String(parts[0]), v)
+    }
+    lastCheckpoint = dir.path
+  }
+
+  /// Trains until the last epoch, `maxSteps` or SIGINT.
+  /// - Throws: `TrainingError.nonFiniteLoss` (the last checkpoint stays as it was), data and
+  ///   model errors.
+  public func run() throws -> TrainingOutcome {
+    InterruptFlag.install()
+    defer { InterruptFlag.uninstall() }
+    let stepLog = try TrainingLog(folder: folder, name: "steps")
+    let epochLog = try TrainingLog(folder: folder, name: "epochs")
+    while epoch < options.epochs {
+      task.network.train()
+      let next = task.batches(epoch: epoch, skipping: batchInEpoch)
+      let bar = ProgressBar(
+        total: task.batchesPerEpoch - batchInEpoch, label: "epoch \(epoch + 1)/\(options.epochs)", unit: "batch",
+        enabled: options.progress)
+      var sums: [String: Double] = [:], order: [String] = [], images = 0, batches = 0
+      let epochStart = Date()
+      while true {
+        let start = Date()
+        try optimizer.zeroGrad()
+        var stepSums: [String: Double] = [:], stepImages = 0, got = 0
+        while got < options.accumulate, let batch = try next() {
+          Torch.manualSeed(batchSeed())
+          let terms = try Torch.withAutocast(enabled: options.bf16) { try task.lossTerms(batch) }
+          guard let total = terms.first(where: { $0.name == "total" })?.value else {
+            throw TrainingError.config(path: folder.path, "the task returned no 'total' loss term")
+          }
+          let values = try terms.map { ($0.name, try $0.value.to(.float32).double()) }
+          guard values.allSatisfy({ $0.1.isFinite }) else {
+            bar.finish()
+            throw TrainingError.nonFiniteLoss(
+              step: step + 1, epoch: epoch + 1, terms: values.map { "\($0.0)=\($0.1)" }.joined(separator: ", "),
+              lastCheckpoint: lastCheckpoint)
+          }
+          try (total / Double(options.accumulate)).backward()
+          for (name, v) in values {
+            if stepSums[name] == nil && !order.contains(name) { order.append(name) }
+            stepSums[name, default: 0] += v
+          }
+          stepImages += task.sampleCount(batch)
+          got += 1
+          batchInEpoch += 1
+        }
+        if got == 0 { break }
+        if let maxNorm = options.clipGradNorm { _ = try Optim.clipGradNorm(try task.network.parameters(), maxNorm: maxNorm) }
+        try optimizer.step()
+        step += 1
+        let seconds = Date().timeIntervalSince(start)
+        var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", optimizer.paramGroups[0].lr)]
+        row += order.map { ($0, (stepSums[$0] ?? .nan) / Double(got)) }
+        row.append(("images_per_s", Double(stepImages) / max(seconds, 1e-9)))
+        stepLog.append(row)
+        for (name, v) in stepSums { sums[name, default: 0] += v }
+        images += stepImages
+        batches += got
+        bar.advance(by: got)
+        if InterruptFlag.isRaised || (options.maxSteps > 0 && step >= options.maxSteps) {
+          bar.finish()
+          try saveCheckpoint(metrics: [:])
+          return outcome(finished: false)
+        }
+      }
+      bar.finish()
+      let lr = optimizer.paramGroups[0].lr
+      epoch += 1
+      batchInEpoch = 0
+      scheduler.step()
+      var metrics: [String: Double] = [:]
+      if epoch % options.validateEvery == 0 || epoch == options.epochs {
+        task.network.eval()
+        metrics = try Torch.withInferenceMode { try Torch.withAutocast(enabled: options.bf16) { try task.validate() } }
+        task.network.train()
+      }
+      try saveCheckpoint(metrics: metrics)
+      let seconds = Date().timeIntervalSince(epochStart)
+      var row: [(String, Double)] = [("epoch", Double(epoch)), ("step", Double(step)), ("lr", lr)]
+      row += order.map { ($0, (sums[$0] ?? .nan) / Double(max(batches, 1))) }
+      row.append(("images_per_s", Double(images) / max(seconds, 1e-9)))
+      row += metrics.keys.sorted().map { ("val_\($0)", metrics[$0]!) }
+      epochLog.append(row)
+      if options.progress {
+        let text = row.map { "\($0.0) \(String(format: "%.4g", $0.1))" }.joined(separator: "  ")
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+      }
+    }
+    return outcome(finished: true)
+  }
+
+  /// libtorch's seed for the next batch (stochastic depth, dropout), from (seed, epoch, batch).
+  private func batchSeed() -> UInt64 {
+    var random = SeededRandom(seed: options.seed, 0x7472_6169_6E, UInt64(epoch), UInt64(batchInEpoch))
+    return random.next() >> 1
+  }
+
+  private func saveCheckpoint(metrics: [String: Double]) throws {
+    let name = String(format: "step-%08d", step)
+    if let value = metrics[task.monitorMetric] {
+      best.removeAll { $0.checkpoint == name }
+      best.append((name, value))
+      best.sort { $0.value > $1.value }
+      best = Array(best.prefix(options.keepBest))
+    }
+    let state = try optimizer.stateDict()
+    var meta = scheduler.stateDict()
+    for (key, value) in state.metadata { meta["optimizer." + key] = value }
+    meta["trainer.step"] = String(step)
+    meta["trainer.epoch"] = String(epoch)
+    meta["trainer.batch"] = String(batchInEpoch)
+    meta["trainer.best"] = best.map { "\($0.checkpoint)=\($0.value)" }.joined(separator: ";")
+    meta["trainer.monitor"] = task.monitorMetric
+    for (key, value) in metrics { meta["val." + key] = String(value) }
+    var tensors = state.tensors.sorted { $0.key < $1.key }.map { ("optimizer." + $0.key, $0.value) }
+    tensors.append(("trainer.step", try Tensor([Int64(step)], shape: [])))
+    try store.save(name) { dir in
+      try task.writeModel(to: dir.appendingPathComponent(CheckpointStore.modelFile).path)
+      try SafeTensors.write(tensors, metadata: meta, to: dir.appendingPathComponent(CheckpointStore.stateFile).path)
+    }
+    lastCheckpoint = store.path(name).path
+    store.prune(keeping: Set(best.map(\.checkpoint) + [name]))
+    let bestText = best.map { "{\"checkpoint\":\"\($0.checkpoint)\",\"\(task.monitorMetric)\":\($0.value)}" }
+    try writeAtomically("[" + bestText.joined(separator: ",") + "]\n", to: store.folder.appendingPathComponent("best.json"))
+  }
+
+  private func outcome(finished: Bool) -> TrainingOutcome {
+    TrainingOutcome(
+      finished: finished, step: step, epoch: epoch, lastCheckpoint: lastCheckpoint,
+      best: best.map { (store.path($0.checkpoint).path, $0.value) })
+  }
+}

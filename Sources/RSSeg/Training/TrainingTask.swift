@@ -1,0 +1,24 @@
+import Torch
+
+/// What a `Trainer` needs from a model family: its network, batches, loss terms, validation and
+/// how to save the network. Semantic segmentation (`SegmentationTrainingTask`) is one; referring
+/// segmentation can be another.
+public protocol TrainingTask: AnyObject {
+  associatedtype Batch
+  /// The trained network (its parameters are optimised; its state is checkpointed).
+  var network: Module { get }
+  var batchesPerEpoch: Int { get }
+  /// The batches of `epoch` in their fixed order, starting after the first `skipping`; the
+  /// closure returns nil after the last.
+  func batches(epoch: Int, skipping: Int) -> () throws -> Batch?
+  /// Images (samples) in `batch`, for images/s.
+  func sampleCount(_ batch: Batch) -> Int
+  /// Named loss terms of a training-mode forward pass; the one named "total" is minimised.
+  func lossTerms(_ batch: Batch) throws -> [(name: String, value: Tensor)]
+  /// The metric `validate()` reports that selects the best checkpoints (higher is better).
+  var monitorMetric: String { get }
+  /// Validation metrics (the network is in eval mode, under inference mode).
+  func validate() throws -> [String: Double]
+  /// Writes the network as a self-describing model file.
+  func writeModel(to path: String) throws
+}

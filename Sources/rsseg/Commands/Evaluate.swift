@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import RSSeg
+import Torch
+
+extension RSSegCommand {
+  /// `rsseg evaluate`: scores a model file on a dataset's evaluation split (spec §5).
+  struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Evaluate a model file on a dataset's evaluation split: metrics JSON, Markdown table, confusion matrix PNG.",
+      discussion: """
+        Splits: Vaihingen/Potsdam prepared test patches, LoveDA Val, Dubai tile 6. Writes metrics.json, metrics.md,
+        confusion.png (row-normalised; class order in confusion-legend.txt) to --out.
+        """)
+
+    @Option(help: "The rsseg model file (.safetensors).")
+    var model: String
+
+    @Option(help: "The dataset folder.")
+    var data: String
+
+    @Option(help: "vaihingen, potsdam, loveda or dubai.")
+    var dataset: String
+
+    @Option(help: "Test-time augmentation: none, lr (flips) or d4 (the dataset's reference set).")
+    var tta = "none"
+
+    @Option(help: "Output folder.")
+    var out = "eval"
+
+    @Option(help: "Also write predicted masks to <out>/masks: index (class values, palette) or color (RGB).")
+    var saveMasks: EvaluationOutputs.MaskStyle?
+
+    @Option(help: "LoveDA only: also predict the Test split and zip the submission PNGs to this file.")
+    var lovedaSubmission: String?
+
+    @Option(help: "Images per forward pass (images must share a size).")
+    var batchSize = 1
+
+    @Option(help: "Evaluate only the first N images (0 = all).")
+    var limit = 0
+
+    @Option(help: "libtorch intra-op threads (0 = default).")
+    var threads = 0
+
+    @Flag(help: "bfloat16 autocast.")
+    var bf16 = false
+
+    func run() throws {
+      if threads > 0 { Torch.threads = threads }
+      let kind = try DatasetKind(named: dataset)
+      let (network, description) = try BiCoRSeg.load(modelFile: model)
+      network.eval()
+      guard description.classes.count == kind.classes.count else {
+        throw ValidationError("\(model) predicts \(description.classes.count) classes, \(kind.rawValue) has \(kind.classes.count)")
+      }
+      var evaluator = SegmentationEvaluator(classes: kind.classes, normalization: description.normalization)
+      evaluator.tta = try TestTimeAugmentation.named(tta, dataset: kind.rawValue)
+      evaluator.batchSize = batchSize
+      evaluator.maxImages = limit
+      evaluator.progress = true
+      let folder = URL(fileURLWithPath: out)
+      let masks = folder.appendingPathComponent("masks")
+      try FileManager.default.createDirectory(at: saveMasks == nil ? folder : masks, withIntermediateDirectories: true)
+      let forward: (Tensor) throws -> Tensor = { x in try Torch.withAutocast(enabled: bf16) { try network(x) } }
+      let evaluationSet = try kind.evaluationSet(root: URL(fileURLWithPath: data))
+      let matrix = try evaluator.run(forward, on: evaluationSet) { sample, prediction, width, height in
+        guard let style = saveMasks else { return }
+        try EvaluationOutputs.writeMask(
+          prediction, width: width, height: height, classes: kind.classes, style: style,
+          to: masks.appendingPathComponent(sample.name + ".png").path)
+      }
+      let images = limit > 0 ? min(limit, evaluationSet.count) : evaluationSet.count
+      let report = EvaluationReport(
+        dataset: kind.rawValue, images: images, matrix: matrix, classes: kind.classes, excluding: kind.excludedFromMeans, tta: tta)
+      try Data(try report.json().utf8).write(to: folder.appendingPathComponent("metrics.json"), options: .atomic)
+      let table = report.markdown(classNames: kind.classes.names)
+      try Data(table.utf8).write(to: folder.appendingPathComponent("metrics.md"), options: .atomic)
+      try EvaluationOutputs.writeConfusionImage(matrix, to: folder.appendingPathComponent("confusion.png").path)
+      try Data(EvaluationOutputs.confusionLegend(matrix, classNames: kind.classes.names).utf8)
+        .write(to: folder.appendingPathComponent("confusion-legend.txt"), options: .atomic)
+      print(table)
+      if let lovedaSubmission {
+        guard kind == .loveda else { throw ValidationError("--loveda-submission needs --dataset loveda") }
+        var submission = try EvaluationOutputs.LoveDASubmission()
+        let testSet = try LoveDA.dataset(root: URL(fileURLWithPath: data), split: .test, prepared: false)
+        _ = try evaluator.run(forward, on: testSet) { sample, prediction, width, height in
+          try submission.add(
+            imageName: URL(fileURLWithPath: sample.imagePath).lastPathComponent, prediction: prediction, width: width, height: height)
+        }
+        try submission.write(to: lovedaSubmission)
+        print("wrote \(lovedaSubmission) (\(limit > 0 ? min(limit, testSet.count) : testSet.count) test images)")
+      }
+    }
+  }
+}
+
+extension EvaluationOutputs.MaskStyle: ExpressibleByArgument {}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import RSSeg
+
+extension RSSegCommand {
+  /// `rsseg score`: metrics of predicted masks against ground truth (spec §5).
+  struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Score predicted masks against ground-truth masks (matched by file name): OA, mIoU, mF1, per-class IoU/F1.",
+      discussion: """
+        Predictions: single-band class indices 0..N-1, or RGB in the dataset's palette. Ground truth: class-index masks
+        as `rsseg prepare` writes them (Dubai: its colour masks); the ignore value is left out.
+        """)
+
+    @Option(help: "vaihingen, potsdam, loveda or dubai (classes, palette, classes left out of the means).")
+    var dataset: String
+
+    @Option(help: "Folder of predicted masks.")
+    var pred: String
+
+    @Option(help: "Folder of ground-truth masks.")
+    var gt: String
+
+    @Option(help: "Also write the JSON to this file.")
+    var json: String?
+
+    func run() throws {
+      let kind = try DatasetKind(named: dataset)
+      let (matrix, images) = try MaskScoring.score(
+        kind: kind, predictions: URL(fileURLWithPath: pred), groundTruth: URL(fileURLWithPath: gt))
+      let report = EvaluationReport(
+        dataset: kind.rawValue, images: images, matrix: matrix, classes: kind.classes, excluding: kind.excludedFromMeans,
+        tta: "none")
+      let text = try report.json()
+      if let json { try Data(text.utf8).write(to: URL(fileURLWithPath: json), options: .atomic) }
+      print(text, terminator: "")
+    }
+  }
+}

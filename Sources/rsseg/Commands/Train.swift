@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import RSSeg
+import Torch
+
+extension RSSegCommand {
+  /// `rsseg train`: trains BiCoR-Seg with the paper's recipe from a YAML config.
+  struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Train BiCoR-Seg from a YAML config (configs/*.yaml), with checkpoints, logs and exact resume.")
+
+    @Option(help: "The training config (YAML). Optional with --resume (the run's saved config is used).")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: "Override a config key: --set key=value (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Run folder for checkpoints and logs.")
+    var out: String = "runs/train"
+
+    @Option(help: "Continue the run in this folder from its last checkpoint (same next batch, same lr).")
+    var resume: String?
+
+    func run() throws {
+      let folder = URL(fileURLWithPath: resume ?? out)
+      let savedConfig = folder.appendingPathComponent("run-config.json").path
+      guard let configPath = config ?? (resume != nil ? savedConfig : nil) else {
+        throw ValidationError("give --config FILE (or --resume DIR)")
+      }
+      let settings = try TrainingConfig.load(path: configPath, overrides: overrides)
+      if settings.threads > 0 { Torch.threads = settings.threads }
+      let (task, options, warnings) = try SegmentationTrainingTask.make(settings)
+      for warning in warnings { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+      let trainer = try Trainer(task: task, options: options, folder: folder)
+      if resume != nil {
+        try trainer.resume()
+        print("resumed \(folder.path) at epoch \(trainer.epoch + 1), step \(trainer.step)")
+      }
+      var saved = settings
+      saved.maxSteps = 0  // a step limit applies to this invocation only
+      try Data(try saved.json().utf8).write(to: URL(fileURLWithPath: savedConfig), options: .atomic)
+      let outcome = try trainer.run()
+      if outcome.finished {
+        print("finished \(outcome.epoch) epochs, \(outcome.step) steps; last checkpoint \(outcome.lastCheckpoint ?? "-")")
+      } else {
+        print("stopped at step \(outcome.step); resume with: rsseg train --resume \(folder.path)")
+      }
+      for (path, value) in outcome.best { print("best \(task.monitorMetric) \(String(format: "%.4f", value)): \(path)") }
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Torch
+import XCTest
+@testable import RSSeg
+
+/// The trainer on a learnable generated dataset with a tiny BiCoR-Seg: it learns, and a run
+/// stopped mid-epoch and resumed ends with exactly the weights of an uninterrupted run.
+final class TrainingTests: XCTestCase {
+  private var root: URL!
+
+  override func setUpWithError() throws {
+    root = FileManager.default.temporaryDirectory.appendingPathComponent("rsseg-train-\(UUID().uuidString)")
+    try TrainingFixtures.vaihingen(at: root.appendingPathComponent("data"))
+    Torch.threads = 1
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+
+  func testTinyBiCoRSegLearnsClearlyBetterThanChance() throws {
+    var config = TrainingFixtures.config(data: root.appendingPathComponent("data"))
+    config.epochs = 40
+    config.lr = 2e-3
+    config.validateEvery = 10
+    let (task, options, warnings) = try SegmentationTrainingTask.make(config)
+    XCTAssertTrue(warnings.contains { $0.contains("ImageNet") })
+    let before = try task.validate()
+    let trainer = try Trainer(task: task, options: options, folder: root.appendingPathComponent("run"))
+    let outcome = try trainer.run()
+    XCTAssertTrue(outcome.finished)
+    XCTAssertEqual(outcome.step, 40 * 4)
+    task.network.eval()
+    let after = try Torch.withInferenceMode { try task.validate() }
+    // Five equally likely classes: chance mIoU is about 0.1.
+    XCTAssertGreaterThan(after["miou"]!, 0.5, "before \(before), after \(after)")
+    XCTAssertEqual(outcome.best.count, 1)
+    let epochs = try String(contentsOf: root.appendingPathComponent("run/epochs.csv"), encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(epochs.count, 41)
+    XCTAssertTrue(epochs[0].hasPrefix("epoch,step,lr,total,seg_aux,heatmap,fisher_layers,images_per_s"), String(epochs[0]))
+    XCTAssertTrue(epochs[10].contains(",0."), "validation columns: \(epochs[10])")
+  }
+
+  func testStoppedAndResumedRunEndsWithTheSameWeights() throws {
+    var config = TrainingFixtures.config(data: root.appendingPathComponent("data"))
+    config.epochs = 2
+    config.lr = 1e-3
+    config.encoderDepths = [1, 1, 2, 1]  // stochastic depth draws from the reseeded generator
+
+    func finalWeights(_ run: String) throws -> [(String, Tensor)] {
+      let folder = root.appendingPathComponent(run)
+      let store = CheckpointStore(run: folder)
+      return try SafeTensors.read(store.path(store.last!).appendingPathComponent(CheckpointStore.modelFile).path).tensors()
+    }
+
+    let (straightTask, options, _) = try SegmentationTrainingTask.make(config)
+    XCTAssertEqual(straightTask.batchesPerEpoch, 4)
+    let straight = try Trainer(task: straightTask, options: options, folder: root.appendingPathComponent("straight")).run()
+    XCTAssertEqual(straight.step, 8)
+
+    var stopping = options
+    stopping.maxSteps = 3  // mid-epoch, as after SIGINT
+    let first = try Trainer(task: try SegmentationTrainingTask.make(config).task, options: stopping, folder: root.appendingPathComponent("resumed")).run()
+    XCTAssertFalse(first.finished)
+    XCTAssertEqual(first.step, 3)
+    let resumedTrainer = try Trainer(task: try SegmentationTrainingTask.make(config).task, options: options, folder: root.appendingPathComponent("resumed"))
+    try resumedTrainer.resume()
+    XCTAssertEqual(resumedTrainer.step, 3)
+    XCTAssertEqual(resumedTrainer.batchInEpoch, 3)
+    let resumed = try resumedTrainer.run()
+    XCTAssertTrue(resumed.finished)
+    XCTAssertEqual(resumed.step, 8)
+
+    let a = try finalWeights("straight"), b = try finalWeights("resumed")
+    XCTAssertEqual(a.map(\.0), b.map(\.0))
+    var differing: [String] = []
+    for ((name, x), (_, y)) in zip(a, b) where try x.bytes() != y.bytes() { differing.append(name) }
+    XCTAssertEqual(differing, [], "tensors differ after resume")
+    // The step logs of both runs agree row for row (losses and learning rates).
+    let log = { (run: String) in try String(contentsOf: self.root.appendingPathComponent("\(run)/steps.csv"), encoding: .utf8) }
+    let straightRows = try log("straight").split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+    let resumedRows = try log("resumed").split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+    XCTAssertEqual(straightRows, resumedRows)
+  }
+
+  func testConfigFileAndOverrides() throws {
+    let file = root.appendingPathComponent("run.yaml")
+    try "dataset: loveda\ndata: data\nepochs: 3\nbf16: false\nimagenet: w.pth\n".write(to: file, atomically: true, encoding: .utf8)
+    let config = try TrainingConfig.load(
+      path: file.path, overrides: ["epochs=5", "bf16=true", "lr=1e-4", "encoder_dims=[8, 16, 24, 32]", "imagenet=null"])
+    XCTAssertNil(config.imagenet)
+    XCTAssertEqual(config.dataset, "loveda")
+    XCTAssertEqual(config.data, root.appendingPathComponent("data").standardized.path)
+    XCTAssertEqual(config.epochs, 5)
+    XCTAssertEqual(config.bf16, true)
+    XCTAssertEqual(config.lr, 1e-4)
+    XCTAssertEqual(config.encoderDims, [8, 16, 24, 32])
+    XCTAssertEqual(config.batchSize, nil)
+    XCTAssertThrowsError(try TrainingConfig.load(path: file.path, overrides: ["epoch=5"])) { error in
+      XCTAssertTrue("\(error)".contains("unknown key 'epoch'"), "\(error)")
+    }
+  }
+
+  func testShippedConfigsHoldTheSpecDefaults() throws {
+    let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../configs").standardized
+    let expected: [(String, Int, Int, Double, Int)] = [
+      ("vaihingen", 45, 4, 5e-5, 512), ("potsdam", 45, 4, 1e-4, 768), ("loveda", 30, 8, 8e-5, 512), ("dubai", 45, 4, 5e-5, 256),
+    ]
+    for (name, epochs, batch, lr, crop) in expected {
+      let config = try TrainingConfig.load(path: configs.appendingPathComponent("\(name).yaml").path)
+      XCTAssertEqual(config.dataset, name)
+      XCTAssertEqual(config.epochs, epochs, name)
+      XCTAssertEqual(config.batchSize, batch, name)
+      XCTAssertEqual(config.lr, lr, name)
+      XCTAssertEqual(config.cropSize, crop, name)
+    }
+  }
+}
