@@ -13,22 +13,6 @@ final class TrainCommandsTests: XCTestCase {
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
-  private func rsseg(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let binary = Bundle.main.bundleURL.appendingPathComponent("rsseg")
-    try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "rsseg is not built at \(binary.path)")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-  }
-
   private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
   private func png(_ values: [UInt8], width: Int, _ name: String) throws {
@@ -41,7 +25,7 @@ final class TrainCommandsTests: XCTestCase {
     // LoveDA (7 classes, none excluded): truth 0 1 2 3 / 4 5 6 7(ignore), prediction right except 6 → 5.
     try png([0, 1, 2, 3, 4, 5, 6, 7], width: 4, "gt/x.png")
     try png([0, 1, 2, 3, 4, 5, 5, 0], width: 4, "pred/x.png")
-    let result = try rsseg(["score", "--dataset", "loveda", "--pred", path("pred"), "--gt", path("gt"), "--json", path("s.json")])
+    let result = try runRSSeg(["score", "--dataset", "loveda", "--pred", path("pred"), "--gt", path("gt"), "--json", path("s.json")])
     XCTAssertEqual(result.status, 0, result.err)
     let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("s.json"))) as! [String: Any]
     XCTAssertEqual(json["OA"] as! Double, 6.0 / 7, accuracy: 1e-12)
@@ -51,7 +35,7 @@ final class TrainCommandsTests: XCTestCase {
     XCTAssertEqual(f1["forest"]!, 2.0 / 3, accuracy: 1e-12)
     XCTAssertEqual(json["mIoU"] as! Double, (5 + 0.5) / 7, accuracy: 1e-12)
     XCTAssertEqual(json["mF1"] as! Double, (5 + 2.0 / 3) / 7, accuracy: 1e-12)
-    let wrong = try rsseg(["score", "--dataset", "mars", "--pred", path("pred"), "--gt", path("gt")])
+    let wrong = try runRSSeg(["score", "--dataset", "mars", "--pred", path("pred"), "--gt", path("gt")])
     XCTAssertTrue(wrong.err.contains("unknown dataset 'mars'"), wrong.err)
   }
 
@@ -93,11 +77,11 @@ final class TrainCommandsTests: XCTestCase {
       progress: false
       """
     try config.write(to: folder.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
-    let first = try rsseg(["train", "--config", path("tiny.yaml"), "--set", "max_steps=3", "--out", path("run")])
+    let first = try runRSSeg(["train", "--config", path("tiny.yaml"), "--set", "max_steps=3", "--out", path("run")])
     XCTAssertEqual(first.status, 0, first.err)
     XCTAssertTrue(first.err.contains("WARNING: no ImageNet weights"), first.err)
     XCTAssertTrue(first.out.contains("stopped at step 3"), first.out)
-    let second = try rsseg(["train", "--resume", path("run"), "--set", "max_steps=0"])
+    let second = try runRSSeg(["train", "--resume", path("run"), "--set", "max_steps=0"])
     XCTAssertEqual(second.status, 0, second.err)
     XCTAssertTrue(second.out.contains("resumed"), second.out)
     XCTAssertTrue(second.out.contains("finished 2 epochs, 4 steps"), second.out)
@@ -107,7 +91,7 @@ final class TrainCommandsTests: XCTestCase {
 
     let last = try String(contentsOfFile: path("run/checkpoints/last"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     let model = path("run/checkpoints/\(last)/model.safetensors")
-    let evaluated = try rsseg([
+    let evaluated = try runRSSeg([
       "evaluate", "--model", model, "--data", path("data"), "--dataset", "vaihingen", "--tta", "lr", "--out", path("eval"),
       "--save-masks", "color",
     ])
@@ -119,7 +103,7 @@ final class TrainCommandsTests: XCTestCase {
     let mask = try RasterDataset(path: path("eval/masks/p0.png"))
     XCTAssertEqual([mask.width, mask.height, mask.bandCount], [64, 64, 3])
     // The written masks score to the same numbers as evaluate reported.
-    let scored = try rsseg(["score", "--dataset", "vaihingen", "--pred", path("eval/masks"), "--gt", path("data/test/masks_1024")])
+    let scored = try runRSSeg(["score", "--dataset", "vaihingen", "--pred", path("eval/masks"), "--gt", path("data/test/masks_1024")])
     XCTAssertEqual(scored.status, 0, scored.err)
     let a = try JSONSerialization.jsonObject(with: Data(scored.out.utf8)) as! [String: Any]
     let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval/metrics.json")))) as! [String: Any]
@@ -137,9 +121,9 @@ final class TrainCommandsTests: XCTestCase {
     }
     let tiny = #"{"dims": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "embed_dim": 32, "classes": 7, "layers": 1, "topk_ratio": 0.02, "min_pixels": 16, "has_fisher_loss": true}"#
     try tiny.write(to: folder.appendingPathComponent("tiny.json"), atomically: true, encoding: .utf8)
-    let created = try rsseg(["init", "--preset", "loveda", "--config", path("tiny.json"), "-o", path("m.safetensors")])
+    let created = try runRSSeg(["init", "--preset", "loveda", "--config", path("tiny.json"), "-o", path("m.safetensors")])
     XCTAssertEqual(created.status, 0, created.err)
-    let evaluated = try rsseg([
+    let evaluated = try runRSSeg([
       "evaluate", "--model", path("m.safetensors"), "--data", path("loveda"), "--dataset", "loveda", "--tta", "d4",
       "--out", path("eval"), "--loveda-submission", path("sub.zip"),
     ])
