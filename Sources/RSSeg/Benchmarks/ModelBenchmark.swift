@@ -6,7 +6,8 @@ import Torch
 /// Lookahead step), and the peak resident memory of each phase.
 ///
 /// Weights are freshly initialised (timings do not depend on their values); inputs are random.
-/// Each latency is the median of `repeats` runs after one warm-up run.
+/// Each latency is the median of `repeats` runs after one warm-up run, as wall-clock and process
+/// CPU seconds (`{"wall": …, "cpu": …}`).
 public enum ModelBenchmark {
   public struct Options: Sendable {
     public var preset: BiCoRSegPreset
@@ -14,6 +15,8 @@ public enum ModelBenchmark {
     public var threads: Int
     public var repeats: Int
     public var skipTrain: Bool
+    /// Leave out the bf16 evaluation (slow where bf16 is emulated).
+    public var skipBF16 = false
     /// Convolution weights and inputs in channels-last (NHWC) memory format.
     public var channelsLast: Bool
     public var trainBatch = 2
@@ -36,12 +39,12 @@ public enum ModelBenchmark {
     public let channelsLast: Bool
     /// libtorch's CPU kernel level and bf16 features (bf16 is emulated without AVX512-BF16/AMX).
     public let cpu: String
-    public let evalFP32Seconds: Double
-    public let evalBF16Seconds: Double
+    public let evalFP32: Timing
+    public let evalBF16: Timing?
     /// Peak resident memory while building the model and running the evaluation passes.
     public let evalPeakRSSMB: Double
     public let trainBatch: Int?
-    public let trainStepSeconds: Double?
+    public let trainStep: Timing?
     /// Peak resident memory during the training steps (the high-water mark is reset before them;
     /// it still counts the model and whatever the allocator kept from evaluation).
     public let trainPeakRSSMB: Double?
@@ -49,11 +52,11 @@ public enum ModelBenchmark {
     enum CodingKeys: String, CodingKey {
       case preset, size, threads, repeats, cpu
       case channelsLast = "channels_last"
-      case evalFP32Seconds = "eval_fp32_s"
-      case evalBF16Seconds = "eval_bf16_s"
+      case evalFP32 = "eval_fp32_s"
+      case evalBF16 = "eval_bf16_s"
       case evalPeakRSSMB = "eval_peak_rss_mb"
       case trainBatch = "train_batch"
-      case trainStepSeconds = "train_step_s"
+      case trainStep = "train_step_s"
       case trainPeakRSSMB = "train_peak_rss_mb"
     }
   }
@@ -75,12 +78,12 @@ public enum ModelBenchmark {
     let fp32 = try median(options.repeats) {
       _ = try Torch.withInferenceMode { try model(image) }
     }
-    let bf16 = try median(options.repeats) {
+    let bf16 = options.skipBF16 ? nil : try median(options.repeats) {
       _ = try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: .cpu) { try model(image) } }
     }
     let evalPeak = try PeakMemory.megabytes()
 
-    var trainSeconds: Double?
+    var trainSeconds: Timing?
     var trainPeak: Double?
     if !options.skipTrain {
       try PeakMemory.reset()
@@ -89,13 +92,13 @@ public enum ModelBenchmark {
     }
     return Result(
       preset: options.preset.name, size: options.size, threads: options.threads, repeats: options.repeats,
-      channelsLast: options.channelsLast, cpu: Torch.cpuCapability, evalFP32Seconds: fp32, evalBF16Seconds: bf16,
-      evalPeakRSSMB: evalPeak, trainBatch: options.skipTrain ? nil : options.trainBatch, trainStepSeconds: trainSeconds,
+      channelsLast: options.channelsLast, cpu: Torch.cpuCapability, evalFP32: fp32, evalBF16: bf16,
+      evalPeakRSSMB: evalPeak, trainBatch: options.skipTrain ? nil : options.trainBatch, trainStep: trainSeconds,
       trainPeakRSSMB: trainPeak)
   }
 
   /// Median seconds of one training step as the reference trains (spec §3): AdamW in Lookahead.
-  private static func trainStep(_ model: BiCoRSeg, _ options: Options) throws -> Double {
+  private static func trainStep(_ model: BiCoRSeg, _ options: Options) throws -> Timing {
     let defaults = options.preset.training
     let config = options.preset.model
     model.train()
@@ -126,16 +129,37 @@ public enum ModelBenchmark {
     }
   }
 
-  /// Runs `body` once to warm up, then `repeats` times, and returns the median seconds.
-  private static func median(_ repeats: Int, _ body: () throws -> Void) throws -> Double {
+  /// Wall-clock and process CPU seconds of one run.
+  public struct Timing: Encodable, Sendable {
+    public let wall: Double
+    /// CPU time of every thread: on a machine shared with other work, `cpu / threads` is what
+    /// the wall time would be with the cores to itself and perfect scaling.
+    public let cpu: Double
+  }
+
+  /// Runs `body` once to warm up, then `repeats` times, and returns the median of each clock.
+  private static func median(_ repeats: Int, _ body: () throws -> Void) throws -> Timing {
     try body()
     let clock = ContinuousClock()
-    var times: [Double] = []
+    var walls: [Double] = []
+    var cpus: [Double] = []
     for _ in 0..<repeats {
+      let cpuStart = processCPUSeconds()
       let elapsed = try clock.measure(body)
-      times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+      cpus.append(processCPUSeconds() - cpuStart)
+      walls.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
-    times.sort()
-    return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    return Timing(wall: middle(walls), cpu: middle(cpus))
+  }
+
+  private static func middle(_ values: [Double]) -> Double {
+    let v = values.sorted()
+    return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+  }
+
+  private static func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
   }
 }

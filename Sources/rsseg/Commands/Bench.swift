@@ -54,13 +54,17 @@ extension RSSegCommand.Bench {
     @Flag(help: "Only time evaluation.")
     var skipTrain = false
 
+    @Flag(help: "Leave out the bf16 autocast evaluation (slow where the CPU lacks native bf16).")
+    var skipBF16 = false
+
     @Flag(help: "Keep convolution weights and inputs channels-last (NHWC).")
     var channelsLast = false
 
     func run() throws {
-      let options = ModelBenchmark.Options(
+      var options = ModelBenchmark.Options(
         preset: try BiCoRSegPreset.named(preset), size: size, threads: threads, repeats: repeats,
         skipTrain: skipTrain, channelsLast: channelsLast)
+      options.skipBF16 = skipBF16
       try printJSONLine(try ModelBenchmark.run(options))
     }
   }
