@@ -37,7 +37,12 @@ extension RSSegCommand.Bench {
   /// BiCoR-Seg evaluation and training-step latency and peak memory for a preset.
   struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "BiCoR-Seg eval latency (fp32, bf16 autocast; batch 1), one training step (batch 2) and peak RSS.")
+      abstract: "BiCoR-Seg eval latency (fp32, bf16 autocast; batch 1), one training step (batch 2) and peak RSS.",
+      discussion: """
+        Times are {"wall", "cpu"} seconds (median after a warm-up). On a machine shared with other \
+        work, run with OMP_WAIT_POLICY=passive: libtorch's OpenMP threads otherwise spin at every \
+        barrier while the other thread waits for a core, which multiplies both clocks.
+        """)
 
     @Option(help: "Preset: vaihingen, potsdam or loveda.")
     var preset = "vaihingen"
