@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RSSeg
 import Torch
 
 extension RSSegCommand {
@@ -7,7 +8,7 @@ extension RSSegCommand {
   struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Run benchmarks; each prints JSON lines.",
-      subcommands: [Dispatch.self])
+      subcommands: [Dispatch.self, Model.self])
   }
 }
 
@@ -28,6 +29,48 @@ extension RSSegCommand.Bench {
       for result in try DispatchBenchmark.run(iterations: iterations) {
         try printJSONLine(result)
       }
+    }
+  }
+}
+
+extension RSSegCommand.Bench {
+  /// BiCoR-Seg evaluation and training-step latency and peak memory for a preset.
+  struct Model: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "BiCoR-Seg eval latency (fp32, bf16 autocast; batch 1), one training step (batch 2) and peak RSS.",
+      discussion: """
+        Times are {"wall", "cpu"} seconds (median after a warm-up). On a machine shared with other \
+        work, run with OMP_WAIT_POLICY=passive: libtorch's OpenMP threads otherwise spin at every \
+        barrier while the other thread waits for a core, which multiplies both clocks.
+        """)
+
+    @Option(help: "Preset: vaihingen, potsdam or loveda.")
+    var preset = "vaihingen"
+
+    @Option(help: "Square input side in pixels (a multiple of 32).")
+    var size = 512
+
+    @Option(help: "libtorch intra-op threads.")
+    var threads = 2
+
+    @Option(help: "Timed runs per measurement (after one warm-up); the median is reported.")
+    var repeats = 3
+
+    @Flag(help: "Only time evaluation.")
+    var skipTrain = false
+
+    @Flag(help: "Leave out the bf16 autocast evaluation (slow where the CPU lacks native bf16).")
+    var skipBF16 = false
+
+    @Flag(help: "Keep convolution weights and inputs channels-last (NHWC).")
+    var channelsLast = false
+
+    func run() throws {
+      var options = ModelBenchmark.Options(
+        preset: try BiCoRSegPreset.named(preset), size: size, threads: threads, repeats: repeats,
+        skipTrain: skipTrain, channelsLast: channelsLast)
+      options.skipBF16 = skipBF16
+      try printJSONLine(try ModelBenchmark.run(options))
     }
   }
 }
