@@ -15,6 +15,7 @@ struct RSSegCommand: ParsableCommand {
       VerifyParity.self,
       Init.self,
       Import.self,
+      Predict.self,
     ]
   )
 }
