@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+
+/// Runs `rsseg predict` with a tiny fresh model on the bundled samples.
+final class PredictCommandTests: XCTestCase {
+  private var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("rsseg-predict-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let config = #"{"dims": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "embed_dim": 16, "classes": 6, "layers": 1, "topk_ratio": 0.02, "min_pixels": 16, "has_fisher_loss": true}"#
+    try config.write(to: folder.appendingPathComponent("tiny.json"), atomically: true, encoding: .utf8)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+  private func rsseg(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    #if os(macOS)
+      let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
+    #else
+      let products = Bundle.main.bundleURL
+    #endif
+    let binary = products.appendingPathComponent("rsseg")
+    try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "rsseg is not built at \(binary.path)")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+  }
+
+  private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+  private func sample(_ relative: String) -> String {
+    var url = URL(fileURLWithPath: #filePath)
+    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { url.deleteLastPathComponent() }
+    return url.appendingPathComponent("samples").appendingPathComponent(relative).path
+  }
+
+  private var naip: String { sample("naip/naip_2020_utm14n.tif") }
+
+  func testPredictNAIPThenForce() throws {
+    let created = try rsseg(["init", "--preset", "vaihingen", "--config", path("tiny.json"), "-o", path("m.safetensors")])
+    XCTAssertEqual(created.status, 0, created.err)
+    let args = ["predict", "--model", path("m.safetensors"), "--bands", "1,2,3", "--tile", "256", "--overlap", "64", "--quiet", naip, "--out", path("out")]
+    let first = try rsseg(args)
+    XCTAssertEqual(first.status, 0, first.err)
+    XCTAssertTrue(first.out.contains("934×723"), first.out)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/naip_2020_utm14n.tif")))
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/naip_2020_utm14n.png")))
+
+    let again = try rsseg(args)
+    XCTAssertNotEqual(again.status, 0)
+    XCTAssertTrue(again.err.contains("exists (use --force"), again.err)
+    let forced = try rsseg(args + ["--force"])
+    XCTAssertEqual(forced.status, 0, forced.err)
+  }
+
+  func testImageSmallerThanTheTileAndBadBands() throws {
+    XCTAssertEqual(try rsseg(["init", "--preset", "vaihingen", "--config", path("tiny.json"), "-o", path("m.safetensors")]).status, 0)
+    // A 509×544 Dubai JPEG (no georeference) under the default 1024-pixel tile.
+    let image = sample("dubai_aerial/data/tile_2/images/image_part_001.jpg")
+    let run = try rsseg(["predict", "--model", path("m.safetensors"), "--tta", "lr", "--quiet", image, "--out", path("out")])
+    XCTAssertEqual(run.status, 0, run.err)
+    XCTAssertTrue(run.out.contains("509×544"), run.out)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/image_part_001.tif")))
+
+    let bad = try rsseg(["predict", "--model", path("m.safetensors"), "--bands", "1,2", image, "--out", path("out2")])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertTrue(bad.err.contains("the model takes 3 bands"), bad.err)
+  }
+}
