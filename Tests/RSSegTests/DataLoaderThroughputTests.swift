@@ -31,20 +31,33 @@ final class DataLoaderThroughputTests: XCTestCase {
       try PNGWriter.write(image, to: root.appendingPathComponent("Train/\(domain)/images_png/\(i).png").path)
       try PNGWriter.write(mask, to: root.appendingPathComponent("Train/\(domain)/masks_png/\(i).png").path)
     }
-    let dataset = try LoveDA.dataset(root: root, split: .train, prepared: false)
+    let (rate, count, seconds) = try measure(try LoveDA.dataset(root: root, split: .train, prepared: false))
+    print(String(format: "loader throughput: %.2f images/s (%d images of 1024² PNG, 512 crops, 2 workers, %.2f s)", rate, count, seconds))
+  }
+
+  /// Real imagery: the Dubai aerial JPEGs (about 800 × 700) with their colour masks.
+  func testTrainLoaderThroughputOnDubaiAerial() throws {
+    try XCTSkipUnless(ProcessInfo.processInfo.environment["RSSEG_BENCH"] == "1", "set RSSEG_BENCH=1 to measure")
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/dubai_aerial")
+    let (rate, count, seconds) = try measure(try DubaiAerial.dataset(root: root, split: .train))
+    print(String(format: "loader throughput: %.2f images/s (%d Dubai JPEG/PNG pairs, 512 crops, 2 workers, %.2f s)", rate, count, seconds))
+  }
+
+  /// Epoch 0 warms the file cache; epochs 1–3 are timed. Batches of 8, training augmentation.
+  private func measure(_ dataset: SegmentationDataset) throws -> (Double, Int, Double) {
     let loader = try DataLoader(
       dataset: dataset, transform: TrainAugmentation(cropSize: 512),
       options: LoaderOptions(batchSize: 8, workers: 2, prefetchBatches: 2, seed: 0))
-    // Epoch 0 warms caches; epochs 1–3 are timed.
-    var count = 0
     let epoch0 = loader.epoch(0)
     while try epoch0.next() != nil {}
+    var count = 0
     let start = Date()
     for e in 1...3 {
       let it = loader.epoch(e)
       while let b = try it.next() { count += b.indices.count }
     }
     let seconds = Date().timeIntervalSince(start)
-    print(String(format: "loader throughput: %.2f images/s (%d images of 1024² PNG, 512 crops, 2 workers, %.2f s)", Double(count) / seconds, count, seconds))
+    return (Double(count) / seconds, count, seconds)
   }
 }

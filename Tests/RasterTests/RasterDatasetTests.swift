@@ -44,6 +44,22 @@ final class RasterDatasetTests: XCTestCase {
     XCTAssertEqual(floats.values, try ds.read(UInt8.self, bands: [1], window: window).values.map(Float.init))
   }
 
+  func testBoundlessReadPadsOutside() throws {
+    let ds = try RasterDataset(path: naipScenes[0])
+    let full = try ds.read(UInt8.self, bands: [2])
+    let window = PixelWindow(x: ds.width - 5, y: -3, width: 9, height: 7)
+    let part = try ds.readBoundless(UInt8.self, bands: [2], window: window, fill: 77)
+    for y in 0..<7 {
+      for x in 0..<9 {
+        let sx = window.x + x, sy = window.y + y
+        let inside = sx >= 0 && sy >= 0 && sx < ds.width && sy < ds.height
+        XCTAssertEqual(part[0, y, x], inside ? full[0, sy, sx] : 77, "\(x),\(y)")
+      }
+    }
+    let outside = try ds.readBoundless(UInt8.self, window: PixelWindow(x: -20, y: 0, width: 10, height: 2), fill: 0)
+    XCTAssertEqual(outside.values, [UInt8](repeating: 0, count: 4 * 20))
+  }
+
   func testDownsampledRead() throws {
     let ds = try RasterDataset(path: naipScenes[1])
     let small = try ds.read(UInt8.self, bands: [0, 1, 2], outWidth: ds.width / 4, outHeight: ds.height / 4, resampling: .average)
