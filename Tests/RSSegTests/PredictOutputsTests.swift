@@ -70,6 +70,27 @@ final class PredictOutputsTests: XCTestCase {
     XCTAssertEqual(Double(sums.reduce(0) { $0 + Int($1) }), 254, accuracy: 2)
   }
 
+  func testHeatmapsAreBlendedAndWritten() throws {
+    let folder = try PredictFixtures.folder(self)
+    let scene = try SceneRows(dataset: RasterDataset(path: PredictFixtures.scene(width: 70, height: 50, in: folder)), bands: [0, 1, 2])
+    let classes = SegmentationClasses(names: ["a", "b", "c", "d"], palette: Array(repeating: RGB(1, 2, 3), count: 4))
+    let options = PredictionOutputOptions(heatmapLayers: 2)
+    let outputs = try PredictionOutputs(scene: scene, classes: classes, directory: folder.path, stem: "h", options: options)
+    let predictor = try SlidingWindowPredictor(
+      model: PixelwiseHeatmapModel(), normalization: PredictFixtures.normalization,
+      options: SlidingWindowOptions(tile: 32, overlap: 8, heatmaps: true))
+    XCTAssertEqual(predictor.channelCount, 12)
+    try predictor.predict(scene, emit: outputs.write)
+    try outputs.finish()
+    let heatmaps = try RasterDataset(path: folder.appendingPathComponent("h_heatmaps.tif").path)
+    XCTAssertEqual(heatmaps.bandCount, 8)
+    // Layer l of the fake model is constant (l + 1) / 4 everywhere.
+    XCTAssertEqual(Set(try heatmaps.read(UInt8.self, bands: [0]).values), [64])
+    XCTAssertEqual(Set(try heatmaps.read(UInt8.self, bands: [7]).values), [127])
+    let sheet = try RasterDataset(path: folder.appendingPathComponent("h_heatmaps.png").path)
+    XCTAssertEqual([sheet.width, sheet.height], [4 * 70 + 3 * 4, 2 * 50 + 4])
+  }
+
   func testExistingOutputsNeedForce() throws {
     let folder = try PredictFixtures.folder(self)
     _ = try predict(into: folder, options: PredictionOutputOptions())
@@ -77,5 +98,23 @@ final class PredictOutputsTests: XCTestCase {
       XCTAssertEqual(error as? InferenceError, .outputExists(path: folder.appendingPathComponent("naip.tif").path))
     }
     XCTAssertNoThrow(try predict(into: folder, options: PredictionOutputOptions(force: true)))
+  }
+}
+
+/// `PixelwiseModel` with L = 2 constant heatmap layers: layer l is (l + 1) / 4.
+final class PixelwiseHeatmapModel: HeatmapSegmentationModel {
+  let base: PixelwiseModel
+  var classCount: Int { base.classCount }
+  var sizeMultiple: Int { base.sizeMultiple }
+  let heatmapLayerCount = 2
+
+  init() throws { base = try PixelwiseModel() }
+
+  func logits(_ x: Tensor) throws -> Tensor { try base.logits(x) }
+
+  func logitsWithHeatmaps(_ x: Tensor) throws -> Tensor {
+    let logits = try base.logits(x)
+    let layers = try (0..<heatmapLayerCount).map { l in try Tensor.fullLike(logits, .float(Double(l + 1) / 4)) }
+    return try Tensor.cat([logits] + layers, dim: 1)
   }
 }

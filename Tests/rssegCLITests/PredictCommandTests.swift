@@ -66,10 +66,16 @@ final class PredictCommandTests: XCTestCase {
     XCTAssertEqual(try rsseg(["init", "--preset", "vaihingen", "--config", path("tiny.json"), "-o", path("m.safetensors")]).status, 0)
     // A 509×544 Dubai JPEG (no georeference) under the default 1024-pixel tile.
     let image = sample("dubai_aerial/data/tile_2/images/image_part_001.jpg")
-    let run = try rsseg(["predict", "--model", path("m.safetensors"), "--tta", "lr", "--quiet", image, "--out", path("out")])
+    let run = try rsseg([
+      "predict", "--model", path("m.safetensors"), "--tta", "lr", "--heatmaps", "--overlay", "--probabilities", "float16", "--quiet",
+      image, "--out", path("out"),
+    ])
     XCTAssertEqual(run.status, 0, run.err)
     XCTAssertTrue(run.out.contains("509×544"), run.out)
-    XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/image_part_001.tif")))
+    for name in ["image_part_001.tif", "image_part_001.png", "image_part_001_probabilities.tif", "image_part_001_overlay.png",
+                 "image_part_001_heatmaps.tif", "image_part_001_heatmaps.png"] {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/" + name)), name)
+    }
 
     let bad = try rsseg(["predict", "--model", path("m.safetensors"), "--bands", "1,2", image, "--out", path("out2")])
     XCTAssertNotEqual(bad.status, 0)

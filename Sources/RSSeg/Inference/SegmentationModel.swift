@@ -18,3 +18,26 @@ extension BiCoRSeg: SegmentationModel {
   public var sizeMultiple: Int { 32 }
   public func logits(_ x: Tensor) throws -> Tensor { try forward(x).seg }
 }
+
+/// A segmentation model that also shows where it looks: per-layer class heatmaps.
+public protocol HeatmapSegmentationModel: SegmentationModel {
+  /// L, the number of heatmap layers.
+  var heatmapLayerCount: Int { get }
+  /// `[B, N + L·N, H, W]`: the logits, then each layer's N heatmaps as probabilities in [0, 1]
+  /// at the input's size.
+  func logitsWithHeatmaps(_ x: Tensor) throws -> Tensor
+}
+
+extension BiCoRSeg: HeatmapSegmentationModel {
+  public var heatmapLayerCount: Int { config.layers }
+
+  /// The HBIS heatmaps (H/4 × W/4 logits) through a sigmoid, bilinearly upsampled.
+  public func logitsWithHeatmaps(_ x: Tensor) throws -> Tensor {
+    let output = try forward(x)
+    let size = Array(x.shape[2...])
+    let heatmaps = try output.heatmaps.map {
+      try Functional.interpolate($0.sigmoid(), size: size, mode: .bilinear, alignCorners: false)
+    }
+    return try Tensor.cat([output.seg] + heatmaps, dim: 1)
+  }
+}

@@ -14,17 +14,23 @@ public struct SlidingWindowOptions: Sendable {
   public var bf16 = false
   /// Smallest blending weight (at window corners).
   public var weightFloor: Float = 0.05
+  /// Also blend the heatmaps of a `HeatmapSegmentationModel` (after the logits in `PredictedRows`).
+  public var heatmaps = false
 
-  public init(tile: Int = 1024, overlap: Int = 256, batch: Int = 1, tta: TestTimeAugmentation = .none, bf16: Bool = false) {
+  public init(
+    tile: Int = 1024, overlap: Int = 256, batch: Int = 1, tta: TestTimeAugmentation = .none, bf16: Bool = false, heatmaps: Bool = false
+  ) {
     self.tile = tile
     self.overlap = overlap
     self.batch = batch
     self.tta = tta
     self.bf16 = bf16
+    self.heatmaps = heatmaps
   }
 }
 
-/// Finished rows of a scene: blended logits `[N, rows, W]` (float32) starting at row `y`.
+/// Finished rows of a scene starting at row `y`: blended logits `[N, rows, W]` (float32),
+/// followed by L·N heatmap channels when heatmaps were asked for.
 public struct PredictedRows {
   public let y: Int
   public let logits: Tensor
@@ -49,6 +55,9 @@ public struct SlidingWindowPredictor {
       throw InferenceError.invalidArgument("--overlap \(options.overlap) must be at least 0 and less than the tile (\(options.tile))")
     }
     guard options.batch > 0 else { throw InferenceError.invalidArgument("--batch must be positive") }
+    if options.heatmaps, !(model is any HeatmapSegmentationModel) {
+      throw InferenceError.invalidArgument("this model has no heatmaps")
+    }
     self.model = model
     self.normalization = normalization
     self.options = options
@@ -70,7 +79,7 @@ public struct SlidingWindowPredictor {
     let stride = options.tile - options.overlap
     let ys = WindowGrid.starts(length: height, window: th, stride: stride)
     let xs = WindowGrid.starts(length: width, window: tw, stride: stride)
-    let n = model.classCount
+    let n = channelCount
     let weights = try BlendingWindow.weights(height: th, width: tw, floor: options.weightFloor)
     let mean = try Tensor(normalization.mean.map { $0 * 255 }, shape: [normalization.mean.count, 1, 1])
     let std = try Tensor(normalization.std.map { $0 * 255 }, shape: [normalization.std.count, 1, 1])
@@ -110,6 +119,12 @@ public struct SlidingWindowPredictor {
     }
   }
 
+  /// Channels of `PredictedRows.logits`.
+  public var channelCount: Int {
+    guard options.heatmaps, let model = model as? any HeatmapSegmentationModel else { return model.classCount }
+    return model.classCount * (1 + model.heatmapLayerCount)
+  }
+
   /// Windows are `tile` wide, or the scene's side rounded up to the size multiple when smaller.
   func windowSide(_ length: Int) -> Int {
     let m = model.sizeMultiple
@@ -131,7 +146,8 @@ public struct SlidingWindowPredictor {
   }
 
   func forward(_ x: Tensor) throws -> Tensor {
-    let run = { try options.tta.apply(x) { try model.logits($0) } }
+    let heatmapModel = options.heatmaps ? model as? any HeatmapSegmentationModel : nil
+    let run = { try options.tta.apply(x) { try heatmapModel?.logitsWithHeatmaps($0) ?? model.logits($0) } }
     let y = options.bf16 ? try Torch.withAutocast(dtype: .bfloat16, device: .cpu, run) : try run()
     return try y.to(.float32)
   }

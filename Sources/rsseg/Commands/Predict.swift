@@ -43,6 +43,9 @@ extension RSSegCommand {
     @Flag(help: "Also write <stem>_overlay.png, the image with the prediction blended in.")
     var overlay = false
 
+    @Flag(help: "Also write the HBIS heatmaps: <stem>_heatmaps.tif (band l·N + c = layer l, class c) and a contact sheet <stem>_heatmaps.png.")
+    var heatmaps = false
+
     @Flag(help: "Overwrite existing outputs.")
     var force = false
 
@@ -62,9 +65,10 @@ extension RSSegCommand {
       }
       let (network, description) = try BiCoRSeg.load(modelFile: model)
       network.eval()
+      if heatmaps { outputOptions.heatmapLayers = network.heatmapLayerCount }
       let predictor = try SlidingWindowPredictor(
         model: network, normalization: description.normalization,
-        options: SlidingWindowOptions(tile: tile, overlap: overlap, batch: batch, tta: augmentation, bf16: bf16))
+        options: SlidingWindowOptions(tile: tile, overlap: overlap, batch: batch, tta: augmentation, bf16: bf16, heatmaps: heatmaps))
       let bandList = try parseBands(count: description.normalization.mean.count)
       try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 
