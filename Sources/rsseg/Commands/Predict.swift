@@ -74,6 +74,9 @@ extension RSSegCommand {
 
       // Check every output before running anything.
       let stems = images.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+      guard Set(stems).count == stems.count else {
+        throw ValidationError("two images have the same name without extension; their outputs would collide")
+      }
       if !force {
         for stem in stems {
           for path in PredictionOutputs.paths(directory: out, stem: stem, options: outputOptions)
