@@ -18,6 +18,7 @@ struct RSSegCommand: ParsableCommand {
       Train.self,
       Evaluate.self,
       Score.self,
+      Predict.self,
     ]
   )
 }

@@ -22,6 +22,21 @@ public struct TestTimeAugmentation: Sendable, Equatable {
   /// `lr`: identity, h-flip, v-flip, h+v flip.
   public static let flips = TestTimeAugmentation(horizontalFlip: true, verticalFlip: true)
 
+  /// The eight symmetries of the square (four quarter turns, each also mirrored), no scaling:
+  /// `rsseg predict --tta d4` on square windows of a scene.
+  public static let dihedral = TestTimeAugmentation(horizontalFlip: true, rotations: [0, 1, 2, 3])
+
+  /// The set `rsseg predict` uses for `mode` ("none", "lr", "d4"): geometric only, because a
+  /// scene has no dataset protocol to follow.
+  public static func forScenes(_ mode: String) throws -> TestTimeAugmentation {
+    switch mode.lowercased() {
+    case "none": return .none
+    case "lr": return .flips
+    case "d4": return .dihedral
+    default: throw TorchError.invalidArgument("unknown test-time augmentation '\(mode)' (none, lr, d4)")
+    }
+  }
+
   /// The reference's set for `mode` ("none", "lr", "d4") and a dataset preset name:
   /// d4 is Vaihingen flips × rot90{0,90} × scales {0.5…1.5}, Potsdam flips × scales {0.75…1.5},
   /// LoveDA (and others) h-flip × scales {0.75…1.5}.

@@ -1,0 +1,198 @@
+import Foundation
+import Raster
+import Torch
+
+/// Which files `PredictionOutputs` writes besides the class map and its preview.
+public struct PredictionOutputOptions: Sendable {
+  public enum ProbabilityType: String, Sendable, CaseIterable {
+    /// Probability × 254 rounded; 255 is nodata.
+    case uint8
+    /// float32 stored as 16-bit floats; NaN is nodata.
+    case float16
+  }
+
+  public var probabilities: ProbabilityType? = nil
+  public var overlay = false
+  /// Heatmap layers L to write (`<stem>_heatmaps.tif`, `<stem>_heatmaps.png`); 0 = none.
+  public var heatmapLayers = 0
+  /// Previews and overlays are downsampled (nearest) to at most this many pixels a side.
+  public var previewMaxSide = 2048
+  /// Overwrite existing outputs.
+  public var force = false
+
+  public init(
+    probabilities: ProbabilityType? = nil, overlay: Bool = false, heatmapLayers: Int = 0, previewMaxSide: Int = 2048, force: Bool = false
+  ) {
+    self.probabilities = probabilities
+    self.overlay = overlay
+    self.heatmapLayers = heatmapLayers
+    self.previewMaxSide = previewMaxSide
+    self.force = force
+  }
+}
+
+/// The files of one predicted scene, written row strip by row strip as `PredictedRows` arrive:
+/// `<stem>.tif` class indices (uint8, tiled, deflate, the classes' colour table, nodata 255,
+/// the input's CRS and geotransform), `<stem>.png` colour preview, and on request
+/// `<stem>_probabilities.tif` (one band per class) and `<stem>_overlay.png` (the image with the
+/// prediction blended in), and heatmaps: `<stem>_heatmaps.tif` (band l·N + c = layer l, class c,
+/// probability × 254, 255 nodata) with `<stem>_heatmaps.png`, a contact sheet of L rows × N
+/// columns of downsampled heatmaps. Every file appears under its name only when complete.
+public final class PredictionOutputs {
+  public static let nodata: UInt8 = 255
+
+  public let scene: SceneRows
+  public let classes: SegmentationClasses
+  public let paths: [String]
+  private let options: PredictionOutputOptions
+  private let classMap: GeoTIFFWriter
+  private let probabilityMap: GeoTIFFWriter?
+  private let heatmapMap: GeoTIFFWriter?
+  /// Downsampled heatmaps, one plane per band of `heatmapMap`.
+  private var heatmapPreview: [UInt8]
+  private let step: Int
+  private let previewSize: (width: Int, height: Int)
+  private var preview: [UInt8]
+  private var overlayPixels: [UInt8]
+  private let colorTable: ColorTable
+
+  /// The files written for `stem` in `directory`.
+  public static func paths(directory: String, stem: String, options: PredictionOutputOptions) -> [String] {
+    let dir = URL(fileURLWithPath: directory)
+    var names = ["\(stem).tif", "\(stem).png"]
+    if options.probabilities != nil { names.append("\(stem)_probabilities.tif") }
+    if options.overlay { names.append("\(stem)_overlay.png") }
+    if options.heatmapLayers > 0 { names += ["\(stem)_heatmaps.tif", "\(stem)_heatmaps.png"] }
+    return names.map { dir.appendingPathComponent($0).path }
+  }
+
+  /// Opens the outputs; throws `InferenceError.outputExists` for an existing file unless
+  /// `options.force`.
+  public init(scene: SceneRows, classes: SegmentationClasses, directory: String, stem: String, options: PredictionOutputOptions) throws {
+    self.scene = scene
+    self.classes = classes
+    self.options = options
+    paths = Self.paths(directory: directory, stem: stem, options: options)
+    if !options.force, let existing = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+      throw InferenceError.outputExists(path: existing)
+    }
+    var entries = classes.palette.map { ColorTable.Entry($0.red, $0.green, $0.blue) }
+    entries += Array(repeating: ColorTable.Entry(0, 0, 0, alpha: 0), count: 256 - entries.count)
+    colorTable = ColorTable(entries)
+    let (w, h) = (scene.width, scene.height)
+    let geo = scene.dataset.geoReference
+    classMap = try GeoTIFFWriter(
+      path: paths[0], width: w, height: h, bands: 1, dataType: .uint8,
+      options: GeoTIFFOptions(nodata: Double(Self.nodata), colorTable: colorTable, geoReference: geo))
+    let probabilityPath = paths.first { $0.hasSuffix("_probabilities.tif") } ?? ""
+    let heatmapPath = paths.first { $0.hasSuffix("_heatmaps.tif") } ?? ""
+    probabilityMap = try options.probabilities.map { type in
+      try GeoTIFFWriter(
+        path: probabilityPath, width: w, height: h, bands: classes.count, dataType: type == .uint8 ? .uint8 : .float32,
+        options: GeoTIFFOptions(
+          predictor: type == .uint8 ? 2 : 1, nbits: type == .uint8 ? nil : 16,
+          nodata: type == .uint8 ? Double(Self.nodata) : Double.nan, geoReference: geo))
+    }
+    let heatmapBands = options.heatmapLayers * classes.count
+    heatmapMap = heatmapBands == 0 ? nil : try GeoTIFFWriter(
+      path: heatmapPath, width: w, height: h, bands: heatmapBands, dataType: .uint8,
+      options: GeoTIFFOptions(predictor: 2, nodata: Double(Self.nodata), geoReference: geo))
+    step = max(1, (max(w, h) + options.previewMaxSide - 1) / options.previewMaxSide)
+    previewSize = ((w + step - 1) / step, (h + step - 1) / step)
+    preview = [UInt8](repeating: Self.nodata, count: previewSize.width * previewSize.height)
+    heatmapPreview = [UInt8](repeating: 0, count: heatmapBands * previewSize.width * previewSize.height)
+    overlayPixels = options.overlay ? [UInt8](repeating: 0, count: 3 * previewSize.width * previewSize.height) : []
+  }
+
+  /// Writes finished rows.
+  public func write(_ rows: PredictedRows) throws {
+    let count = rows.logits.shape[1]
+    let width = scene.width
+    let (pixels, nodata) = try scene.read(y: rows.y, count: count)
+    let logits = try rows.logits[0..<classes.count]
+    var labels = try logits.argmax(dim: 0).to(.uint8).scalars(as: UInt8.self)
+    if let nodata { for i in labels.indices where nodata[i] { labels[i] = Self.nodata } }
+    try classMap.write(RasterBuffer(width: width, height: count, bands: 1, values: labels), x: 0, y: rows.y)
+
+    if let probabilityMap, let type = options.probabilities {
+      let p = try logits.softmax(dim: 0)
+      let plane = width * count
+      switch type {
+      case .uint8:
+        var values = try (p * 254).round().to(.uint8).scalars(as: UInt8.self)
+        if let nodata { for c in 0..<classes.count { for i in 0..<plane where nodata[i] { values[c * plane + i] = Self.nodata } } }
+        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: classes.count, values: values), x: 0, y: rows.y)
+      case .float16:
+        var values = try p.scalars(as: Float.self)
+        if let nodata { for c in 0..<classes.count { for i in 0..<plane where nodata[i] { values[c * plane + i] = .nan } } }
+        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: classes.count, values: values), x: 0, y: rows.y)
+      }
+    }
+    if let heatmapMap {
+      let bands = heatmapMap.bands
+      var values = try (rows.logits[classes.count...] * 254).round().to(.uint8).scalars(as: UInt8.self)
+      let plane = width * count
+      if let nodata { for c in 0..<bands { for i in 0..<plane where nodata[i] { values[c * plane + i] = Self.nodata } } }
+      try heatmapMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: 0, y: rows.y)
+      sampleHeatmaps(values, bands: bands, y: rows.y, count: count)
+    }
+    sample(labels: labels, pixels: pixels, y: rows.y, count: count)
+  }
+
+  private func sampleHeatmaps(_ values: [UInt8], bands: Int, y: Int, count: Int) {
+    let (pw, ph) = previewSize
+    let plane = scene.width * count
+    for b in 0..<bands {
+      for r in 0..<count where (y + r) % step == 0 {
+        let py = (y + r) / step
+        for px in 0..<pw { heatmapPreview[(b * ph + py) * pw + px] = values[b * plane + r * scene.width + px * step] }
+      }
+    }
+  }
+
+  /// Heatmap previews tiled L rows × N columns with a 4-pixel gap.
+  private func contactSheet() -> RasterBuffer<UInt8> {
+    let (pw, ph) = previewSize
+    let gap = 4
+    let (columns, rows) = (classes.count, options.heatmapLayers)
+    var sheet = RasterBuffer<UInt8>(width: columns * (pw + gap) - gap, height: rows * (ph + gap) - gap, bands: 1, filledWith: 0)
+    for b in 0..<(rows * columns) {
+      let (ox, oy) = ((b % columns) * (pw + gap), (b / columns) * (ph + gap))
+      for y in 0..<ph { for x in 0..<pw { sheet[0, oy + y, ox + x] = heatmapPreview[(b * ph + y) * pw + x] } }
+    }
+    return sheet
+  }
+
+  /// Closes and renames every file into place, writing the previews.
+  public func finish() throws {
+    try classMap.finish()
+    try probabilityMap?.finish()
+    try heatmapMap?.finish()
+    let (pw, ph) = previewSize
+    try PNGWriter.write(RasterBuffer(width: pw, height: ph, bands: 1, values: preview), to: paths[1], colorTable: colorTable)
+    if options.overlay {
+      try PNGWriter.write(RasterBuffer(width: pw, height: ph, bands: 3, values: overlayPixels), to: paths.first { $0.hasSuffix("_overlay.png") }!)
+    }
+    if heatmapMap != nil { try PNGWriter.write(contactSheet(), to: paths.first { $0.hasSuffix("_heatmaps.png") }!) }
+  }
+
+  /// Keeps every `step`-th pixel of every `step`-th row for the previews.
+  private func sample(labels: [UInt8], pixels: RasterBuffer<Float>, y: Int, count: Int) {
+    let (pw, ph) = previewSize
+    let plane = pw * ph
+    for r in 0..<count where (y + r) % step == 0 {
+      let py = (y + r) / step
+      for px in 0..<pw {
+        let i = r * scene.width + px * step
+        let label = labels[i]
+        preview[py * pw + px] = label
+        guard options.overlay else { continue }
+        for c in 0..<3 {
+          let image = UInt8(clamping: Int(pixels.values[min(c, pixels.bands - 1) * pixels.pixelCount + i].rounded()))
+          let colour = label < classes.count ? [classes.palette[Int(label)].red, classes.palette[Int(label)].green, classes.palette[Int(label)].blue][c] : image
+          overlayPixels[c * plane + py * pw + px] = UInt8((Int(image) + Int(colour)) / 2)
+        }
+      }
+    }
+  }
+}

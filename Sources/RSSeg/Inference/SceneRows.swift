@@ -1,0 +1,52 @@
+import Raster
+import Torch
+
+/// Full-width strips of the selected bands of a scene, with the pixels that are nodata.
+/// A pixel is nodata when every selected band that has a nodata value holds it.
+public struct SceneRows {
+  public let dataset: RasterDataset
+  /// 0-based band numbers, in the model's channel order.
+  public let bands: [Int]
+
+  public init(dataset: RasterDataset, bands: [Int]) throws {
+    for b in bands where b < 0 || b >= dataset.bandCount {
+      throw InferenceError.invalidArgument("\(dataset.path): band \(b + 1) does not exist (the file has \(dataset.bandCount))")
+    }
+    self.dataset = dataset
+    self.bands = bands
+  }
+
+  public var width: Int { dataset.width }
+  public var height: Int { dataset.height }
+
+  /// Rows `y ..< y + count`: pixel values `[C, count, W]` and the nodata mask (true = nodata),
+  /// `count × W` values, nil when the bands have no nodata value.
+  public func read(y: Int, count: Int) throws -> (pixels: RasterBuffer<Float>, nodata: [Bool]?) {
+    let pixels = try dataset.read(Float.self, bands: bands, window: PixelWindow(x: 0, y: y, width: width, height: count))
+    let values = bands.map { dataset.nodata[$0].map(Float.init) }
+    guard values.contains(where: { $0 != nil }) else { return (pixels, nil) }
+    let plane = pixels.pixelCount
+    var mask = [Bool](repeating: true, count: plane)
+    pixels.values.withUnsafeBufferPointer { src in
+      for (c, value) in values.enumerated() {
+        guard let value else { continue }
+        let base = c * plane
+        for i in 0..<plane where mask[i] && src[base + i] != value { mask[i] = false }
+      }
+    }
+    return (pixels, mask)
+  }
+}
+
+/// A prediction that cannot run.
+public enum InferenceError: Error, CustomStringConvertible, Equatable {
+  case invalidArgument(String)
+  case outputExists(path: String)
+
+  public var description: String {
+    switch self {
+    case .invalidArgument(let message): return message
+    case .outputExists(let path): return "\(path) exists (use --force to overwrite it)"
+    }
+  }
+}

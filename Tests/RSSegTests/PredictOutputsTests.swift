@@ -1,0 +1,120 @@
+import Foundation
+import Raster
+import Torch
+import XCTest
+@testable import RSSeg
+
+/// Outputs of a prediction over the real NAIP sample (RGBN, nodata 0, UTM 14N).
+final class PredictOutputsTests: XCTestCase {
+  /// The NAIP sample with a nodata (0) block in every band and a pixel that is 0 in one band only
+  /// (the sample itself has no nodata pixels).
+  private func naipWithNodata(in folder: URL) throws -> String {
+    let input = try RasterDataset(path: PredictFixtures.naip)
+    var pixels = try input.read(UInt8.self)
+    for b in 0..<pixels.bands {
+      for y in 100..<180 { for x in 600..<700 { pixels[b, y, x] = 0 } }
+    }
+    pixels[1, 10, 10] = 0
+    let path = folder.appendingPathComponent("naip_nodata.tif").path
+    try GeoTIFFWriter.write(pixels, to: path, options: GeoTIFFOptions(nodata: 0, geoReference: input.geoReference))
+    return path
+  }
+
+  private func predict(_ image: String? = nil, into folder: URL, options: PredictionOutputOptions) throws -> (SceneRows, PredictionOutputs) {
+    let scene = try SceneRows(dataset: RasterDataset(path: image ?? PredictFixtures.naip), bands: [0, 1, 2])
+    let classes = SegmentationClasses(names: ["a", "b", "c", "d"], palette: [RGB(255, 0, 0), RGB(0, 255, 0), RGB(0, 0, 255), RGB(9, 9, 9)])
+    let outputs = try PredictionOutputs(scene: scene, classes: classes, directory: folder.path, stem: "naip", options: options)
+    let predictor = try SlidingWindowPredictor(
+      model: PixelwiseModel(), normalization: PredictFixtures.normalization, options: SlidingWindowOptions(tile: 256, overlap: 64, batch: 2))
+    try predictor.predict(scene, emit: outputs.write)
+    try outputs.finish()
+    return (scene, outputs)
+  }
+
+  func testClassMapKeepsGeoreferenceAndNodata() throws {
+    let folder = try PredictFixtures.folder(self)
+    let image = try naipWithNodata(in: folder)
+    let (scene, outputs) = try predict(image, into: folder, options: PredictionOutputOptions(probabilities: .uint8, overlay: true))
+    for path in outputs.paths { XCTAssertTrue(FileManager.default.fileExists(atPath: path), path) }
+
+    let input = scene.dataset
+    XCTAssertEqual(input.geoReference, try RasterDataset(path: PredictFixtures.naip).geoReference)
+    let output = try RasterDataset(path: outputs.paths[0])
+    XCTAssertEqual(output.width, input.width)
+    XCTAssertEqual(output.height, input.height)
+    XCTAssertEqual(output.dataTypes, [.uint8])
+    XCTAssertEqual(output.nodata, [255])
+    XCTAssertNotNil(input.geoReference)
+    XCTAssertEqual(output.geoReference?.geoTransform, input.geoReference?.geoTransform)
+    XCTAssertEqual(output.geoReference?.crsWKT, input.geoReference?.crsWKT)
+    XCTAssertEqual(try output.colorTable()?.entries.first, ColorTable.Entry(255, 0, 0))
+
+    let labels = try output.read(UInt8.self).values
+    let pixels = try input.read(UInt8.self, bands: [0, 1, 2]).values
+    let plane = input.width * input.height
+    var nodataCount = 0
+    for i in 0..<plane {
+      let isNodata = pixels[i] == 0 && pixels[plane + i] == 0 && pixels[2 * plane + i] == 0
+      nodataCount += isNodata ? 1 : 0
+      if isNodata { XCTAssertEqual(labels[i], 255) } else { XCTAssertLessThan(labels[i], 4) }
+    }
+    XCTAssertEqual(nodataCount, 80 * 100)
+    XCTAssertLessThan(labels[10 * input.width + 10], 4)
+
+    let probabilities = try RasterDataset(path: outputs.paths[2])
+    XCTAssertEqual(probabilities.bandCount, 4)
+    XCTAssertEqual(probabilities.geoReference, input.geoReference)
+    let probability = try probabilities.read(UInt8.self, window: PixelWindow(x: 650, y: 150, width: 1, height: 1)).values
+    XCTAssertEqual(probability, [255, 255, 255, 255])
+    let sums = try probabilities.read(UInt8.self, window: PixelWindow(x: 5, y: 5, width: 1, height: 1)).values
+    XCTAssertEqual(Double(sums.reduce(0) { $0 + Int($1) }), 254, accuracy: 2)
+  }
+
+  func testHeatmapsAreBlendedAndWritten() throws {
+    let folder = try PredictFixtures.folder(self)
+    let scene = try SceneRows(dataset: RasterDataset(path: PredictFixtures.scene(width: 70, height: 50, in: folder)), bands: [0, 1, 2])
+    let classes = SegmentationClasses(names: ["a", "b", "c", "d"], palette: Array(repeating: RGB(1, 2, 3), count: 4))
+    let options = PredictionOutputOptions(heatmapLayers: 2)
+    let outputs = try PredictionOutputs(scene: scene, classes: classes, directory: folder.path, stem: "h", options: options)
+    let predictor = try SlidingWindowPredictor(
+      model: PixelwiseHeatmapModel(), normalization: PredictFixtures.normalization,
+      options: SlidingWindowOptions(tile: 32, overlap: 8, heatmaps: true))
+    XCTAssertEqual(predictor.channelCount, 12)
+    try predictor.predict(scene, emit: outputs.write)
+    try outputs.finish()
+    let heatmaps = try RasterDataset(path: folder.appendingPathComponent("h_heatmaps.tif").path)
+    XCTAssertEqual(heatmaps.bandCount, 8)
+    // Layer l of the fake model is constant (l + 1) / 4 everywhere.
+    XCTAssertEqual(Set(try heatmaps.read(UInt8.self, bands: [0]).values), [64])
+    XCTAssertEqual(Set(try heatmaps.read(UInt8.self, bands: [7]).values), [127])
+    let sheet = try RasterDataset(path: folder.appendingPathComponent("h_heatmaps.png").path)
+    XCTAssertEqual([sheet.width, sheet.height], [4 * 70 + 3 * 4, 2 * 50 + 4])
+  }
+
+  func testExistingOutputsNeedForce() throws {
+    let folder = try PredictFixtures.folder(self)
+    _ = try predict(into: folder, options: PredictionOutputOptions())
+    XCTAssertThrowsError(try predict(into: folder, options: PredictionOutputOptions())) { error in
+      XCTAssertEqual(error as? InferenceError, .outputExists(path: folder.appendingPathComponent("naip.tif").path))
+    }
+    XCTAssertNoThrow(try predict(into: folder, options: PredictionOutputOptions(force: true)))
+  }
+}
+
+/// `PixelwiseModel` with L = 2 constant heatmap layers: layer l is (l + 1) / 4.
+final class PixelwiseHeatmapModel: HeatmapSegmentationModel {
+  let base: PixelwiseModel
+  var classCount: Int { base.classCount }
+  var sizeMultiple: Int { base.sizeMultiple }
+  let heatmapLayerCount = 2
+
+  init() throws { base = try PixelwiseModel() }
+
+  func logits(_ x: Tensor) throws -> Tensor { try base.logits(x) }
+
+  func logitsWithHeatmaps(_ x: Tensor) throws -> Tensor {
+    let logits = try base.logits(x)
+    let layers = try (0..<heatmapLayerCount).map { l in try Tensor.fullLike(logits, .float(Double(l + 1) / 4)) }
+    return try Tensor.cat([logits] + layers, dim: 1)
+  }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Raster
+import Torch
+import XCTest
+@testable import RSSeg
+
+/// A model whose output depends on each pixel alone (a 1×1 convolution), so any correct
+/// blending of overlapping windows must reproduce a whole-image forward exactly.
+final class PixelwiseModel: SegmentationModel {
+  let conv: Conv2d
+  let classCount: Int
+  let sizeMultiple = 8
+
+  init(bands: Int = 3, classes: Int = 4, seed: UInt64 = 7) throws {
+    Torch.manualSeed(seed)
+    conv = try Conv2d(bands, classes, kernelSize: 1)
+    classCount = classes
+  }
+
+  func logits(_ x: Tensor) throws -> Tensor { try conv(x) }
+}
+
+enum PredictFixtures {
+  static let normalization = Normalization(mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3])
+
+  /// A fresh folder removed at the end of the test.
+  static func folder(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rsseg-predict-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+  }
+
+  /// A 3-band uint8 GeoTIFF of pseudo-random pixels.
+  static func scene(width: Int, height: Int, in folder: URL) throws -> String {
+    var state: UInt64 = 12345
+    let values = (0..<3 * width * height).map { _ -> UInt8 in
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return UInt8(truncatingIfNeeded: state >> 56)
+    }
+    let path = folder.appendingPathComponent("scene-\(width)x\(height).tif").path
+    try GeoTIFFWriter.write(RasterBuffer(width: width, height: height, bands: 3, values: values), to: path)
+    return path
+  }
+
+  /// The NAIP sample bundled in samples/.
+  static var naip: String {
+    var url = URL(fileURLWithPath: #filePath)
+    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { url.deleteLastPathComponent() }
+    return url.appendingPathComponent("samples/naip/naip_2020_utm14n.tif").path
+  }
+}
+
+final class PredictSlidingWindowTests: XCTestCase {
+  /// Runs the predictor and joins the emitted rows, checking they arrive in order, once each.
+  private func slide(_ model: PixelwiseModel, _ scene: SceneRows, _ options: SlidingWindowOptions) throws -> Tensor {
+    var rows: [Tensor] = []
+    var next = 0
+    let predictor = try SlidingWindowPredictor(model: model, normalization: PredictFixtures.normalization, options: options)
+    try predictor.predict(scene) { part in
+      XCTAssertEqual(part.y, next)
+      next += part.logits.shape[1]
+      rows.append(part.logits)
+    }
+    XCTAssertEqual(next, scene.height)
+    return try Tensor.cat(rows, dim: 1)
+  }
+
+  private func wholeImage(_ model: PixelwiseModel, _ scene: SceneRows) throws -> Tensor {
+    let (pixels, _) = try scene.read(y: 0, count: scene.height)
+    let n = PredictFixtures.normalization
+    let x = try (Tensor(pixels.values, shape: [1, 3, scene.height, scene.width]) / 255
+      - Tensor(n.mean, shape: [1, 3, 1, 1])) / Tensor(n.std, shape: [1, 3, 1, 1])
+    return try model.logits(x)[0]
+  }
+
+  func testNoSeamsAtSeveralTileAndOverlapSettings() throws {
+    let folder = try PredictFixtures.folder(self)
+    let scene = try SceneRows(dataset: RasterDataset(path: PredictFixtures.scene(width: 101, height: 77, in: folder)), bands: [0, 1, 2])
+    let model = try PixelwiseModel()
+    let expected = try wholeImage(model, scene)
+    let settings: [(tile: Int, overlap: Int, batch: Int, tta: TestTimeAugmentation)] = [
+      (32, 8, 1, .none), (48, 16, 3, .none), (64, 0, 2, .none), (40, 39, 5, .none), (32, 8, 4, .flips), (32, 16, 2, .dihedral),
+    ]
+    for s in settings {
+      let got = try slide(model, scene, SlidingWindowOptions(tile: s.tile, overlap: s.overlap, batch: s.batch, tta: s.tta))
+      XCTAssertEqual(got.shape, [4, 77, 101])
+      let error = try (got - expected).abs().max().double()
+      XCTAssertLessThan(error, 1e-4, "tile \(s.tile) overlap \(s.overlap) tta \(s.tta)")
+    }
+  }
+
+  func testImageSmallerThanTheTile() throws {
+    let folder = try PredictFixtures.folder(self)
+    let scene = try SceneRows(dataset: RasterDataset(path: PredictFixtures.scene(width: 13, height: 21, in: folder)), bands: [0, 1, 2])
+    let model = try PixelwiseModel()
+    let got = try slide(model, scene, SlidingWindowOptions(tile: 64, overlap: 16))
+    XCTAssertEqual(got.shape, [4, 21, 13])
+    XCTAssertLessThan(try (got - wholeImage(model, scene)).abs().max().double(), 1e-4)
+  }
+
+  func testWindowStartsCoverEdgesThatAreNotAMultipleOfTheStride() {
+    XCTAssertEqual(WindowGrid.starts(length: 100, window: 32, stride: 24), [0, 24, 48, 68])
+    XCTAssertEqual(WindowGrid.starts(length: 96, window: 32, stride: 32), [0, 32, 64])
+    XCTAssertEqual(WindowGrid.starts(length: 20, window: 32, stride: 24), [0])
+  }
+
+  func testBlendingWeightsFallTowardsTheEdgesAndKeepTheFloor() throws {
+    let p = BlendingWindow.profile(size: 8, floor: 0.05)
+    XCTAssertEqual(p.count, 8)
+    XCTAssertEqual(p[0], p[7], accuracy: 1e-6)
+    XCTAssertEqual(p[3], p[4], accuracy: 1e-6)
+    XCTAssertLessThan(p[0], p[1])
+    XCTAssertLessThan(p[1], p[3])
+    XCTAssertEqual(BlendingWindow.profile(size: 64, floor: 0.05)[0], 0.05)
+    let w = try BlendingWindow.weights(height: 8, width: 4, floor: 0.05)
+    XCTAssertEqual(w.shape, [8, 4])
+  }
+
+  func testInvalidSettingsAreRejected() throws {
+    let model = try PixelwiseModel()
+    XCTAssertThrowsError(try SlidingWindowPredictor(model: model, normalization: PredictFixtures.normalization, options: .init(tile: 30)))
+    XCTAssertThrowsError(try SlidingWindowPredictor(model: model, normalization: PredictFixtures.normalization, options: .init(tile: 32, overlap: 32)))
+  }
+}

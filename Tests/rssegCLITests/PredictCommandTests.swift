@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+
+/// Runs `rsseg predict` with a tiny fresh model on the bundled samples.
+final class PredictCommandTests: XCTestCase {
+  private var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("rsseg-predict-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let config = #"{"dims": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "embed_dim": 16, "classes": 6, "layers": 1, "topk_ratio": 0.02, "min_pixels": 16, "has_fisher_loss": true}"#
+    try config.write(to: folder.appendingPathComponent("tiny.json"), atomically: true, encoding: .utf8)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+  private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+  private func sample(_ relative: String) -> String {
+    var url = URL(fileURLWithPath: #filePath)
+    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { url.deleteLastPathComponent() }
+    return url.appendingPathComponent("samples").appendingPathComponent(relative).path
+  }
+
+  private var naip: String { sample("naip/naip_2020_utm14n.tif") }
+
+  func testPredictNAIPThenForce() throws {
+    let created = try runRSSeg(["init", "--preset", "vaihingen", "--config", path("tiny.json"), "-o", path("m.safetensors")])
+    XCTAssertEqual(created.status, 0, created.err)
+    let args = ["predict", "--model", path("m.safetensors"), "--bands", "1,2,3", "--tile", "256", "--overlap", "64", "--quiet", naip, "--out", path("out")]
+    let first = try runRSSeg(args)
+    XCTAssertEqual(first.status, 0, first.err)
+    XCTAssertTrue(first.out.contains("934×723"), first.out)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/naip_2020_utm14n.tif")))
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/naip_2020_utm14n.png")))
+
+    let again = try runRSSeg(args)
+    XCTAssertNotEqual(again.status, 0)
+    XCTAssertTrue(again.err.contains("exists (use --force"), again.err)
+    let forced = try runRSSeg(args + ["--force"])
+    XCTAssertEqual(forced.status, 0, forced.err)
+  }
+
+  func testImageSmallerThanTheTileAndBadBands() throws {
+    XCTAssertEqual(try runRSSeg(["init", "--preset", "vaihingen", "--config", path("tiny.json"), "-o", path("m.safetensors")]).status, 0)
+    // A 509×544 Dubai JPEG (no georeference) under the default 1024-pixel tile.
+    let image = sample("dubai_aerial/data/tile_2/images/image_part_001.jpg")
+    let run = try runRSSeg([
+      "predict", "--model", path("m.safetensors"), "--tta", "lr", "--heatmaps", "--overlay", "--probabilities", "float16", "--quiet",
+      image, "--out", path("out"),
+    ])
+    XCTAssertEqual(run.status, 0, run.err)
+    XCTAssertTrue(run.out.contains("509×544"), run.out)
+    for name in ["image_part_001.tif", "image_part_001.png", "image_part_001_probabilities.tif", "image_part_001_overlay.png",
+                 "image_part_001_heatmaps.tif", "image_part_001_heatmaps.png"] {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/" + name)), name)
+    }
+
+    let bad = try runRSSeg(["predict", "--model", path("m.safetensors"), "--bands", "1,2", image, "--out", path("out2")])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertTrue(bad.err.contains("the model takes 3 bands"), bad.err)
+  }
+}
