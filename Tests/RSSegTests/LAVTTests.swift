@@ -141,3 +141,31 @@ final class LAVTTests: XCTestCase {
     XCTAssertEqual(mixed, (0.9 * log(1 + exp(-2.0)) + 1.1 * log(1 + exp(-1.0))) / 2.0, accuracy: 1e-6)
   }
 }
+
+final class LAVTOptimizerGroupTests: XCTestCase {
+  func testGroupsFollowTheOfficialTrainingScript() throws {
+    var bert = BertConfig()
+    (bert.vocabSize, bert.hiddenSize, bert.numHiddenLayers, bert.numAttentionHeads, bert.intermediateSize) = (10, 32, 12, 2, 16)
+    let config = LAVTConfig(swin: SwinConfig(embedDim: 8, depths: [1, 1, 1, 1], numHeads: [1, 1, 1, 1], windowSize: 4), langDim: 32)
+    let model = try ReferringSegmenter(config, bert: bert)
+    let groups = try model.optimizerGroups(lr: 5e-5)
+    XCTAssertEqual(groups.count, 4)
+    XCTAssertEqual(groups.map { $0["weight_decay"] }, [0, nil, nil, nil])
+    XCTAssertEqual(groups.map(\.lr), [5e-5, 5e-5, 5e-5, 5e-5])
+
+    func ids(_ tensors: [Tensor]) -> Set<ObjectIdentifier> { Set(tensors.map(ObjectIdentifier.init)) }
+    let named = Dictionary(uniqueKeysWithValues: try model.namedParameters().map { ($0.key, ObjectIdentifier($0.tensor)) })
+    XCTAssertTrue(ids(groups[0].params).contains(named["backbone.layers.0.blocks.0.attn.relative_position_bias_table"]!))
+    XCTAssertTrue(ids(groups[0].params).contains(named["backbone.norm2.weight"]!))
+    XCTAssertTrue(ids(groups[0].params).contains(named["backbone.layers.1.downsample.norm.bias"]!))
+    XCTAssertTrue(ids(groups[1].params).contains(named["backbone.layers.1.res_gate.0.weight"]!))
+    XCTAssertTrue(ids(groups[2].params).contains(named["classifier.bn1_4.weight"]!))
+    XCTAssertTrue(ids(groups[3].params).contains(named["text_encoder.encoder.layer.9.output.dense.weight"]!))
+    let all = groups.flatMap(\.params)
+    XCTAssertEqual(ids(all).count, all.count, "no parameter in two groups")
+    let untrained = Set(named.keys).subtracting(try model.namedParameters().filter { ids(all).contains(ObjectIdentifier($0.tensor)) }.map(\.key))
+    XCTAssertTrue(untrained.allSatisfy { $0.hasPrefix("text_encoder.embeddings.") || $0.hasPrefix("text_encoder.encoder.layer.1") && !$0.hasPrefix("text_encoder.encoder.layer.1.") },
+      "\(untrained.sorted())")
+    XCTAssertTrue(untrained.contains("text_encoder.encoder.layer.11.output.dense.weight"))
+  }
+}

@@ -191,10 +191,20 @@ final class SwinTests: XCTestCase {
   func testWindowMismatchStartsFreshAndForeignWeightsFail() throws {
     var window5 = small
     window5.windowSize = 5
-    let (tensors, _) = try officialCheckpoint(window5)
-    let report = try SwinCheckpoint.load(tensors, into: try SwinTransformer(small))
-    XCTAssertEqual(report.mismatched.count, 16, "bias table and index of 8 blocks")
-    XCTAssertTrue(report.mismatched.contains { $0.key == "layers.0.blocks.0.attn.relative_position_bias_table" && $0.found == [81, 1] })
+    var (tensors, _) = try officialCheckpoint(window5)
+    let key = "layers.1.blocks.0.attn.relative_position_bias_table"
+    tensors["model." + key] = try Tensor.full([81, 2], 0.7)
+    let swin = try SwinTransformer(small)
+    let report = try SwinCheckpoint.load(tensors, into: swin)
+    // The 9×9 bias tables of window 5 are resized bicubically to window 3's 5×5 (a constant
+    // table stays constant); the index buffers of another window start fresh.
+    XCTAssertEqual(report.resized.count, 8)
+    XCTAssertEqual(report.mismatched.count, 8)
+    XCTAssertTrue(report.mismatched.allSatisfy { $0.key.hasSuffix("relative_position_index") && $0.found == [25, 25] })
+    let table = try swin.stateDict()[key]!
+    XCTAssertEqual(table.shape, [25, 2])
+    XCTAssertEqual(try (table - 0.7).abs().amax().double(), 0, accuracy: 1e-6)
+    XCTAssertTrue(report.description.contains("8 position bias tables resized"), report.description)
     XCTAssertTrue(report.description.contains("starts fresh"))
 
     XCTAssertThrowsError(try SwinCheckpoint.load(["model.fc.weight": try Tensor.zeros([2, 2])], into: try SwinTransformer(small))) {
