@@ -13,12 +13,12 @@ final class SignReferringModel: ReferringModel {
 
   var sizeMultiple: Int { 8 }
 
-  func encodeText(ids: Tensor, mask: Tensor) throws -> ReferringText {
+  func encodeText(ids: Tensor, mask: Tensor) throws -> EncodedSentences {
     let odd = try ids[.all, 1].remainder(2).to(.float32)
-    return ReferringText(words: try (1 - odd * 2).unsqueeze(1), mask: try mask.to(.float32))
+    return EncodedSentences(words: try (1 - odd * 2).unsqueeze(1), mask: try mask.to(.float32))
   }
 
-  func forward(_ images: Tensor, text: ReferringText) throws -> ReferringPrediction {
+  func forward(_ images: Tensor, text: EncodedSentences) throws -> ReferringPrediction {
     XCTAssertEqual(images.shape[0], text.count, "one sentence per image")
     let target = try images[.all, 0..<1] * text.words[.all, .all, .newAxis, .newAxis]
     var maps: [Tensor] = []

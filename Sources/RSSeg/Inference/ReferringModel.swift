@@ -2,7 +2,7 @@ import Torch
 
 /// Encoded sentences, batch-first: what a `ReferringModel` computes once from token ids and
 /// then reuses for every window.
-public struct ReferringText {
+public struct EncodedSentences {
   /// Word features, `[T, …]` (LAVT: BERT's last hidden state as `[T, D, N]`).
   public var words: Tensor
   /// Word mask, `[T, …]` (LAVT: `[T, N, 1]`, 1 for real words).
@@ -16,12 +16,12 @@ public struct ReferringText {
   public var count: Int { words.shape[0] }
 
   /// Each sentence repeated for `images` images, image-major: row i·T + t is sentence t.
-  func tiled(images: Int) throws -> ReferringText {
+  func tiled(images: Int) throws -> EncodedSentences {
     func tile(_ x: Tensor) throws -> Tensor {
       let shape = x.shape
       return try x.unsqueeze(0).expand([images] + shape).reshape([images * shape[0]] + Array(shape.dropFirst()))
     }
-    return ReferringText(words: try tile(words), mask: try tile(mask))
+    return EncodedSentences(words: try tile(words), mask: try tile(mask))
   }
 }
 
@@ -46,7 +46,7 @@ public protocol ReferringModel: AnyObject {
   /// How many per-stage maps `forward` returns (0: none).
   var mapCount: Int { get }
   /// Encodes sentences given as token ids and attention mask `[T, N]` (int64).
-  func encodeText(ids: Tensor, mask: Tensor) throws -> ReferringText
+  func encodeText(ids: Tensor, mask: Tensor) throws -> EncodedSentences
   /// Runs normalised images `[B, 3, H, W]` paired row by row with `text` (B sentences).
-  func forward(_ images: Tensor, text: ReferringText) throws -> ReferringPrediction
+  func forward(_ images: Tensor, text: EncodedSentences) throws -> ReferringPrediction
 }

@@ -10,7 +10,7 @@ import Torch
 /// N = 2T, so that `PredictionOutputs` writes them per sentence as 2-class heatmaps).
 public final class ReferringWindowModel: HeatmapSegmentationModel {
   public let model: any ReferringModel
-  public let text: ReferringText
+  public let text: EncodedSentences
 
   /// Encodes `tokens` (`[T, N]` ids and mask) with the model.
   public init(model: any ReferringModel, tokens: TextBatch) throws {
