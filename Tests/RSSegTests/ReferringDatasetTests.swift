@@ -144,6 +144,7 @@ final class ReferringDatasetTests: XCTestCase {
       PlainPickle.ref(id: 5, ann: 5, image: 3, split: "train", sentences: ["wrong size"]),
       PlainPickle.ref(id: 6, ann: 1, image: 1, split: "testA", sentences: ["unknown split"]),
       PlainPickle.ref(id: 7, ann: 99, image: 1, split: "train", sentences: ["no annotation"]),
+      PlainPickle.ref(id: 8, ann: 1, image: 3, split: "train", sentences: ["other image"]),
     ]
     let refsPath = folder.appendingPathComponent(RRSISD.refsFile)
     try Data(PlainPickle.encode(.list(refs))).write(to: refsPath)
@@ -161,6 +162,7 @@ final class ReferringDatasetTests: XCTestCase {
       "01000.jpg: image is 72×72 but rrsisd/instances.json says 72×70",
       "refs(unc).p: ref 6 has split 'testA'; expected train, val or test",
       "instances.json: annotation 99 of ref 7 not found",
+      "refs(unc).p: ref 8 names image 3 but its annotation 1 is on image 1",
     ]
     XCTAssertEqual(dataset.warnings.count, expectations.count, "\(dataset.warnings)")
     for (warning, text) in zip(dataset.warnings, expectations) {

@@ -47,6 +47,11 @@ public enum RRSISD {
         guard let annotation = coco.annotations[annID] else {
           throw DataError.badSample(path: instancesPath, problem: "annotation \(annID) of \(name) not found")
         }
+        // refer.py takes the image from the ref and the mask from its annotation: they must agree.
+        if case .int(let refImage)? = ref["image_id"], refImage != annotation.imageID {
+          throw DataError.badSample(
+            path: refsPath, problem: "\(name) names image \(refImage) but its annotation \(annID) is on image \(annotation.imageID)")
+        }
         guard let image = coco.images[annotation.imageID] else {
           throw DataError.badSample(path: instancesPath, problem: "image \(annotation.imageID) of annotation \(annID) (\(name)) not found")
         }
