@@ -97,6 +97,9 @@ final class COCOMaskTests: XCTestCase {
     assertBad(try COCORLE(height: 8, width: 8, polygon: [1, 1, 5, .nan, 5, 5], source: "ann.json"), "y coordinate nan")
     assertBad(try COCORLE(height: 8, width: 8, polygon: [1, 1, 5e9, 1, 5, 5], source: "ann.json"), "x coordinate")
     assertBad(try COCOSegmentation.polygons([]).rles(height: 8, width: 8, source: "ann.json"), "no polygon")
+    var zigzag: [Double] = []  // 2000 edges across three image widths: 120M traced points
+    for i in 0..<2000 { zigzag += [i % 2 == 0 ? -4000 : 8000, Double(i % 8)] }
+    assertBad(try COCORLE(height: 8, width: 4000, polygon: zigzag, source: "ann.json"), "outline is too long")
   }
 
   /// A repeated vertex (a zero-length edge, 0/0 in the C code) leaves the mask unchanged; a

@@ -20,9 +20,22 @@ extension COCORLE {
           path: source, problem: "polygon \(i % 2 == 0 ? "x" : "y") coordinate \(v) (point \(i / 2)) is outside the \(w)×\(h) image by more than its size")
       }
     }
+    // The traced outline has max(|dx|, |dy|) + 1 points per upsampled edge: bound it before tracing.
+    var points = 0
+    for j in 0..<(xy.count / 2) {
+      let k = (j + 1) % (xy.count / 2)
+      points += Int(max(abs(xy[2 * k] - xy[2 * j]), abs(xy[2 * k + 1] - xy[2 * j + 1])) * 5) + 2
+    }
+    guard points <= Self.maxOutlinePoints else {
+      throw DataError.badSample(
+        path: source, problem: "polygon outline is too long (\(points) traced points, limit \(Self.maxOutlinePoints))")
+    }
     let counts = Self.polygonCounts(xy, height: h, width: w)
     try self.init(height: h, width: w, counts: counts, source: source)
   }
+
+  /// Longest traced outline accepted (points at 5× upsampling): real outlines are far shorter.
+  static let maxOutlinePoints = 10_000_000
 
   private static func polygonCounts(_ xy: [Double], height h: Int, width w: Int) -> [Int] {
     let scale = 5.0

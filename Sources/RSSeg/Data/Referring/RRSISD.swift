@@ -55,6 +55,9 @@ public enum RRSISD {
         guard let image = coco.images[annotation.imageID] else {
           throw DataError.badSample(path: instancesPath, problem: "image \(annotation.imageID) of annotation \(annID) (\(name)) not found")
         }
+        guard !image.fileName.isEmpty, !image.fileName.hasPrefix("/"), !image.fileName.split(separator: "/").contains("..") else {
+          throw DataError.badSample(path: instancesPath, problem: "image \(image.id) has file name '\(image.fileName)' outside \(imageFolder)")
+        }
         let imagePath = images.appendingPathComponent(image.fileName).path
         guard FileManager.default.fileExists(atPath: imagePath) else {
           throw DataError.badSample(path: imagePath, problem: "image of \(name) not found")
