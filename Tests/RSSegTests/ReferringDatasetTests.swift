@@ -52,7 +52,7 @@ final class ReferringDatasetTests: XCTestCase {
         XCTAssertEqual(object.sentences.map(\.text), want.sentences, "ref \(object.id)")
       }
     }
-    let val = try RRSISD.dataset(root: root, split: .val)
+    let val = try ReferringBenchmark(rawValue: "rrsisd")!.dataset(root: root, split: .val)
     XCTAssertEqual(val.objects.map(\.id), ["110", "111"])
     XCTAssertEqual(val.objects[1].sentences, [.init(id: 7, text: "the second vehicle from the bottom"), .init(id: 8, text: "the white car next to the road")])
     XCTAssertEqual(
@@ -78,6 +78,7 @@ final class ReferringDatasetTests: XCTestCase {
     let dataset = try RRSISD.dataset(root: root, split: .val)
     let sample = try dataset.load(.init(object: 1, sentence: 1))
     XCTAssertEqual(sample.objectID, "111")
+    XCTAssertEqual(sample.name, "111_s8")
     XCTAssertEqual(sample.sentence.text, "the white car next to the road")
     XCTAssertEqual([sample.pixels.width, sample.pixels.height, sample.pixels.channels], [480, 480, 3])
     XCTAssertEqual([sample.originalWidth, sample.originalHeight], [80, 64])
@@ -99,7 +100,7 @@ final class ReferringDatasetTests: XCTestCase {
     ]
     var seen = 0
     for split in ReferringSplit.allCases {
-      let dataset = try RefSegRS.dataset(root: refSegRS, split: split, options: .init(size: nil))
+      let dataset = try ReferringBenchmark.refsegrs.dataset(root: refSegRS, split: split, options: .init(size: nil))
       XCTAssertEqual(dataset.evaluationSamples().count, sentences[split]!.count)
       XCTAssertEqual(dataset.objects.flatMap { $0.sentences.map(\.text) }, sentences[split]!)
       for object in dataset.objects {

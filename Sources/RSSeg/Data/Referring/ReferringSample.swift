@@ -23,4 +23,7 @@ public struct ReferringSample: Sendable, Equatable {
   /// The image file's size, before resizing.
   public var originalWidth: Int
   public var originalHeight: Int
+
+  /// A file-name-safe name unique per sample: `<object id>_s<sentence id>`.
+  public var name: String { "\(objectID)_s\(sentence.id)" }
 }
