@@ -13,8 +13,8 @@ public struct TrainingOutcome: Sendable {
   public var best: [(checkpoint: String, value: Double)]
 }
 
-/// Trains a `TrainingTask`: AdamW in Lookahead with cosine annealing per epoch, gradient
-/// accumulation, optional bf16 autocast, validation every few epochs keeping the best k and the
+/// Trains a `TrainingTask`: AdamW over the task's parameter groups (in Lookahead with cosine
+/// annealing per epoch, or polynomial decay per step; `TrainerOptions`), gradient accumulation, optional bf16 autocast, validation every few epochs keeping the best k and the
 /// last checkpoint, CSV/JSON-lines logs and a progress bar. Runs are reproducible: libtorch's
 /// generator is reseeded from (seed, epoch, batch) before every batch and the loader's order
 /// and augmentation depend only on (seed, epoch, index), so `resume()` continues exactly.
@@ -22,8 +22,10 @@ public final class Trainer<Task: TrainingTask> {
   public let task: Task
   public let options: TrainerOptions
   public let folder: URL
-  let optimizer: Lookahead
+  let optimizer: any Optimizer
   let scheduler: LRScheduler
+  /// The trained parameters (clipped together).
+  let parameters: [Tensor]
   let store: CheckpointStore
   /// Optimiser steps taken.
   public private(set) var step = 0
@@ -40,9 +42,17 @@ public final class Trainer<Task: TrainingTask> {
     self.task = task
     self.options = options
     self.folder = folder
-    let adamw = try AdamW(try task.network.parameters(), lr: options.lr, weightDecay: options.weightDecay)
-    optimizer = try Lookahead(adamw, k: options.lookaheadK, alpha: options.lookaheadAlpha)
-    scheduler = LRScheduler(optimizer, schedule: CosineAnnealing(tMax: options.epochs, etaMin: options.minLR))
+    let groups = try task.parameterGroups()
+    parameters = groups.flatMap(\.params)
+    let adamw = try AdamW(groups: groups, lr: options.lr, weightDecay: options.weightDecay)
+    optimizer = options.lookahead ? try Lookahead(adamw, k: options.lookaheadK, alpha: options.lookaheadAlpha) : adamw
+    switch options.schedule {
+    case .cosinePerEpoch:
+      scheduler = LRScheduler(optimizer, schedule: CosineAnnealing(tMax: options.epochs, etaMin: options.minLR))
+    case .polynomialPerStep(let power):
+      let stepsPerEpoch = (task.batchesPerEpoch + options.accumulate - 1) / options.accumulate
+      scheduler = LRScheduler(optimizer, schedule: PolynomialDecay(totalSteps: options.epochs * stepsPerEpoch, power: power))
+    }
     store = CheckpointStore(run: folder)
     try makeFolder(folder)
   }
@@ -119,11 +129,13 @@ public final class Trainer<Task: TrainingTask> {
           batchInEpoch += 1
         }
         if got == 0 { break }
-        if let maxNorm = options.clipGradNorm { _ = try Optim.clipGradNorm(try task.network.parameters(), maxNorm: maxNorm) }
+        if let maxNorm = options.clipGradNorm { _ = try Optim.clipGradNorm(parameters, maxNorm: maxNorm) }
+        let lr = optimizer.paramGroups[0].lr
         try optimizer.step()
         step += 1
+        if options.schedule != .cosinePerEpoch { scheduler.step() }
         let seconds = Date().timeIntervalSince(start)
-        var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", optimizer.paramGroups[0].lr)]
+        var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", lr)]
         row += order.map { ($0, (stepSums[$0] ?? .nan) / Double(got)) }
         row.append(("images_per_s", Double(stepImages) / max(seconds, 1e-9)))
         stepLog.append(row)
@@ -141,7 +153,7 @@ public final class Trainer<Task: TrainingTask> {
       let lr = optimizer.paramGroups[0].lr
       epoch += 1
       batchInEpoch = 0
-      scheduler.step()
+      if options.schedule == .cosinePerEpoch { scheduler.step() }
       var metrics: [String: Double] = [:]
       if epoch % options.validateEvery == 0 || epoch == options.epochs {
         task.network.eval()
