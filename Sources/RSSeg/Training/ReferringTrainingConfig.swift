@@ -125,6 +125,24 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
     (try ConfigFile.values(path: path)["dataset"] as? String).map(datasets.contains) ?? false
   }
 
+  /// The LAVT optimisation: AdamW without Lookahead, polynomial decay per step to 0.
+  public var trainerOptions: TrainerOptions {
+    var options = TrainerOptions(epochs: epochs, lr: lr)
+    options.minLR = 0
+    options.weightDecay = weightDecay
+    options.schedule = .polynomialPerStep(power: polyPower)
+    options.lookahead = false
+    options.accumulate = accumulate
+    options.bf16 = bf16
+    options.seed = seed
+    options.validateEvery = validateEvery
+    options.keepBest = keepBest
+    options.maxSteps = maxSteps
+    options.clipGradNorm = clipGradNorm
+    options.progress = progress
+    return options
+  }
+
   /// The settings as a flat YAML-compatible JSON object (recorded next to checkpoints).
   public func json() throws -> String { try ConfigFile.json(self) }
 }
