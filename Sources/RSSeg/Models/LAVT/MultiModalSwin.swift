@@ -59,11 +59,11 @@ public final class MultiModalSwin: Module {
     layers = try swin.depths.indices.map { try MultiModalSwinLayer(config, stage: $0) }
     norms = try swin.dims.map { try LayerNorm($0) }
     super.init()
-    try SwinInit.initialise(self)
+    try SwinBackbone.initialiseWeights(self)
   }
 
   public override func entries() -> [ModuleEntry] {
-    SwinInit.entries(patchEmbed: patchEmbed, layers: layers, norms: norms)
+    SwinBackbone.entries(patchEmbed: patchEmbed, layers: layers, norms: norms)
   }
 
   /// - Parameters:

@@ -11,6 +11,9 @@ public class SwinLayer: Module {
   public let windowSize: Int
   let blocks: [SwinBlock]
   let downsample: PatchMerging?
+  /// The last shifted-window mask and the padded size and device it was built for (inputs of
+  /// one size repeat, e.g. every training batch).
+  private var cachedMask: (height: Int, width: Int, device: Device, mask: Tensor)?
 
   /// Stage `i` of `config` (its blocks' drop rates are its slice of `config.blockDropRates`;
   /// every stage but the last ends with patch merging).
@@ -32,12 +35,17 @@ public class SwinLayer: Module {
   /// The blocks on tokens `[B, H·W, C]` of an `height`×`width` map (one shifted-window mask,
   /// computed for the padded map, serves every shifted block).
   public func runBlocks(_ x: Tensor, height h: Int, width w: Int) throws -> Tensor {
-    let ws = windowSize
-    let mask = blocks.count > 1
-      ? try SwinWindows.shiftMask(
-        height: (h + ws - 1) / ws * ws, width: (w + ws - 1) / ws * ws, windowSize: ws, shift: ws / 2, device: x.device)
-      : nil
+    let mask = blocks.count > 1 ? try shiftMask(height: h, width: w, device: x.device) : nil
     return try blocks.reduce(x) { try $1($0, height: h, width: w, mask: mask) }
+  }
+
+  private func shiftMask(height h: Int, width w: Int, device: Device) throws -> Tensor {
+    let ws = windowSize
+    let (hp, wp) = ((h + ws - 1) / ws * ws, (w + ws - 1) / ws * ws)
+    if let cached = cachedMask, cached.height == hp, cached.width == wp, cached.device == device { return cached.mask }
+    let mask = try SwinWindows.shiftMask(height: hp, width: wp, windowSize: ws, shift: ws / 2, device: device)
+    cachedMask = (hp, wp, device, mask)
+    return mask
   }
 
   /// The next stage's tokens and map size, or nil in the last stage.

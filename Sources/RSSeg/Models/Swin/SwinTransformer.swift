@@ -23,11 +23,11 @@ public final class SwinTransformer: Module {
     layers = try config.depths.indices.map { try SwinLayer(config, stage: $0) }
     norms = try config.dims.map { try LayerNorm($0) }
     super.init()
-    try SwinInit.initialise(self)
+    try SwinBackbone.initialiseWeights(self)
   }
 
   public override func entries() -> [ModuleEntry] {
-    SwinInit.entries(patchEmbed: patchEmbed, layers: layers, norms: norms)
+    SwinBackbone.entries(patchEmbed: patchEmbed, layers: layers, norms: norms)
   }
 
   /// The stage outputs `[B, C_i, H_i, W_i]` of `[B, C_in, H, W]` (strides 4, 8, 16, 32 for patch 4).
@@ -44,7 +44,7 @@ public final class SwinTransformer: Module {
 }
 
 /// What the plain and the multi-modal Swin backbones share: their key layout and weight init.
-enum SwinInit {
+enum SwinBackbone {
   static func entries(patchEmbed: PatchEmbed, layers: [SwinLayer], norms: [LayerNorm]) -> [ModuleEntry] {
     [ModuleEntry(key: "patch_embed", item: .module(patchEmbed))]
       + layers.enumerated().map { ModuleEntry(key: "layers.\($0.offset)", item: .module($0.element)) }
@@ -52,7 +52,7 @@ enum SwinInit {
   }
 
   /// The official `_init_weights` applied to every Linear and LayerNorm below `module`.
-  static func initialise(_ module: Module) throws {
+  static func initialiseWeights(_ module: Module) throws {
     for (_, child) in try module.namedModules() {
       if let linear = child as? Linear {
         try Init.truncNormal_(linear.weight, std: 0.02)
