@@ -37,19 +37,21 @@ enum SceneSamples {
   static func loader(
     scenes: Range<Int>, size: Int, training: Bool, batchSize: Int, tokenizer: WordPieceTokenizer, seed: UInt64 = 0
   ) throws -> ReferringLoader {
+    let text = ReferringText(tokenizer: tokenizer, maxLength: 8)
     let objects = scenes.flatMap { index in
       (0..<SyntheticReferringScenes.scene(seed: 9, index: index, size: size).objects.count).map { (index, $0) }
     }
     var options = LoaderOptions(batchSize: batchSize, shuffle: training, dropLast: training, workers: 2, seed: seed)
     options.prefetchBatches = 1
-    return try ReferringLoader(count: objects.count, options: options, tokenizer: tokenizer, maxTokens: 8) { i, random in
+    return try ReferringLoader(count: objects.count, options: options, text: text) { i, random in
       let scene = SyntheticReferringScenes.scene(seed: 9, index: objects[i].0, size: size)
       let object = scene.objects[objects[i].1]
       let labeled = LabeledImage(
         width: size, height: size, channels: 3, image: scene.rgb, mask: object.mask.map { $0 ? 1 : 0 })
       let prepared = Normalization.imageNet.apply(labeled, index: i)
       let sentence = training ? object.sentences[random.int(in: 0...(object.sentences.count - 1))] : object.sentences[0]
-      return ReferringItem(width: size, height: size, image: prepared.image, target: prepared.mask, sentence: sentence, index: i)
+      return ReferringItem(
+        width: size, height: size, image: prepared.image, target: prepared.mask, sentence: sentence, name: "\(i)", index: i)
     }
   }
 }
@@ -138,11 +140,13 @@ final class ReferringTrainingTests: XCTestCase {
 
   func testReportHoldsTheSevenMetricsInPercent() throws {
     // IoUs 1, 0.5, 0 (empty union counts as 0), 0.75: oIoU = (4 + 2 + 0 + 3) / (4 + 4 + 0 + 4).
-    let overlaps = [(4, 4), (2, 4), (0, 0), (3, 4)].map { ReferringEvaluator.Overlap(intersection: $0.0, union: $0.1) }
-    let report = ReferringEvaluationReport(dataset: "rrsisd", split: "test", imageSize: 480, overlaps: overlaps)
-    XCTAssertEqual(report.oIoU, 75, accuracy: 1e-9)
-    XCTAssertEqual(report.mIoU, 56.25, accuracy: 1e-9)
-    XCTAssertEqual(report.precision, [75, 50, 50, 25, 25])
+    var scores = ReferringScores()
+    for (i, u) in [(4, 4), (2, 4), (0, 0), (3, 4)] { try scores.add(intersection: i, union: u) }
+    let report = ReferringEvaluationReport(dataset: "rrsisd", split: "test", imageSize: 480, scores: scores)
+    XCTAssertEqual(report.metrics.map(\.name), ["oIoU", "mIoU", "P@0.5", "P@0.6", "P@0.7", "P@0.8", "P@0.9"])
+    XCTAssertEqual(report.metrics[0].value, 75, accuracy: 1e-9)
+    XCTAssertEqual(report.metrics[1].value, 56.25, accuracy: 1e-9)
+    XCTAssertEqual(report.metrics.dropFirst(2).map(\.value), [75, 50, 50, 25, 25])
     let json = try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as! [String: Any]
     XCTAssertEqual(json["P@0.7"] as? Double, 50)
     XCTAssertEqual(json["samples"] as? Int, 4)
@@ -164,6 +168,7 @@ final class ReferringTrainingTests: XCTestCase {
       XCTAssertEqual(config.classWeights, [0.9, 1.1])
       XCTAssertEqual(config.imageSize, 480)
       XCTAssertEqual(config.swinWindow, 12)
+      XCTAssertFalse(config.freezeBert)
       XCTAssertTrue(config.bert.hasSuffix("weights/bert-base-uncased") && config.bert.hasPrefix("/"), config.bert)
       let options = config.trainerOptions
       XCTAssertEqual(options.schedule, .polynomialPerStep(power: 0.9))

@@ -8,15 +8,18 @@ public struct ReferringItem: Sendable {
   public var image: [Float]
   public var target: [Int64]
   public var sentence: String
+  /// A file-name-safe name of the sample, for outputs.
+  public var name: String
   /// The sample's index in its list.
   public var index: Int
 
-  public init(width: Int, height: Int, image: [Float], target: [Int64], sentence: String, index: Int) {
+  public init(width: Int, height: Int, image: [Float], target: [Int64], sentence: String, name: String, index: Int) {
     self.width = width
     self.height = height
     self.image = image
     self.target = target
     self.sentence = sentence
+    self.name = name
     self.index = index
   }
 }
@@ -29,11 +32,12 @@ public struct ReferringBatch {
   public var tokenMask: Tensor
   public var targets: Tensor
   public var sentences: [String]
+  public var names: [String]
   public var indices: [Int]
 
-  /// Stacks `items` (all of one size) and tokenises their sentences to `maxTokens`.
+  /// Stacks `items` (all of one size) and tokenises their sentences with `text`.
   /// - Throws: `DataError.badSample` when the items differ in size.
-  public init(_ items: [ReferringItem], tokenizer: WordPieceTokenizer, maxTokens: Int) throws {
+  public init(_ items: [ReferringItem], text: ReferringText) throws {
     guard let first = items.first else { throw DataError.invalidArgument("an empty referring batch") }
     var images = [Float](), targets = [Int64]()
     images.reserveCapacity(items.count * first.image.count)
@@ -49,12 +53,13 @@ public struct ReferringBatch {
       images += item.image
       targets += item.target
     }
-    let text = try tokenizer.batch(items.map(\.sentence), maxLength: maxTokens)
+    let tokens = try text.batch(items.map(\.sentence))
     self.images = try Tensor(images, shape: [items.count, 3, first.height, first.width])
     self.targets = try Tensor(targets, shape: [items.count, first.height, first.width])
-    tokenIDs = text.ids
-    tokenMask = text.mask
+    tokenIDs = tokens.ids
+    tokenMask = tokens.mask
     sentences = items.map(\.sentence)
+    names = items.map(\.name)
     indices = items.map(\.index)
   }
 }

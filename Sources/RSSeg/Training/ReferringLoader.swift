@@ -10,22 +10,21 @@ public final class ReferringLoader: @unchecked Sendable {
 
   public let count: Int
   public let options: LoaderOptions
-  public let tokenizer: WordPieceTokenizer
-  public let maxTokens: Int
+  public let text: ReferringText
   private let load: Load
 
   /// - Parameters:
   ///   - count: samples in the list.
   ///   - load: prepares sample `index` (decoding, resizing, normalising); called from several threads.
-  public init(count: Int, options: LoaderOptions, tokenizer: WordPieceTokenizer, maxTokens: Int, load: @escaping Load) throws {
+  ///   - text: how sentences become token ids.
+  public init(count: Int, options: LoaderOptions, text: ReferringText, load: @escaping Load) throws {
     guard options.batchSize > 0, options.workers > 0 else {
       throw DataError.invalidArgument("a referring loader needs batchSize and workers ≥ 1")
     }
     guard count > 0 else { throw DataError.invalidArgument("a referring loader needs at least one sample") }
     self.count = count
     self.options = options
-    self.tokenizer = tokenizer
-    self.maxTokens = maxTokens
+    self.text = text
     self.load = load
   }
 
@@ -48,7 +47,7 @@ public final class ReferringLoader: @unchecked Sendable {
       guard next < batchesPerEpoch else { return nil }
       let indices = Array(order[(next * options.batchSize)..<min((next + 1) * options.batchSize, count)])
       next += 1
-      return try ReferringBatch(try items(indices, epoch: epoch), tokenizer: tokenizer, maxTokens: maxTokens)
+      return try ReferringBatch(try items(indices, epoch: epoch), text: text)
     }
   }
 

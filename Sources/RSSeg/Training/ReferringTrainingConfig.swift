@@ -34,8 +34,8 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
   public var weightDecay = 0.01
   public var polyPower = 0.9
   public var classWeights = [0.9, 1.1]
-  /// BERT encoder layers trained (LAVT trains the first 10; embeddings and later layers stay fixed).
-  public var bertTrainedLayers = 10
+  /// Keep the whole text encoder fixed (LAVT trains BERT's first 10 layers; small runs may not).
+  public var freezeBert = false
   public var validateEvery = 1
   public var valBatch = 8
   /// Validation samples used (0 = all).
@@ -56,7 +56,7 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
     case swinWeights = "swin_weights", swinEmbedDim = "swin_embed_dim", swinDepths = "swin_depths"
     case swinHeads = "swin_heads", swinWindow = "swin_window", dropPath = "drop_path", imageSize = "image_size"
     case maxTokens = "max_tokens", batchSize = "batch_size", weightDecay = "weight_decay", polyPower = "poly_power"
-    case classWeights = "class_weights", bertTrainedLayers = "bert_trained_layers", validateEvery = "validate_every"
+    case classWeights = "class_weights", freezeBert = "freeze_bert", validateEvery = "validate_every"
     case valBatch = "val_batch", maxValSamples = "max_val_samples", keepBest = "keep_best", maxSteps = "max_steps"
     case clipGradNorm = "clip_grad_norm"
   }
@@ -89,7 +89,7 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
     weightDecay = try value(.weightDecay, defaults.weightDecay)
     polyPower = try value(.polyPower, defaults.polyPower)
     classWeights = try value(.classWeights, defaults.classWeights)
-    bertTrainedLayers = try value(.bertTrainedLayers, defaults.bertTrainedLayers)
+    freezeBert = try value(.freezeBert, defaults.freezeBert)
     validateEvery = try value(.validateEvery, defaults.validateEvery)
     valBatch = try value(.valBatch, defaults.valBatch)
     maxValSamples = try value(.maxValSamples, defaults.maxValSamples)
@@ -123,6 +123,19 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
   /// Whether the config at `path` is a referring one (its `dataset` is rrsisd or refsegrs).
   public static func describesReferring(path: String) throws -> Bool {
     (try ConfigFile.values(path: path)["dataset"] as? String).map(datasets.contains) ?? false
+  }
+
+  /// The LAVT network this config describes, with `bert`'s width as the language width.
+  public func lavtConfig(bert: BertConfig) throws -> LAVTConfig {
+    var swin = try SwinConfig.preset(named: self.swin)
+    if let v = swinEmbedDim { swin.embedDim = v }
+    if let v = swinDepths { swin.depths = v }
+    if let v = swinHeads { swin.numHeads = v }
+    if let v = swinWindow { swin.windowSize = v }
+    swin.dropPathRate = dropPath
+    let config = LAVTConfig(swin: swin, langDim: bert.hiddenSize, classWeights: classWeights)
+    try config.validate()
+    return config
   }
 
   /// The LAVT optimisation: AdamW without Lookahead, polynomial decay per step to 0.

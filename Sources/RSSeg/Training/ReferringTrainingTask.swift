@@ -1,7 +1,8 @@
 import Foundation
 import Torch
 
-/// What referring training and evaluation need from a network (LAVT, BTDNet).
+/// What referring training and evaluation need from a network (LAVT, BTDNet): logits of a batch,
+/// and in training the extra loss terms the network defines.
 public protocol ReferringNetwork: Module {
   /// 2-class logits B×2×H×W at the input size for normalised images B×3×H×W, token ids and
   /// attention mask B×N.
@@ -10,8 +11,6 @@ public protocol ReferringNetwork: Module {
   /// forward pass that also gives the logits (BTDNet's auxiliary terms); LAVT has none.
   func trainingOutput(_ images: Tensor, tokenIDs: Tensor, tokenMask: Tensor, targets: Tensor) throws
     -> (logits: Tensor, extraTerms: [(name: String, value: Tensor)])
-  /// AdamW groups: which parameters train and which take no weight decay.
-  func parameterGroups() throws -> [ParamGroup]
 }
 
 extension ReferringNetwork {
@@ -20,8 +19,6 @@ extension ReferringNetwork {
   {
     (try logits(images, tokenIDs: tokenIDs, tokenMask: tokenMask), [])
   }
-
-  public func parameterGroups() throws -> [ParamGroup] { [ParamGroup(try parameters())] }
 }
 
 /// Referring segmentation as a `TrainingTask`: image–sentence batches (one random sentence per
@@ -32,19 +29,24 @@ public final class ReferringTrainingTask: TrainingTask {
   public let model: any ReferringNetwork
   public let loader: ReferringLoader
   public let validation: ReferringLoader
-  public let classWeights: Tensor
+  public let loss: LAVTLoss
   public var evaluator = ReferringEvaluator()
   private let save: (String) throws -> Void
+  private let groups: [ParamGroup]?
 
-  /// - Parameter save: writes the network as a self-describing model file at a path.
+  /// - Parameters:
+  ///   - parameterGroups: the AdamW groups (e.g. `ReferringSegmenter.optimizerGroups`); nil
+  ///     trains every parameter alike.
+  ///   - save: writes the network as a self-describing model file at a path.
   public init(
     model: any ReferringNetwork, loader: ReferringLoader, validation: ReferringLoader, classWeights: [Double],
-    save: @escaping (String) throws -> Void
+    parameterGroups: [ParamGroup]? = nil, save: @escaping (String) throws -> Void
   ) throws {
     self.model = model
+    groups = parameterGroups
     self.loader = loader
     self.validation = validation
-    self.classWeights = try Tensor(classWeights.map(Float.init), shape: [classWeights.count])
+    loss = LAVTLoss(classWeights: classWeights)
     self.save = save
   }
 
@@ -60,19 +62,17 @@ public final class ReferringTrainingTask: TrainingTask {
 
   public func lossTerms(_ batch: ReferringBatch) throws -> [(name: String, value: Tensor)] {
     let output = try model.trainingOutput(batch.images, tokenIDs: batch.tokenIDs, tokenMask: batch.tokenMask, targets: batch.targets)
-    let ce = try Functional.crossEntropy(output.logits, target: batch.targets, weight: classWeights)
+    let ce = try loss(output.logits, batch.targets)
     let total = try output.extraTerms.reduce(ce) { try $0 + $1.value }
     return [("total", total), ("ce", ce)] + output.extraTerms
   }
 
   public func validate() throws -> [String: Double] {
-    let overlaps = try evaluator.run(
-      { try self.model.logits($0.images, tokenIDs: $0.tokenIDs, tokenMask: $0.tokenMask) }, on: validation)
-    let report = ReferringEvaluationReport(dataset: "", split: "val", imageSize: 0, overlaps: overlaps)
-    return Dictionary(uniqueKeysWithValues: report.metrics.map { ($0.name, $0.value) })
+    let scores = try evaluator.run({ try self.model.logits($0.images, tokenIDs: $0.tokenIDs, tokenMask: $0.tokenMask) }, on: validation)
+    return Dictionary(uniqueKeysWithValues: scores.percentages.map { ($0.name, $0.value) })
   }
 
   public func writeModel(to path: String) throws { try save(path) }
 
-  public func parameterGroups() throws -> [ParamGroup] { try model.parameterGroups() }
+  public func parameterGroups() throws -> [ParamGroup] { try groups ?? [ParamGroup(model.parameters())] }
 }
