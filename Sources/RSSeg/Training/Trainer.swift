@@ -14,10 +14,11 @@ public struct TrainingOutcome: Sendable {
 }
 
 /// Trains a `TrainingTask`: AdamW over the task's parameter groups (in Lookahead with cosine
-/// annealing per epoch, or polynomial decay per step; `TrainerOptions`), gradient accumulation, optional bf16 autocast, validation every few epochs keeping the best k and the
-/// last checkpoint, CSV/JSON-lines logs and a progress bar. Runs are reproducible: libtorch's
-/// generator is reseeded from (seed, epoch, batch) before every batch and the loader's order
-/// and augmentation depend only on (seed, epoch, index), so `resume()` continues exactly.
+/// annealing per epoch, or polynomial decay per step; `TrainerOptions`), gradient accumulation,
+/// optional bf16 autocast, validation every few epochs keeping the best k and the last checkpoint,
+/// CSV/JSON-lines logs and a progress bar. Runs are reproducible: libtorch's generator is
+/// reseeded from (seed, epoch, batch) before every batch and the loader's order and augmentation
+/// depend only on (seed, epoch, index), so `resume()` continues exactly.
 public final class Trainer<Task: TrainingTask> {
   public let task: Task
   public let options: TrainerOptions
