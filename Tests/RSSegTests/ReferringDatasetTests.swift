@@ -71,6 +71,10 @@ final class ReferringDatasetTests: XCTestCase {
     XCTAssertEqual(Set(epochs.map { $0[1].sentence }), [0, 1, 2])
     XCTAssertEqual(Set(epochs.map { $0[0].sentence }), [0])
     XCTAssertNotEqual(epochs.map { $0[1].sentence }, (0..<30).map { dataset.trainingSamples(seed: 8, epoch: $0)[1].sentence })
+    var withSilent = dataset
+    withSilent.objects[2].sentences = []
+    XCTAssertEqual(withSilent.trainingSamples(seed: 7, epoch: 0).map(\.object), [0, 1, 3])
+    XCTAssertEqual(withSilent.evaluationSamples().count, dataset.sentenceCount - 1)
   }
 
   /// Samples come at 480×480 (bilinear image, nearest mask) and keep the file's size on record.

@@ -14,7 +14,8 @@ extension RSSegCommand {
         255 nodata; georeferenced like the input), <stem>_text<k>.png (preview), \
         <stem>_text<k>_probabilities.tif (target probability ×254), <stem>_text<k>_overlay.png (the image \
         with the target tinted and the sentence written on it), with --maps <stem>_text<k>_heatmaps.tif/.png \
-        (per-stage correlation maps: background, target), and <stem>_refer.json listing the sentences.
+        (per-stage correlation maps: background, target), and <stem>_refer.json listing the sentences. \
+        There is no test-time augmentation: flips would swap "left" and "right" in the sentences.
         """)
 
     @Option(help: "The referring model file (.safetensors) written by rsseg init --architecture lavt or rsseg train.")

@@ -44,10 +44,10 @@ public struct ReferringDataset: Sendable {
     objects.indices.flatMap { o in objects[o].sentences.indices.map { ReferringSampleID(object: o, sentence: $0) } }
   }
 
-  /// One sentence per object, drawn from (seed, epoch, object index) only, in object order
-  /// (shuffling is the loader's business).
+  /// One sentence per object (objects without sentences are left out), drawn from (seed, epoch,
+  /// object index) only, in object order (shuffling is the loader's business).
   public func trainingSamples(seed: UInt64, epoch: Int) -> [ReferringSampleID] {
-    objects.indices.map { o in
+    objects.indices.filter { !objects[$0].sentences.isEmpty }.map { o in
       var random = SeededRandom(seed: seed, 0x5245_4653, UInt64(epoch), UInt64(o))
       return ReferringSampleID(object: o, sentence: random.int(in: 0...(objects[o].sentences.count - 1)))
     }
