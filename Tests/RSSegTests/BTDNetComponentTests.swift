@@ -13,9 +13,9 @@ final class BTDNetComponentTests: XCTestCase {
   }
 
   func testBSCShapesAndGating() throws {
-    let bsc = try BidirectionalSpatialCorrelation(visualChannels: 8, wordChannels: 6)
+    let bsc = try BidirectionalSpatialCorrelation(dim: 8, languageDim: 6)
     let (pixels, fused, words, mask) = try stageInputs()
-    let out = try bsc(pixels: pixels, fused: fused, height: 3, width: 4, words: words, wordMask: mask)
+    let out = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words, wordMask: mask)
     XCTAssertEqual(out.fused.shape, [2, 12, 8])
     XCTAssertEqual(out.words.shape, [2, 6, 5])
     XCTAssertEqual(out.correlation.shape, [2, 1, 3, 4])
@@ -29,41 +29,46 @@ final class BTDNetComponentTests: XCTestCase {
   }
 
   func testBSCPaddedWordsAreUnchangedAndIgnored() throws {
-    let bsc = try BidirectionalSpatialCorrelation(visualChannels: 8, wordChannels: 6)
+    let bsc = try BidirectionalSpatialCorrelation(dim: 8, languageDim: 6)
     let (pixels, fused, words, mask) = try stageInputs()
-    let out = try bsc(pixels: pixels, fused: fused, height: 3, width: 4, words: words, wordMask: mask)
+    let out = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words, wordMask: mask)
     try assertClose(out.words[1, .all, 3...], words[1, .all, 3...], atol: 0)
     // Other values in the padding change nothing else.
     let noisy = try words.clone()
     try noisy.set(1, .all, 3..., to: try Tensor.randn([6, 2]) * 100)
-    let again = try bsc(pixels: pixels, fused: fused, height: 3, width: 4, words: noisy, wordMask: mask)
+    let again = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: noisy, wordMask: mask)
     try assertClose(again.correlation, out.correlation, atol: 1e-5)
     try assertClose(again.fused, out.fused, atol: 1e-5)
     try assertClose(again.words[.all, .all, ..<3], out.words[.all, .all, ..<3], atol: 1e-5)
   }
 
   func testBSCRejectsMismatchedShapes() throws {
-    let bsc = try BidirectionalSpatialCorrelation(visualChannels: 8, wordChannels: 6)
+    let bsc = try BidirectionalSpatialCorrelation(dim: 8, languageDim: 6)
     let (pixels, fused, words, mask) = try stageInputs()
-    XCTAssertThrowsError(try bsc(pixels: pixels, fused: fused, height: 4, width: 4, words: words, wordMask: mask))
-    XCTAssertThrowsError(try bsc(pixels: pixels, fused: fused, height: 3, width: 4, words: words.transpose(1, 2), wordMask: mask))
+    XCTAssertThrowsError(try bsc.refine(pixels: pixels, fused: fused, height: 4, width: 4, words: words, wordMask: mask))
+    XCTAssertThrowsError(try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words.transpose(1, 2), wordMask: mask))
   }
 
-  func testBSCGradientsReachEveryParameter() throws {
-    let bsc = try BidirectionalSpatialCorrelation(visualChannels: 8, wordChannels: 6)
-    let (pixels, fused, words, mask) = try stageInputs()
-    let out = try bsc(pixels: pixels, fused: fused, height: 3, width: 4, words: words, wordMask: mask)
-    try (out.fused.square().sum() + out.words.square().sum() + out.correlation.square().sum()).backward()
+  func testBSCAsAStageFusionKeepsPWAMsNamesAndTrainsEveryParameter() throws {
+    let bsc = try BidirectionalSpatialCorrelation(dim: 8, languageDim: 6)
+    let (pixels, _, words, mask) = try stageInputs()
+    let result = try bsc(pixels, height: 3, width: 4, words: words, wordMask: mask)
+    let refinedWords = try XCTUnwrap(result.words)
+    let map = try XCTUnwrap(result.map)
+    XCTAssertEqual(map.shape, [2, 1, 3, 4])
+    try (result.residual.square().sum() + refinedWords.square().sum() + map.square().sum()).backward()
     try assertGradientsReachEveryParameter(bsc)
+    let pwamKeys = try PWAM(dim: 8, languageDim: 6).namedParameters().map(\.key)
+    XCTAssertTrue(pwamKeys.contains("image_lang_att.f_query.0.weight"))
     XCTAssertEqual(
       try bsc.namedParameters().map(\.key).sorted(),
-      [
+      (pwamKeys + [
         "correlation.bias", "correlation.sentence_proj.bias", "correlation.sentence_proj.weight", "correlation.tau",
         "correlation.visual_proj.bias", "correlation.visual_proj.weight", "vision_to_language.gate.0.weight",
         "vision_to_language.gate.2.weight", "vision_to_language.key.bias", "vision_to_language.key.weight",
         "vision_to_language.out.bias", "vision_to_language.out.weight", "vision_to_language.query.bias",
         "vision_to_language.query.weight", "vision_to_language.value.bias", "vision_to_language.value.weight",
-      ])
+      ]).sorted())
   }
 
   func testTwinStreamExchangeHandCase() throws {
@@ -82,9 +87,9 @@ final class BTDNetComponentTests: XCTestCase {
   }
 
   func testTwinStreamDecoderShapesAndNames() throws {
-    let decoder = try TwinStreamDecoder(c4: 128)
+    let decoder = try TwinStreamDecoder(dims: [16, 32, 64, 128])
     let c = try stages()
-    let out = try decoder(c[3], c[2], c[1], c[0])
+    let out = try decoder.forward(c)
     XCTAssertEqual(out.logits.shape, [2, 2, 24, 24])
     XCTAssertEqual(out.features.shape, [2, 128, 24, 24])
     XCTAssertEqual(out.targetMaps.map(\.shape), [[2, 1, 6, 6], [2, 1, 12, 12], [2, 1, 24, 24]])
@@ -104,17 +109,11 @@ final class BTDNetComponentTests: XCTestCase {
   }
 
   func testTwinStreamDecoderGradientsReachEveryParameter() throws {
-    let decoder = try TwinStreamDecoder(c4: 128)
+    let decoder = try TwinStreamDecoder(dims: [16, 32, 64, 128])
     let c = try stages()
-    let out = try decoder(c[3], c[2], c[1], c[0])
+    let out = try decoder.forward(c)
     let maps = try (out.targetMaps + out.backgroundMaps).reduce(out.logits.square().sum()) { try $0 + $1.square().sum() }
     try maps.backward()
     try assertGradientsReachEveryParameter(decoder)
-  }
-
-  func testTopDownStreamRejectsAFourthStep() throws {
-    let stream = try TopDownStream(c4: 128)
-    let c = try stages()
-    XCTAssertThrowsError(try stream.step(3, c[1], c[0]))
   }
 }

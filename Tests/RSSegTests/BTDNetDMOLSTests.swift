@@ -4,25 +4,24 @@ import XCTest
 
 /// D-MOLS masking statistics (seeded) and the reconstruction heads (BTDNet spec §3).
 final class BTDNetDMOLSTests: XCTestCase {
-  private let tokens = DualModalMasking.TokenIDs(cls: 101, sep: 102, mask: 103)
 
-  /// 4 sentences of 12 slots: [CLS] w… [SEP] padding, with 10, 7, 3 and 1 real words.
+  /// 4 sentences of 16 slots: [CLS] w… [SEP] padding, with 13, 7, 3 and 1 real words.
   private func sentences() throws -> (ids: Tensor, mask: Tensor) {
     var ids: [Int64] = []
     var mask: [Int64] = []
-    for words in [10, 7, 3, 1] {
+    for words in [13, 7, 3, 1] {
       let row = [101] + (0..<words).map { Int64(2000 + $0) } + [102]
-      ids += row + Array(repeating: 0, count: 12 - row.count)
-      mask += Array(repeating: 1, count: row.count) + Array(repeating: 0, count: 12 - row.count)
+      ids += row + Array(repeating: 0, count: 16 - row.count)
+      mask += Array(repeating: 1, count: row.count) + Array(repeating: 0, count: 16 - row.count)
     }
-    return (try Tensor(ids, shape: [4, 12]), try Tensor(mask, shape: [4, 12]))
+    return (try Tensor(ids, shape: [4, 16]), try Tensor(mask, shape: [4, 16]))
   }
 
   func testMaskingOneBatch() throws {
     Torch.manualSeed(3)
     let images = try Tensor.randn([4, 3, 96, 96])
     let (ids, attention) = try sentences()
-    let masked = try DualModalMasking()(images: images, ids: ids, attentionMask: attention, tokens: tokens)
+    let masked = try DualModalMasking()(images: images, ids: ids, attentionMask: attention)
     let samples = try masked.samples.scalars(as: Bool.self)
     XCTAssertEqual(samples.filter { $0 }.count, 2, "half of the batch")
     let idRows = try masked.ids.scalars(as: Int64.self)
@@ -34,11 +33,13 @@ final class BTDNetDMOLSTests: XCTestCase {
       XCTAssertEqual(zeroed, isMasked ? 2 * 32 * 32 : 0)
       let kept = try (masked.images[b] - images[b] * (1 - masked.pixelMask[b])).abs().max().double()
       XCTAssertEqual(kept, 0)
-      let realWords = [10, 7, 3, 1][b]
-      let changed = (0..<12).filter { idRows[b * 12 + $0] != original[b * 12 + $0] }
-      XCTAssertEqual(changed.count, isMasked ? max(1, Int((0.15 * Double(realWords)).rounded(.toNearestOrEven))) : 0)
-      for i in 0..<12 {
-        let j = b * 12 + i
+      let realWords = [13, 7, 3, 1][b]
+      let changed = (0..<16).filter { idRows[b * 16 + $0] != original[b * 16 + $0] }
+      // round(0.15·n), at least 1: 13 → 2, 7 → 1, 3 → 1, 1 → 1.
+      let expectedWords = [2, 1, 1, 1][b]
+      XCTAssertEqual(changed.count, isMasked ? expectedWords : 0)
+      for i in 0..<16 {
+        let j = b * 16 + i
         if changed.contains(i) {
           XCTAssertTrue((1...realWords).contains(i), "only real words are masked")
           XCTAssertEqual(idRows[j], 103)
@@ -58,10 +59,10 @@ final class BTDNetDMOLSTests: XCTestCase {
     Torch.manualSeed(11)
     var maskedSamples = 0
     var patchHits = [Int](repeating: 0, count: 6)
-    var wordHits = [Int](repeating: 0, count: 12)
+    var wordHits = [Int](repeating: 0, count: 16)
     let draws = 400
     for _ in 0..<draws {
-      let m = try masking(images: images, ids: ids, attentionMask: attention, tokens: tokens)
+      let m = try masking(images: images, ids: ids, attentionMask: attention)
       guard try m.samples[0].item() == .bool(true) else { continue }
       maskedSamples += 1
       let grid = try m.pixelMask[0, 0]
@@ -73,22 +74,22 @@ final class BTDNetDMOLSTests: XCTestCase {
     XCTAssertEqual(Double(maskedSamples) / Double(draws), 0.5, accuracy: 0.08)
     // round(0.25·6) = 2 patches per masked image, each patch equally likely (1/3).
     for hits in patchHits { XCTAssertEqual(Double(hits) / Double(maskedSamples), 1.0 / 3, accuracy: 0.1) }
-    // round(0.15·10) = 2 of the 10 real words (positions 1…10), each with probability 0.2.
+    // round(0.15·13) = 2 of the 13 real words (positions 1…13), each with probability 2/13.
     XCTAssertEqual(wordHits[0], 0)
-    XCTAssertEqual(wordHits[11], 0)
-    for hits in wordHits[1...10] { XCTAssertEqual(Double(hits) / Double(maskedSamples), 0.2, accuracy: 0.08) }
+    XCTAssertEqual(wordHits[14...].reduce(0, +), 0)
+    for hits in wordHits[1...13] { XCTAssertEqual(Double(hits) / Double(maskedSamples), 2.0 / 13, accuracy: 0.08) }
 
     Torch.manualSeed(5)
-    let a = try masking(images: images, ids: ids, attentionMask: attention, tokens: tokens)
+    let a = try masking(images: images, ids: ids, attentionMask: attention)
     Torch.manualSeed(5)
-    let b = try masking(images: images, ids: ids, attentionMask: attention, tokens: tokens)
+    let b = try masking(images: images, ids: ids, attentionMask: attention)
     XCTAssertTrue(try a.pixelMask.equal(b.pixelMask))
     XCTAssertTrue(try a.ids.equal(b.ids))
   }
 
   func testMaskingRejectsBadInputsAndRates() throws {
     let (ids, attention) = try sentences()
-    XCTAssertThrowsError(try DualModalMasking()(images: Tensor.zeros([4, 3, 32]), ids: ids, attentionMask: attention, tokens: tokens))
+    XCTAssertThrowsError(try DualModalMasking()(images: Tensor.zeros([4, 3, 32]), ids: ids, attentionMask: attention))
     XCTAssertThrowsError(try DualModalMasking(wordFraction: 1.5).validate())
   }
 

@@ -30,8 +30,7 @@ final class BTDNetLossTests: XCTestCase {
     let images = try Tensor.randn([2, 3, 8, 8])
     outputs.masking = try DualModalMasking(sampleFraction: 1, patchSize: 4)(
       images: images, ids: Tensor([101, 5, 6, 102, 101, 7, 102, 0] as [Int64], shape: [2, 4]),
-      attentionMask: Tensor([1, 1, 1, 1, 1, 1, 1, 0] as [Int64], shape: [2, 4]),
-      tokens: .init(cls: 101, sep: 102, mask: 103))
+      attentionMask: Tensor([1, 1, 1, 1, 1, 1, 1, 0] as [Int64], shape: [2, 4]))
     outputs.wordLogits = try Tensor.randn([2, 4, 110])
     outputs.pixelReconstruction = try Tensor.randn([2, 3, 8, 8])
     outputs.originalImages = images
@@ -77,10 +76,15 @@ final class BTDNetLossTests: XCTestCase {
   }
 
   func testWeightsDecodeFromJSONWithDefaults() throws {
-    let weights = try JSONDecoder().decode(BTDNetLossWeights.self, from: Data(#"{"twin": 0.5, "class_weights": [1, 1]}"#.utf8))
-    XCTAssertEqual(weights.twin, 0.5)
-    XCTAssertEqual(weights.classWeights, [1, 1])
-    XCTAssertEqual(weights.dice, 0.1)
-    XCTAssertThrowsError(try JSONDecoder().decode(BTDNetLossWeights.self, from: Data(#"{"class_weights": [1]}"#.utf8)))
+    let settings = try JSONDecoder().decode(
+      BTDNetSettings.self, from: Data(#"{"loss": {"twin": 0.5}, "masking": {"mask_token_id": 4, "patch_size": 16}}"#.utf8))
+    XCTAssertEqual(settings.loss.twin, 0.5)
+    XCTAssertEqual(settings.loss.dice, 0.1)
+    XCTAssertEqual(settings.masking.patchSize, 16)
+    XCTAssertEqual(settings.masking.tokens, DualModalMasking.TokenIDs(cls: 101, sep: 102, mask: 4))
+    XCTAssertEqual(try JSONDecoder().decode(BTDNetSettings.self, from: JSONEncoder().encode(settings)), settings)
+    var negative = BTDNetSettings()
+    negative.loss.pixels = -1
+    XCTAssertThrowsError(try negative.validate())
   }
 }

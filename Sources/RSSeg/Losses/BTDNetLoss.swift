@@ -1,9 +1,8 @@
 import Torch
 
-/// The weights of BTDNet's loss (spec §3), all configuration values. JSON/YAML keys are snake_case.
+/// The weights of BTDNet's auxiliary loss terms (spec §3), all configuration values (the
+/// cross-entropy's class weights are LAVT's `class_weights`). JSON keys are snake_case.
 public struct BTDNetLossWeights: Codable, Equatable, Sendable {
-  /// Cross-entropy class weights (background, target).
-  public var classWeights: [Double] = [0.9, 1.1]
   public var dice = 0.1
   /// T-BTD stream maps: mean_k [BCE(t_k, M) + BCE(g_k, 1 − M)].
   public var twin = 0.3
@@ -19,22 +18,26 @@ public struct BTDNetLossWeights: Codable, Equatable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case dice, twin, correlation, words, pixels
-    case classWeights = "class_weights"
     case objectPixelWeight = "object_pixel_weight"
   }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     let d = BTDNetLossWeights()
-    classWeights = try c.decodeIfPresent([Double].self, forKey: .classWeights) ?? d.classWeights
     dice = try c.decodeIfPresent(Double.self, forKey: .dice) ?? d.dice
     twin = try c.decodeIfPresent(Double.self, forKey: .twin) ?? d.twin
     correlation = try c.decodeIfPresent(Double.self, forKey: .correlation) ?? d.correlation
     words = try c.decodeIfPresent(Double.self, forKey: .words) ?? d.words
     pixels = try c.decodeIfPresent(Double.self, forKey: .pixels) ?? d.pixels
     objectPixelWeight = try c.decodeIfPresent(Double.self, forKey: .objectPixelWeight) ?? d.objectPixelWeight
-    guard classWeights.count == 2 else {
-      throw ModelConfigError.invalid("BTDNet loss class_weights needs 2 values (background, target), got \(classWeights)")
+  }
+
+  /// Checks that every weight is a non-negative number.
+  public func validate() throws {
+    let all = [("dice", dice), ("twin", twin), ("correlation", correlation), ("words", words), ("pixels", pixels),
+               ("object_pixel_weight", objectPixelWeight)]
+    for (name, value) in all where !(value >= 0) {
+      throw ModelConfigError.invalid("BTDNet loss weight \(name) must be a non-negative number, got \(value)")
     }
   }
 }
@@ -43,31 +46,40 @@ public struct BTDNetLossWeights: Codable, Equatable, Sendable {
 /// CE[0.9, 1.1](final) + 0.1·Dice(final) + 0.3·mean_k[BCE(t_k, M) + BCE(g_k, 1 − M)]
 /// + 0.1·mean_i BCE(S_i, M) + 0.1·L_words + 0.1·L_pixels, M resized to each map (nearest).
 ///
-/// Terms whose component is off (no maps in the outputs) or whose weight is 0 are left out, so
-/// with every component off and dice 0 the total is LAVT's loss. The named terms are unweighted;
-/// "total" is the weighted sum.
+/// Terms whose component is off (nothing of it in the outputs) or whose weight is 0 are left
+/// out, so with every component off and dice 0 the total is LAVT's loss.
 public struct BTDNetLoss {
+  public var classWeights: [Double]
   public var weights: BTDNetLossWeights
 
-  public init(weights: BTDNetLossWeights = BTDNetLossWeights()) {
+  public init(classWeights: [Double] = [0.9, 1.1], weights: BTDNetLossWeights = BTDNetLossWeights()) {
+    self.classWeights = classWeights
     self.weights = weights
   }
 
+  /// Every term unweighted ("ce", "dice", "twin", "correlation", "words", "pixels": those
+  /// that apply) and the weighted "total".
   /// - Parameters:
   ///   - logits: the final 2-class logits `[B, 2, H, W]`.
   ///   - outputs: the components' training outputs.
   ///   - target: labels `[B, H, W]` (int64, 1 = target).
   public func callAsFunction(logits: Tensor, outputs: BTDNetOutputs, target: Tensor) throws -> [(name: String, value: Tensor)] {
+    let weight = try Tensor(classWeights.map(Float.init)).to(logits.device, dtype: logits.dtype)
+    let ce = try Functional.crossEntropy(logits, target: target, weight: weight)
+    let auxiliary = try auxiliaryTerms(logits: logits, outputs: outputs, target: target)
+    let total = try auxiliary.reduce(ce) { try $0 + $1.weight * $1.value }
+    return [("ce", ce)] + auxiliary.map { ($0.name, $0.value) } + [("total", total)]
+  }
+
+  /// The terms besides the cross-entropy, unweighted, with their weights (what a referring
+  /// training task adds to its cross-entropy).
+  public func auxiliaryTerms(logits: Tensor, outputs: BTDNetOutputs, target: Tensor) throws
+    -> [(name: String, value: Tensor, weight: Double)]
+  {
     try checkSegmentationInputs(logits, target, "BTDNetLoss")
-    let classWeights = try Tensor(weights.classWeights.map(Float.init)).to(logits.device, dtype: logits.dtype)
-    let ce = try Functional.crossEntropy(logits, target: target, weight: classWeights)
-    var terms: [(name: String, value: Tensor)] = [("ce", ce)]
-    var total = ce
+    var terms: [(name: String, value: Tensor, weight: Double)] = []
     func add(_ name: String, _ weight: Double, _ value: () throws -> Tensor) throws {
-      guard weight != 0 else { return }
-      let v = try value()
-      terms.append((name, v))
-      total = try total + weight * v
+      if weight != 0 { terms.append((name, try value(), weight)) }
     }
     let mask = try target.unsqueeze(1).to(logits.dtype)  // M [B, 1, H, W]
     try add("dice", weights.dice) { try DiceLoss()(logits, target) }
@@ -97,7 +109,6 @@ public struct BTDNetLoss {
         }
       }
     }
-    terms.append(("total", total))
     return terms
   }
 

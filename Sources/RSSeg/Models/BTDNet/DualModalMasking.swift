@@ -13,6 +13,9 @@ public struct DualModalMasking: Codable, Equatable, Sendable {
   public var patchFraction = 0.25
   /// Share of a sentence's real words replaced (rounded, at least one when there is one).
   public var wordFraction = 0.15
+  /// The vocabulary's [CLS], [SEP] and [MASK] ids (BERT uncased's by default; set from the
+  /// vocabulary when a model is initialised from a BERT folder).
+  public var tokens = TokenIDs(cls: 101, sep: 102, mask: 103)
 
   public init(sampleFraction: Double = 0.5, patchSize: Int = 32, patchFraction: Double = 0.25, wordFraction: Double = 0.15) {
     self.sampleFraction = sampleFraction
@@ -26,6 +29,20 @@ public struct DualModalMasking: Codable, Equatable, Sendable {
     case patchSize = "patch_size"
     case patchFraction = "patch_fraction"
     case wordFraction = "word_fraction"
+    case cls = "cls_token_id"
+    case sep = "sep_token_id"
+    case mask = "mask_token_id"
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(sampleFraction, forKey: .sampleFraction)
+    try c.encode(patchSize, forKey: .patchSize)
+    try c.encode(patchFraction, forKey: .patchFraction)
+    try c.encode(wordFraction, forKey: .wordFraction)
+    try c.encode(tokens.cls, forKey: .cls)
+    try c.encode(tokens.sep, forKey: .sep)
+    try c.encode(tokens.mask, forKey: .mask)
   }
 
   public init(from decoder: Decoder) throws {
@@ -35,6 +52,10 @@ public struct DualModalMasking: Codable, Equatable, Sendable {
     patchSize = try c.decodeIfPresent(Int.self, forKey: .patchSize) ?? d.patchSize
     patchFraction = try c.decodeIfPresent(Double.self, forKey: .patchFraction) ?? d.patchFraction
     wordFraction = try c.decodeIfPresent(Double.self, forKey: .wordFraction) ?? d.wordFraction
+    tokens = TokenIDs(
+      cls: try c.decodeIfPresent(Int.self, forKey: .cls) ?? d.tokens.cls,
+      sep: try c.decodeIfPresent(Int.self, forKey: .sep) ?? d.tokens.sep,
+      mask: try c.decodeIfPresent(Int.self, forKey: .mask) ?? d.tokens.mask)
   }
 
   /// Checks the rates and the patch size.
@@ -57,6 +78,14 @@ public struct DualModalMasking: Codable, Equatable, Sendable {
       self.sep = sep
       self.mask = mask
     }
+
+    /// The ids of `[CLS]`, `[SEP]` and `[MASK]` in `vocabulary`; nil when one is missing.
+    public init?(vocabulary: Vocabulary) {
+      guard let cls = vocabulary.id(of: "[CLS]"), let sep = vocabulary.id(of: "[SEP]"), let mask = vocabulary.id(of: "[MASK]") else {
+        return nil
+      }
+      self.init(cls: cls, sep: sep, mask: mask)
+    }
   }
 
   /// A masked batch and what reconstruction needs.
@@ -76,7 +105,7 @@ public struct DualModalMasking: Codable, Equatable, Sendable {
   /// - Parameters:
   ///   - images: normalised images `[B, 3, H, W]`.
   ///   - ids: token ids `[B, N]` (int64); attentionMask `[B, N]`, 1 for real tokens.
-  public func callAsFunction(images: Tensor, ids: Tensor, attentionMask: Tensor, tokens: TokenIDs) throws -> Masked {
+  public func callAsFunction(images: Tensor, ids: Tensor, attentionMask: Tensor) throws -> Masked {
     guard images.rank == 4, ids.rank == 2, ids.dtype == .int64, attentionMask.shape == ids.shape,
       images.shape[0] == ids.shape[0]
     else {

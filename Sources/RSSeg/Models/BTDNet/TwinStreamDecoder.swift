@@ -1,15 +1,17 @@
 import Torch
 
 /// T-BTD, the Target-Background TwinStream Decoder (BTDNet spec §3; the internals are our
-/// design from the paper's abstract). It replaces LAVT's SimpleDecoding.
+/// design from the paper's abstract): the decoder that replaces SimpleDecoding
+/// (`LAVTConfig.twinDecoder`).
 ///
-/// Two `TopDownStream`s with separate weights, a target stream T and a background stream G.
-/// After each top-down step k each predicts a one-channel logit map (t_k, g_k, Conv 1×1) and
-/// they exchange, both from the pre-exchange features:
+/// Two streams of SimpleDecoding's form (`TopDownStep`s) with separate weights, a target stream
+/// T and a background stream G. After each top-down step k each predicts a one-channel logit
+/// map (t_k, g_k, Conv 1×1) and they exchange, both from the pre-exchange features:
 /// T_k ← T_k ⊙ (2 − σ(g_k)), G_k ← G_k ⊙ (2 − σ(t_k)).
 /// Joint prediction: Conv 1×1 over concat(T_1, G_1) → 2-class logits (background, target) at
-/// stride 4. Keys: `target.*`, `background.*`, `target_maps.<k>`, `background_maps.<k>`, `joint`.
-public final class TwinStreamDecoder: Module {
+/// stride 4. Keys: `target.{conv1_4, bn1_4, …, bn2_2}`, `background.*` (SimpleDecoding's names),
+/// `target_maps.<k>`, `background_maps.<k>`, `joint`.
+public final class TwinStreamDecoder: Module, ReferringDecoder {
   @ModuleInfo public var target: TopDownStream
   @ModuleInfo public var background: TopDownStream
   @ModuleInfo(key: "target_maps") public var targetMaps: [Conv2d]
@@ -28,26 +30,43 @@ public final class TwinStreamDecoder: Module {
     public let features: Tensor
   }
 
-  /// - Parameter c4: the stride-32 stage width (8·embed).
-  public init(c4: Int) throws {
+  /// - Parameter dims: the four stage widths, finest first (C, 2C, 4C, 8C in LAVT).
+  public init(dims: [Int]) throws {
     super.init()
-    target = try TopDownStream(c4: c4)
-    background = try TopDownStream(c4: c4)
+    target = try TopDownStream(dims: dims)
+    background = try TopDownStream(dims: dims)
     let h = target.hidden
     targetMaps = try (0..<3).map { _ in try Conv2d(h, 1, kernelSize: 1) }
     backgroundMaps = try (0..<3).map { _ in try Conv2d(h, 1, kernelSize: 1) }
     joint = try Conv2d(2 * h, 2, kernelSize: 1)
   }
 
-  /// The stage outputs, finest first: c1 (stride 4), c2, c3, c4 (stride 32).
-  public func callAsFunction(_ c4: Tensor, _ c3: Tensor, _ c2: Tensor, _ c1: Tensor) throws -> Output {
-    var t = c4
-    var g = c4
+  /// The decoder seam's view: `sideLogits` holds t_3, t_2, t_1 then g_3, g_2, g_1 (split them
+  /// with `streamMaps`), `features` concat(T_1, G_1).
+  public func callAsFunction(_ stages: [Tensor]) throws -> ReferringDecoderOutput {
+    let out = try forward(stages)
+    return ReferringDecoderOutput(logits: out.logits, sideLogits: out.targetMaps + out.backgroundMaps, features: out.features)
+  }
+
+  /// Splits `ReferringDecoderOutput.sideLogits` of this decoder into (t_k, g_k).
+  public static func streamMaps(_ sideLogits: [Tensor]) throws -> (target: [Tensor], background: [Tensor]) {
+    guard sideLogits.count == 6 else {
+      throw TorchError.invalidArgument("T-BTD: expected 6 side maps (3 target, 3 background), got \(sideLogits.count)")
+    }
+    return (Array(sideLogits[..<3]), Array(sideLogits[3...]))
+  }
+
+  /// - Parameter stages: the stage outputs `[B, C_i, H_i, W_i]`, finest first.
+  public func forward(_ stages: [Tensor]) throws -> Output {
+    guard stages.count == 4 else { throw ModelConfigError.invalid("T-BTD needs 4 stage outputs, got \(stages.count)") }
+    var t = stages[3]
+    var g = stages[3]
     var tMaps: [Tensor] = []
     var gMaps: [Tensor] = []
-    for (k, skip) in [c3, c2, c1].enumerated() {
-      t = try target.step(k, t, skip)
-      g = try background.step(k, g, skip)
+    for k in 0..<3 {
+      let fine = stages[2 - k]
+      t = try target.steps[k](t, fine)
+      g = try background.steps[k](g, fine)
       let tk = try targetMaps[k](t)
       let gk = try backgroundMaps[k](g)
       (t, g) = try TwinStreamDecoder.exchange(target: t, background: g, targetMap: tk, backgroundMap: gk)
@@ -63,5 +82,28 @@ public final class TwinStreamDecoder: Module {
     target t: Tensor, background g: Tensor, targetMap tk: Tensor, backgroundMap gk: Tensor
   ) throws -> (target: Tensor, background: Tensor) {
     (try t * (2 - gk.sigmoid()), try g * (2 - tk.sigmoid()))
+  }
+}
+
+/// One stream of T-BTD: SimpleDecoding's three `TopDownStep`s without its classifier, keyed
+/// like SimpleDecoding (`conv1_4`, `bn1_4`, `conv2_4`, `bn2_4`, `conv1_3`, …, `bn2_2`).
+public final class TopDownStream: Module {
+  let steps: [TopDownStep]
+  /// Width of every step's output (c4/2).
+  public let hidden: Int
+
+  public init(dims: [Int]) throws {
+    guard dims.count == 4 else { throw ModelConfigError.invalid("T-BTD needs 4 stage widths, got \(dims)") }
+    hidden = dims[3] / 2
+    steps = [
+      try TopDownStep(inChannels: dims[3] + dims[2], hidden: hidden),
+      try TopDownStep(inChannels: hidden + dims[1], hidden: hidden),
+      try TopDownStep(inChannels: hidden + dims[0], hidden: hidden),
+    ]
+    super.init()
+  }
+
+  public override func entries() -> [ModuleEntry] {
+    zip(steps, [4, 3, 2]).flatMap { $0.entries(suffix: $1) }
   }
 }
