@@ -138,6 +138,44 @@ final class ReferringTrainingTests: XCTestCase {
     for ((name, x), (_, y)) in zip(a, b) { XCTAssertEqual(try x.bytes(), try y.bytes(), "\(name) differs after resume") }
   }
 
+  func testBTDNetTermsJoinTheLossAndTrainingOnlyHeadsResume() throws {
+    let data = root.appendingPathComponent("data")
+    try SyntheticReferringDataset.write(.init(images: 10, size: 64, seed: 3), to: data)
+    let shipped = TextTestPaths.packageRoot.appendingPathComponent("configs/synthetic-referring.yaml").path
+    let config = try ReferringTrainingConfig.load(
+      path: shipped,
+      overrides: [
+        "data=\(data.path)", "bert=\(TextTestPaths.minilm.path)", "bsc=true", "twin_decoder=true", "dmols=true", "batch_size=4",
+        "epochs=2", "progress=false", "btdnet={loss: {dice: 0.2}}",
+      ])
+    XCTAssertEqual(config.btdnet.loss.dice, 0.2)
+    XCTAssertEqual(config.btdnet.loss.twin, 0.3)
+    let (task, options, _) = try ReferringTrainingTask.make(config)
+    guard let batch = try task.batches(epoch: 0, skipping: 0)() else { return XCTFail("no batch") }
+    let terms = try task.lossTerms(batch)
+    XCTAssertEqual(terms.prefix(2).map(\.name), ["total", "ce"])
+    XCTAssertTrue(Set(terms.map(\.name)).isSuperset(of: ["dice", "twin", "correlation", "words", "pixels"]), "\(terms.map(\.name))")
+    let sum = try terms.dropFirst().reduce(0.0) { $0 + (try $1.value.double()) }
+    XCTAssertEqual(try terms[0].value.double(), sum, accuracy: 1e-4)
+
+    var stopping = options
+    stopping.maxSteps = 1
+    let run = root.appendingPathComponent("run")
+    _ = try Trainer(task: task, options: stopping, folder: run).run()
+    let store = CheckpointStore(run: run)
+    let checkpoint = store.path(store.last!)
+    let modelKeys = try SafeTensors.read(checkpoint.appendingPathComponent(CheckpointStore.modelFile).path).names
+    let stateKeys = try SafeTensors.read(checkpoint.appendingPathComponent(CheckpointStore.stateFile).path).names
+    XCTAssertFalse(modelKeys.contains { $0.hasPrefix("dmols.") })
+    XCTAssertTrue(stateKeys.contains { $0.hasPrefix("network.dmols.") })
+    let resumed = try Trainer(task: try ReferringTrainingTask.make(config).task, options: options, folder: run)
+    try resumed.resume()
+    XCTAssertEqual(resumed.step, 1)
+    let heads = try (resumed.task.network as! ReferringSegmenter).dmolsHeads!.orderedStateDict()
+    let saved = Dictionary(uniqueKeysWithValues: try SafeTensors.read(checkpoint.appendingPathComponent(CheckpointStore.stateFile).path).tensors())
+    for (key, tensor) in heads { XCTAssertEqual(try tensor.bytes(), try saved["network.dmols." + key]!.bytes(), key) }
+  }
+
   func testReportHoldsTheSevenMetricsInPercent() throws {
     // IoUs 1, 0.5, 0 (empty union counts as 0), 0.75: oIoU = (4 + 2 + 0 + 3) / (4 + 4 + 0 + 4).
     var scores = ReferringScores()

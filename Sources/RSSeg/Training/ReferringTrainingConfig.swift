@@ -26,6 +26,13 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
   public var swinWindow: Int?
   /// Stochastic depth of the Swin blocks.
   public var dropPath = 0.3
+  /// BTDNet components (spec btdnet §3; all off is LAVT): BSC fusion, twin-stream decoder, D-MOLS.
+  public var bsc = false
+  public var twinDecoder = false
+  public var dmols = false
+  /// BTDNet's loss weights and D-MOLS masking (`loss: {dice, twin, correlation, words, pixels}`,
+  /// `masking: {…}`); missing keys take the spec's values.
+  public var btdnet = BTDNetSettings()
   public var imageSize = 480
   public var maxTokens = 20
   public var epochs = 40
@@ -52,7 +59,8 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
   public var progress = true
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case dataset, data, bert, swin, epochs, lr, seed, workers, threads, bf16, accumulate, progress
+    case dataset, data, bert, swin, epochs, lr, seed, workers, threads, bf16, accumulate, progress, bsc, dmols, btdnet
+    case twinDecoder = "twin_decoder"
     case swinWeights = "swin_weights", swinEmbedDim = "swin_embed_dim", swinDepths = "swin_depths"
     case swinHeads = "swin_heads", swinWindow = "swin_window", dropPath = "drop_path", imageSize = "image_size"
     case maxTokens = "max_tokens", batchSize = "batch_size", weightDecay = "weight_decay", polyPower = "poly_power"
@@ -81,6 +89,10 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
     swinHeads = try c.decodeIfPresent([Int].self, forKey: .swinHeads)
     swinWindow = try c.decodeIfPresent(Int.self, forKey: .swinWindow)
     dropPath = try value(.dropPath, defaults.dropPath)
+    bsc = try value(.bsc, defaults.bsc)
+    twinDecoder = try value(.twinDecoder, defaults.twinDecoder)
+    dmols = try value(.dmols, defaults.dmols)
+    btdnet = try value(.btdnet, defaults.btdnet)
     imageSize = try value(.imageSize, defaults.imageSize)
     maxTokens = try value(.maxTokens, defaults.maxTokens)
     epochs = try value(.epochs, defaults.epochs)
@@ -125,7 +137,7 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
     (try ConfigFile.values(path: path)["dataset"] as? String).map(datasets.contains) ?? false
   }
 
-  /// The LAVT network this config describes, with `bert`'s width as the language width.
+  /// The LAVT (or BTDNet) network this config describes, with `bert`'s width as the language width.
   public func lavtConfig(bert: BertConfig) throws -> LAVTConfig {
     var swin = try SwinConfig.preset(named: self.swin)
     if let v = swinEmbedDim { swin.embedDim = v }
@@ -133,7 +145,9 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
     if let v = swinHeads { swin.numHeads = v }
     if let v = swinWindow { swin.windowSize = v }
     swin.dropPathRate = dropPath
-    let config = LAVTConfig(swin: swin, langDim: bert.hiddenSize, classWeights: classWeights)
+    var config = LAVTConfig(
+      swin: swin, langDim: bert.hiddenSize, classWeights: classWeights, bsc: bsc, twinDecoder: twinDecoder, dmols: dmols)
+    config.btdnet = btdnet
     try config.validate()
     return config
   }

@@ -35,12 +35,13 @@ extension ReferringTrainingTask {
     let val = try benchmark.dataset(root: root, split: .val, options: options)
     warnings += train.warnings + val.warnings
     let normalization = Normalization.imageNet
+    let objects = train.objects.indices.filter { !train.objects[$0].sentences.isEmpty }
     let loader = try ReferringLoader(
-      count: train.objects.count, options: LoaderOptions(batchSize: config.batchSize, workers: config.workers, seed: config.seed),
+      count: objects.count, options: LoaderOptions(batchSize: config.batchSize, workers: config.workers, seed: config.seed),
       text: text
     ) { i, random in
-      let sentence = random.int(in: 0...(train.objects[i].sentences.count - 1))
-      return ReferringItem(try train.load(ReferringSampleID(object: i, sentence: sentence)), normalization: normalization, index: i)
+      let object = objects[i], sentence = random.int(in: 0...(train.objects[object].sentences.count - 1))
+      return ReferringItem(try train.load(ReferringSampleID(object: object, sentence: sentence)), normalization: normalization, index: i)
     }
     let all = val.evaluationSamples()
     let samples = config.maxValSamples > 0 ? Array(all.prefix(config.maxValSamples)) : all

@@ -65,8 +65,10 @@ public final class Trainer<Task: TrainingTask> {
     }
     let dir = store.path(name)
     let model = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.modelFile).path)
-    try task.network.loadStateDict(Dictionary(uniqueKeysWithValues: try model.tensors()), strict: true)
     let file = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.stateFile).path)
+    var weights = Dictionary(uniqueKeysWithValues: try model.tensors())
+    for (key, tensor) in try file.tensors() where key.hasPrefix("network.") { weights[String(key.dropFirst("network.".count))] = tensor }
+    try task.network.loadStateDict(weights, strict: true)
     let meta = file.metadata
     var state = OptimizerState()
     for (key, tensor) in try file.tensors() where key.hasPrefix("optimizer.") {
@@ -202,8 +204,12 @@ public final class Trainer<Task: TrainingTask> {
     var tensors = state.tensors.sorted { $0.key < $1.key }.map { ("optimizer." + $0.key, $0.value) }
     tensors.append(("trainer.step", try Tensor([Int64(step)], shape: [])))
     try store.save(name) { dir in
-      try task.writeModel(to: dir.appendingPathComponent(CheckpointStore.modelFile).path)
-      try SafeTensors.write(tensors, metadata: meta, to: dir.appendingPathComponent(CheckpointStore.stateFile).path)
+      let modelPath = dir.appendingPathComponent(CheckpointStore.modelFile).path
+      try task.writeModel(to: modelPath)
+      // Network state the model file leaves out (training-only heads) goes with the training state.
+      let written = Set(try SafeTensors.read(modelPath).names)
+      let rest = try task.network.orderedStateDict().filter { !written.contains($0.key) }.map { ("network." + $0.key, $0.tensor) }
+      try SafeTensors.write(tensors + rest, metadata: meta, to: dir.appendingPathComponent(CheckpointStore.stateFile).path)
     }
     lastCheckpoint = store.path(name).path
     store.prune(keeping: Set(best.map(\.checkpoint) + [name]))
