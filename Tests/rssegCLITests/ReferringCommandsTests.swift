@@ -65,4 +65,29 @@ final class ReferringCommandsTests: XCTestCase {
     XCTAssertEqual([mask.width, mask.height, mask.bandCount], [48, 48, 1])
     XCTAssertTrue(FileManager.default.fileExists(atPath: path("eval/metrics.md")))
   }
+
+  func testEvaluateRefSegRSWithAFreshModel() throws {
+    let tiny = #"{"swin": {"embed_dim": 16, "depths": [1, 1, 1, 1], "num_heads": [1, 2, 4, 8], "window_size": 4}, "lang_dim": 384}"#
+    try tiny.write(to: folder.appendingPathComponent("tiny.json"), atomically: true, encoding: .utf8)
+    let created = try runRSSeg([
+      "init", "--architecture", "lavt", "--bert", Self.minilm.path, "--lavt-config", path("tiny.json"), "-o", path("m.safetensors"),
+    ])
+    XCTAssertEqual(created.status, 0, created.err)
+    let data = sharedFolder.appendingPathComponent("parity/rrsis_formats/RefSegRS").path
+    let evaluated = try runRSSeg([
+      "evaluate", "--model", path("m.safetensors"), "--dataset", "refsegrs", "--data", data, "--split", "test", "--image-size", "64",
+      "--save-masks", "color", "--out", path("eval"),
+    ])
+    XCTAssertEqual(evaluated.status, 0, evaluated.err)
+    let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval/metrics.json")))) as! [String: Any]
+    XCTAssertEqual(report["samples"] as? Int, 2)  // two lines in output_phrase_test.txt
+    XCTAssertEqual(report["dataset"] as? String, "refsegrs")
+    let masks = try FileManager.default.contentsOfDirectory(atPath: path("eval/masks")).sorted()
+    XCTAssertEqual(masks.count, 2)
+    let mask = try RasterDataset(path: path("eval/masks/\(masks[0])"))
+    XCTAssertEqual([mask.width, mask.height, mask.bandCount], [64, 64, 3])
+    let wrong = try runRSSeg(["evaluate", "--model", path("m.safetensors"), "--dataset", "refsegrs", "--data", data, "--split", "train"])
+    XCTAssertNotEqual(wrong.status, 0)
+    XCTAssertTrue(wrong.err.contains("--split is val or test"), wrong.err)
+  }
 }
