@@ -132,6 +132,32 @@ final class SyntheticReferringTests: XCTestCase {
     XCTAssertEqual(sentenceIDs, Array(0..<sentenceIDs.count))
   }
 
+  func testTheRRSISDReaderDecodesTheShapesThatWereDrawn() throws {
+    try SyntheticReferringDataset.write(.init(images: 6, size: 48, seed: 4), to: root)
+    var objects = 0
+    for split in ReferringSplit.allCases {
+      let dataset = try RRSISD.dataset(root: root, split: split, options: ReferringOptions(size: nil))
+      for (o, object) in dataset.objects.enumerated() {
+        let sample = try dataset.load(ReferringSampleID(object: o, sentence: 0))
+        let index = Int(URL(fileURLWithPath: object.imagePath).deletingPathExtension().lastPathComponent)! - 1
+        let scene = SyntheticReferringScenes.scene(seed: 4, index: index, size: 48)
+        let drawn = try XCTUnwrap(scene.objects.first { $0.sentences[0] == sample.sentence.text })  // unique per scene
+        XCTAssertEqual(sample.pixels.image, scene.rgb)
+        let truth = drawn.mask.map { UInt8($0 ? 1 : 0) }
+        if drawn.kind == .circle {
+          XCTAssertEqual(sample.pixels.mask, truth, "RLE of \(drawn.colour) circle in image \(index)")
+        } else {
+          // Polygons are rasterised the pycocotools way: the same shape up to its border pixels.
+          var scores = ReferringScores()
+          try scores.add(predicted: sample.pixels.mask, target: truth)
+          XCTAssertGreaterThan(scores.overallIoU, 0.8, "\(drawn.colour) \(drawn.kind) in image \(index)")
+        }
+        objects += 1
+      }
+    }
+    XCTAssertGreaterThan(objects, 10)
+  }
+
   func testTooSmallDatasetsAreRefused() {
     XCTAssertThrowsError(try SyntheticReferringDataset.write(.init(images: 2), to: root)) { error in
       XCTAssertTrue("\(error)".contains("at least 3 images"), "\(error)")
