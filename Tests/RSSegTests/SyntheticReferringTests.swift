@@ -40,17 +40,25 @@ final class SyntheticReferringTests: XCTestCase {
     else { return XCTFail("unexpected values \(items)") }
   }
 
-  func testRunLengthsAreColumnMajorAndCompressLikePycocotools() {
+  func testRunLengthsAreColumnMajorAndCompressLikePycocotools() throws {
     // A 7×5 box at x 58…64, y 35…39 in a 64-high, 80-wide image: the fixture's annotation 20,
     // whose pycocotools string is "Se35k100000000000ml0".
     let (width, height) = (80, 64)
     var mask = [Bool](repeating: false, count: width * height)
     for y in 35...39 { for x in 58...64 { mask[y * width + x] = true } }
-    let counts = COCORunLength.counts(mask, width: width, height: height)
-    XCTAssertEqual(counts.prefix(3), [58 * 64 + 35, 5, 59])
-    XCTAssertEqual(counts.reduce(0, +), width * height)
-    XCTAssertEqual(COCORunLength.compressed(counts), "Se35k100000000000ml0")
-    XCTAssertEqual(COCORunLength.counts([true, true, false, true], width: 2, height: 2), [0, 1, 1, 2])
+    let rle = try COCORLE(mask: mask, width: width, height: height)
+    XCTAssertEqual(rle.counts.prefix(3), [58 * 64 + 35, 5, 59])
+    XCTAssertEqual(rle.compressedCounts, "Se35k100000000000ml0")
+    XCTAssertEqual(try COCORLE(mask: [true, true, false, true], width: 2, height: 2).counts, [0, 1, 1, 2])
+    // Random masks survive encoding, compression and the reader's decoding.
+    var random = SeededRandom(seed: 1)
+    for _ in 0..<20 {
+      let (w, h) = (random.int(in: 1...40), random.int(in: 1...40))
+      let bits = (0..<(w * h)).map { _ in random.chance(0.3) }
+      let encoded = try COCORLE(mask: bits, width: w, height: h)
+      XCTAssertEqual(try COCORLE(height: h, width: w, compressed: encoded.compressedCounts, source: "test"), encoded)
+      XCTAssertEqual(encoded.decoded(), bits.map { $0 ? 1 : 0 })
+    }
   }
 
   func testScenesNameTheirShapesAndNeverOverlap() {

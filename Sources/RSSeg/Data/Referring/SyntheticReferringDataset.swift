@@ -70,7 +70,7 @@ public enum SyntheticReferringDataset {
       for object in scene.objects {
         let categoryID = categories.firstIndex(of: object.kind)! + 1
         annotations.append(
-          annotation(object, id: annotationID, imageID: imageID, categoryID: categoryID, width: scene.width, height: scene.height))
+          try annotation(object, id: annotationID, imageID: imageID, categoryID: categoryID, width: scene.width, height: scene.height))
         let sentences = object.sentences.enumerated().map { offset, text -> PickleData in
           .dict([
             ("raw", .string(text)), ("sent", .string(text)),
@@ -106,13 +106,13 @@ public enum SyntheticReferringDataset {
   /// The COCO annotation of one shape.
   static func annotation(
     _ object: SyntheticReferringScenes.Object, id: Int, imageID: Int, categoryID: Int, width: Int, height: Int
-  ) -> [String: Any] {
+  ) throws -> [String: Any] {
     let segmentation: Any
     if let polygon = object.polygon {
       segmentation = [polygon.map { ($0 * 100).rounded() / 100 }]
     } else {
-      let counts = COCORunLength.counts(object.mask, width: width, height: height)
-      let rle: Any = id.isMultiple(of: 2) ? counts : COCORunLength.compressed(counts)
+      let runs = try COCORLE(mask: object.mask, width: width, height: height)
+      let rle: Any = id.isMultiple(of: 2) ? runs.counts.map { Int($0) } : runs.compressedCounts
       segmentation = ["size": [height, width], "counts": rle]
     }
     var (minX, minY, maxX, maxY, area) = (width, height, -1, -1, 0)
@@ -126,43 +126,5 @@ public enum SyntheticReferringDataset {
       "id": id, "image_id": imageID, "category_id": categoryID, "segmentation": segmentation, "area": area,
       "bbox": [minX, minY, maxX - minX + 1, maxY - minY + 1], "iscrowd": 0,
     ]
-  }
-}
-
-/// COCO run-length encoding of binary masks (pycocotools' `encode` and `rleToString`).
-public enum COCORunLength {
-  /// Run lengths of a row-major `width × height` mask read column by column, starting with a
-  /// run of zeros (possibly empty).
-  public static func counts(_ mask: [Bool], width: Int, height: Int) -> [Int] {
-    var counts: [Int] = [], current = false, run = 0
-    for x in 0..<width {
-      for y in 0..<height {
-        if mask[y * width + x] != current {
-          counts.append(run)
-          (current, run) = (!current, 0)
-        }
-        run += 1
-      }
-    }
-    counts.append(run)
-    return counts
-  }
-
-  /// pycocotools' compressed string form: from the third count on, the difference to the count
-  /// two before; each value in 5-bit groups, low first, 0x20 marking a following group, plus 48.
-  public static func compressed(_ counts: [Int]) -> String {
-    var bytes: [UInt8] = []
-    for i in counts.indices {
-      var x = counts[i] - (i > 2 ? counts[i - 2] : 0)
-      var more = true
-      while more {
-        var c = x & 0x1F
-        x >>= 5  // arithmetic shift, as on pycocotools' signed long
-        more = (c & 0x10) != 0 ? x != -1 : x != 0
-        if more { c |= 0x20 }
-        bytes.append(UInt8(c + 48))
-      }
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }
