@@ -5,7 +5,7 @@ import Torch
 /// prepared by `load` with a generator seeded from (seed, epoch, index) — which sentence of an
 /// object a training sample uses is drawn from it — on several threads at once, so results never
 /// depend on thread timing. Tokenisation and tensors happen on the calling thread.
-public final class ReferringLoader: @unchecked Sendable {
+public final class ReferringLoader {
   public typealias Load = @Sendable (_ index: Int, _ random: inout SeededRandom) throws -> ReferringItem
 
   public let count: Int
