@@ -166,6 +166,14 @@ final class SyntheticReferringTests: XCTestCase {
     XCTAssertGreaterThan(objects, 10)
   }
 
+  func testEverySplitGetsImages() {
+    for count in [3, 4, 5, 10, 12, 200] {
+      let splits = (0..<count).map { SyntheticReferringDataset.split(of: $0, count: count) }
+      for name in ["train", "val", "test"] { XCTAssertTrue(splits.contains(name), "\(name) of \(count)") }
+    }
+    XCTAssertEqual((0..<200).filter { SyntheticReferringDataset.split(of: $0, count: 200) == "train" }.count, 140)
+  }
+
   func testTooSmallDatasetsAreRefused() {
     XCTAssertThrowsError(try SyntheticReferringDataset.write(.init(images: 2), to: root)) { error in
       XCTAssertTrue("\(error)".contains("at least 3 images"), "\(error)")

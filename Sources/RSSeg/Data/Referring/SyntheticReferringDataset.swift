@@ -36,9 +36,11 @@ public enum SyntheticReferringDataset {
 
   public static let categories: [SyntheticReferringScenes.Kind] = [.square, .circle, .triangle]
 
-  /// The split of image `index` of `count`.
+  /// The split of image `index` of `count` (≥ 3): about 70 % train, 15 % val, the rest test,
+  /// at least one image each.
   public static func split(of index: Int, count: Int) -> String {
-    let train = Int((0.7 * Double(count)).rounded()), val = Int((0.15 * Double(count)).rounded())
+    let train = min(Int((0.7 * Double(count)).rounded()), count - 2)
+    let val = max(1, min(Int((0.15 * Double(count)).rounded()), count - train - 1))
     return index < train ? "train" : index < train + val ? "val" : "test"
   }
 
