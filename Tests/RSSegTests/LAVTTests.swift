@@ -54,7 +54,7 @@ final class LAVTTests: XCTestCase {
     var btdnet = config
     btdnet.bsc = true
     btdnet.dmols = true
-    XCTAssertThrowsError(try LAVT(btdnet)) { XCTAssertTrue("\($0)".contains("bsc, dmols"), "\($0)") }
+    XCTAssertNoThrow(try LAVT(btdnet), "BTDNet's components build (BTDNetModelTests covers them)")
     var threeStages = config
     threeStages.swin.depths = [2, 2, 2]
     threeStages.swin.numHeads = [1, 1, 1]

@@ -22,4 +22,30 @@ final class ModelBenchmarkTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("multiple of 32"), "\(error)")
     }
   }
+
+  func testTimesATinyBTDNet() throws {
+    var lavt = LAVTConfig(swin: SwinConfig(embedDim: 8, depths: [1, 1, 1, 1], numHeads: [1, 1, 2, 2], windowSize: 4), langDim: 16)
+    (lavt.bsc, lavt.twinDecoder, lavt.dmols) = (true, true, true)
+    var bert = BertConfig()
+    (bert.vocabSize, bert.hiddenSize, bert.numHiddenLayers, bert.numAttentionHeads, bert.intermediateSize) = (30522, 16, 1, 2, 32)
+    var options = ModelBenchmark.Options(subject: .referring(name: "tiny-btdnet", lavt: lavt, bert: bert), size: 64, threads: 1, repeats: 1)
+    options.skipBF16 = true
+    let result = try ModelBenchmark.run(options)
+    XCTAssertEqual(result.preset, "tiny-btdnet")
+    XCTAssertGreaterThan(result.evalFP32.wall, 0)
+    XCTAssertGreaterThan(try XCTUnwrap(result.trainStep).wall, 0)
+    XCTAssertEqual(result.trainBatch, 2)
+  }
+
+  func testReferringSubjectsByName() throws {
+    guard case .referring(let name, let lavt, let bert) = try ModelBenchmark.Subject.referring(named: "BTDNet") else {
+      return XCTFail("not a referring subject")
+    }
+    XCTAssertEqual(name, "btdnet")
+    XCTAssertTrue(lavt.bsc && lavt.twinDecoder && lavt.dmols)
+    XCTAssertEqual(lavt.swin, .base)
+    XCTAssertEqual(bert.hiddenSize, 768)
+    XCTAssertEqual(try ModelBenchmark.Subject.referring(named: "lavt").name, "lavt")
+    XCTAssertThrowsError(try ModelBenchmark.Subject.referring(named: "rmsin"))
+  }
 }

@@ -1,16 +1,45 @@
 import Foundation
 import Torch
 
-/// Times a BiCoR-Seg preset on the CPU: evaluation latency at batch 1 (fp32, and bf16 under
-/// autocast), one full training step at batch 2 (forward, every loss term, backward, AdamW +
-/// Lookahead step), and the peak resident memory of each phase.
+/// Times a model on the CPU: evaluation latency at batch 1 (fp32, and bf16 under autocast), one
+/// full training step at batch 2 (forward, every loss term, backward, optimiser step), and the
+/// peak resident memory of each phase. Models: a BiCoR-Seg preset, or a referring model (LAVT,
+/// BTDNet) with Swin and BERT shapes from its configuration.
 ///
-/// Weights are freshly initialised (timings do not depend on their values); inputs are random.
-/// Each latency is the median of `repeats` runs after one warm-up run, as wall-clock and process
-/// CPU seconds (`{"wall": …, "cpu": …}`).
+/// Weights are freshly initialised (timings do not depend on their values); inputs are random
+/// (referring sentences: 20 random tokens). Each latency is the median of `repeats` runs after
+/// one warm-up run, as wall-clock and process CPU seconds (`{"wall": …, "cpu": …}`).
 public enum ModelBenchmark {
+  /// What is timed.
+  public enum Subject: Sendable {
+    /// BiCoR-Seg as the preset builds it, trained as the reference (AdamW in Lookahead).
+    case bicor(BiCoRSegPreset)
+    /// A referring model: BERT with `bert`'s shape (random weights) and the LAVT network of
+    /// `lavt`, trained as LAVT (AdamW in the official groups, cross-entropy plus BTDNet's terms).
+    case referring(name: String, lavt: LAVTConfig, bert: BertConfig)
+
+    public var name: String {
+      switch self {
+      case .bicor(let preset): return preset.name
+      case .referring(let name, _, _): return name
+      }
+    }
+
+    /// The referring subjects by name: "lavt" (the paper's LAVT: Swin-B window 12 + bert-base)
+    /// and "btdnet" (the same with BSC, T-BTD and D-MOLS on).
+    public static func referring(named name: String) throws -> Subject {
+      var lavt = LAVTConfig.paper()
+      switch name.lowercased() {
+      case "lavt": break
+      case "btdnet": (lavt.bsc, lavt.twinDecoder, lavt.dmols) = (true, true, true)
+      default: throw ModelConfigError.invalid("unknown referring benchmark model '\(name)' (known: lavt, btdnet)")
+      }
+      return .referring(name: name.lowercased(), lavt: lavt, bert: BertConfig())
+    }
+  }
+
   public struct Options: Sendable {
-    public var preset: BiCoRSegPreset
+    public var subject: Subject
     public var size: Int
     public var threads: Int
     public var repeats: Int
@@ -21,13 +50,17 @@ public enum ModelBenchmark {
     public var channelsLast: Bool
     public var trainBatch = 2
 
-    public init(preset: BiCoRSegPreset, size: Int, threads: Int, repeats: Int = 3, skipTrain: Bool = false, channelsLast: Bool = false) {
-      self.preset = preset
+    public init(subject: Subject, size: Int, threads: Int, repeats: Int = 3, skipTrain: Bool = false, channelsLast: Bool = false) {
+      self.subject = subject
       self.size = size
       self.threads = threads
       self.repeats = repeats
       self.skipTrain = skipTrain
       self.channelsLast = channelsLast
+    }
+
+    public init(preset: BiCoRSegPreset, size: Int, threads: Int, repeats: Int = 3, skipTrain: Bool = false, channelsLast: Bool = false) {
+      self.init(subject: .bicor(preset), size: size, threads: threads, repeats: repeats, skipTrain: skipTrain, channelsLast: channelsLast)
     }
   }
 
@@ -69,17 +102,15 @@ public enum ModelBenchmark {
     }
     Torch.threads = options.threads
     Torch.manualSeed(0)
-    let config = options.preset.model
-    let model = try BiCoRSeg(config)
-    if options.channelsLast { try useChannelsLast(model) }
+    let runner = try Runner(options)
+    if options.channelsLast { try useChannelsLast(runner.model) }
 
-    model.eval()
-    let image = try input(batch: 1, size: options.size, channelsLast: options.channelsLast)
+    runner.model.eval()
     let fp32 = try median(options.repeats) {
-      _ = try Torch.withInferenceMode { try model(image) }
+      try Torch.withInferenceMode { try runner.evaluate() }
     }
     let bf16 = options.skipBF16 ? nil : try median(options.repeats) {
-      _ = try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: .cpu) { try model(image) } }
+      try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: .cpu) { try runner.evaluate() } }
     }
     let evalPeak = try PeakMemory.megabytes()
 
@@ -87,33 +118,79 @@ public enum ModelBenchmark {
     var trainPeak: Double?
     if !options.skipTrain {
       try PeakMemory.reset()
-      trainSeconds = try trainStep(model, options)
+      runner.model.train()
+      let step = try runner.trainStep()
+      trainSeconds = try median(options.repeats, step)
       trainPeak = try PeakMemory.megabytes()
     }
     return Result(
-      preset: options.preset.name, size: options.size, threads: options.threads, repeats: options.repeats,
+      preset: options.subject.name, size: options.size, threads: options.threads, repeats: options.repeats,
       channelsLast: options.channelsLast, cpu: Torch.cpuCapability, evalFP32: fp32, evalBF16: bf16,
       evalPeakRSSMB: evalPeak, trainBatch: options.skipTrain ? nil : options.trainBatch, trainStep: trainSeconds,
       trainPeakRSSMB: trainPeak)
   }
 
-  /// Median seconds of one training step as the reference trains (spec §3): AdamW in Lookahead.
-  private static func trainStep(_ model: BiCoRSeg, _ options: Options) throws -> Timing {
-    let defaults = options.preset.training
-    let config = options.preset.model
-    model.train()
-    let optimizer = try Lookahead(
-      AdamW(try model.parameters(), lr: defaults.lr, weightDecay: defaults.weightDecay),
-      k: defaults.lookaheadK, alpha: defaults.lookaheadAlpha)
-    let loss = BiCoRSegLoss(ignoreIndex: config.ignoreIndex)
-    let images = try input(batch: options.trainBatch, size: options.size, channelsLast: options.channelsLast)
-    let labels = try Tensor.randint(0, config.classes, [options.trainBatch, options.size, options.size])
-    return try median(options.repeats) {
-      try optimizer.zeroGrad()
-      let terms = try loss(model.forward(images), labels)
-      try terms.total.backward()
-      try optimizer.step()
+  /// A built model with its batch-1 evaluation and the set-up of its training step.
+  private struct Runner {
+    let model: Module
+    let evaluate: () throws -> Void
+    /// Builds the optimiser and the batch, and returns one training step.
+    let trainStep: () throws -> () throws -> Void
+
+    init(_ options: Options) throws {
+      let size = options.size
+      let batch = options.trainBatch
+      let channelsLast = options.channelsLast
+      switch options.subject {
+      case .bicor(let preset):
+        let model = try BiCoRSeg(preset.model)
+        let image = try input(batch: 1, size: size, channelsLast: channelsLast)
+        self.model = model
+        evaluate = { _ = try model(image) }
+        trainStep = {
+          // As the reference trains (spec §3): AdamW in Lookahead.
+          let defaults = preset.training
+          let optimizer = try Lookahead(
+            AdamW(try model.parameters(), lr: defaults.lr, weightDecay: defaults.weightDecay),
+            k: defaults.lookaheadK, alpha: defaults.lookaheadAlpha)
+          let loss = BiCoRSegLoss(ignoreIndex: preset.model.ignoreIndex)
+          let images = try input(batch: batch, size: size, channelsLast: channelsLast)
+          let labels = try Tensor.randint(0, preset.model.classes, [batch, size, size])
+          return {
+            try optimizer.zeroGrad()
+            try loss(model.forward(images), labels).total.backward()
+            try optimizer.step()
+          }
+        }
+      case .referring(_, let lavt, let bert):
+        let model = try ReferringSegmenter(lavt, bert: bert)
+        let image = try input(batch: 1, size: size, channelsLast: channelsLast)
+        let (ids, mask) = try sentences(batch: 1, vocabulary: bert.vocabSize)
+        self.model = model
+        evaluate = { _ = try model(image, tokenIDs: ids, attentionMask: mask) }
+        trainStep = {
+          // As LAVT trains (spec §2): AdamW in the official groups, lr 5e-5, weight decay 0.01.
+          let optimizer = try AdamW(groups: model.optimizerGroups(lr: 5e-5), lr: 5e-5, weightDecay: 0.01)
+          let loss = LAVTLoss(classWeights: lavt.classWeights)
+          let images = try input(batch: batch, size: size, channelsLast: channelsLast)
+          let (ids, mask) = try sentences(batch: batch, vocabulary: bert.vocabSize)
+          let targets = try Tensor.randint(0, 2, [batch, size, size])
+          return {
+            try optimizer.zeroGrad()
+            let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, attentionMask: mask, targets: targets)
+            try extra.reduce(loss(logits, targets)) { try $0 + $1.value }.backward()
+            try optimizer.step()
+          }
+        }
+      }
     }
+  }
+
+  /// 20 tokens per sentence: [CLS], 18 random word ids, [SEP] (BERT uncased's ids).
+  private static func sentences(batch: Int, vocabulary: Int) throws -> (ids: Tensor, mask: Tensor) {
+    let words = try Tensor.randint(1000, min(vocabulary, 30000), [batch, 18])
+    let ids = try Tensor.cat([Tensor.full([batch, 1], 101, dtype: .int64), words, Tensor.full([batch, 1], 102, dtype: .int64)], dim: 1)
+    return (ids, try Tensor.onesLike(ids))
   }
 
   private static func input(batch: Int, size: Int, channelsLast: Bool) throws -> Tensor {

@@ -7,9 +7,12 @@ public enum ModelFile {
   /// The value of the `format` metadata key.
   public static let format = "rsseg-model-1"
 
-  /// Writes `model`'s parameters and persistent buffers with `description` to `path` (atomically).
+  /// Writes `model`'s parameters and persistent buffers with `description` to `path` (atomically),
+  /// leaving out training-only ones (`TrainingOnlyParameters`).
   public static func write(_ model: Module, description: ModelDescription, to path: String) throws {
-    try SafeTensors.write(try model.orderedStateDict(), metadata: description.metadata, to: path)
+    let prefixes = (model as? any TrainingOnlyParameters)?.trainingOnlyPrefixes ?? []
+    let state = try model.orderedStateDict().filter { entry in !prefixes.contains { entry.key.hasPrefix($0) } }
+    try SafeTensors.write(state, metadata: description.metadata, to: path)
   }
 
   /// The description and the tensors of the model file at `path`.

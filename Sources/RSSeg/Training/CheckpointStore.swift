@@ -2,7 +2,8 @@ import Foundation
 import Torch
 
 /// The checkpoints of a run folder: `checkpoints/step-<N>/` each holding `model.safetensors`
-/// (the task's model file) and `training-state.safetensors` (optimiser, scheduler and counters).
+/// (the task's model file) and `training-state.safetensors` (optimiser, scheduler and counters,
+/// and as `network.*` any network state the model file leaves out, e.g. training-only heads).
 /// A checkpoint is written under a temporary name and renamed into place, then the text file
 /// `checkpoints/last` names it (replaced atomically), so an interrupted write never shows.
 struct CheckpointStore {

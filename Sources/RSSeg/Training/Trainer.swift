@@ -13,17 +13,20 @@ public struct TrainingOutcome: Sendable {
   public var best: [(checkpoint: String, value: Double)]
 }
 
-/// Trains a `TrainingTask`: AdamW in Lookahead with cosine annealing per epoch, gradient
-/// accumulation, optional bf16 autocast, validation every few epochs keeping the best k and the
-/// last checkpoint, CSV/JSON-lines logs and a progress bar. Runs are reproducible: libtorch's
-/// generator is reseeded from (seed, epoch, batch) before every batch and the loader's order
-/// and augmentation depend only on (seed, epoch, index), so `resume()` continues exactly.
+/// Trains a `TrainingTask`: AdamW over the task's parameter groups (in Lookahead with cosine
+/// annealing per epoch, or polynomial decay per step; `TrainerOptions`), gradient accumulation,
+/// optional bf16 autocast, validation every few epochs keeping the best k and the last checkpoint,
+/// CSV/JSON-lines logs and a progress bar. Runs are reproducible: libtorch's generator is
+/// reseeded from (seed, epoch, batch) before every batch and the loader's order and augmentation
+/// depend only on (seed, epoch, index), so `resume()` continues exactly.
 public final class Trainer<Task: TrainingTask> {
   public let task: Task
   public let options: TrainerOptions
   public let folder: URL
-  let optimizer: Lookahead
+  let optimizer: any Optimizer
   let scheduler: LRScheduler
+  /// The trained parameters (clipped together).
+  let parameters: [Tensor]
   let store: CheckpointStore
   /// Optimiser steps taken.
   public private(set) var step = 0
@@ -40,9 +43,17 @@ public final class Trainer<Task: TrainingTask> {
     self.task = task
     self.options = options
     self.folder = folder
-    let adamw = try AdamW(try task.network.parameters(), lr: options.lr, weightDecay: options.weightDecay)
-    optimizer = try Lookahead(adamw, k: options.lookaheadK, alpha: options.lookaheadAlpha)
-    scheduler = LRScheduler(optimizer, schedule: CosineAnnealing(tMax: options.epochs, etaMin: options.minLR))
+    let groups = try task.parameterGroups()
+    parameters = groups.flatMap(\.params)
+    let adamw = try AdamW(groups: groups, lr: options.lr, weightDecay: options.weightDecay)
+    optimizer = options.lookahead ? try Lookahead(adamw, k: options.lookaheadK, alpha: options.lookaheadAlpha) : adamw
+    switch options.schedule {
+    case .cosinePerEpoch:
+      scheduler = LRScheduler(optimizer, schedule: CosineAnnealing(tMax: options.epochs, etaMin: options.minLR))
+    case .polynomialPerStep(let power):
+      let stepsPerEpoch = (task.batchesPerEpoch + options.accumulate - 1) / options.accumulate
+      scheduler = LRScheduler(optimizer, schedule: PolynomialDecay(totalSteps: options.epochs * stepsPerEpoch, power: power))
+    }
     store = CheckpointStore(run: folder)
     try makeFolder(folder)
   }
@@ -54,8 +65,10 @@ public final class Trainer<Task: TrainingTask> {
     }
     let dir = store.path(name)
     let model = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.modelFile).path)
-    try task.network.loadStateDict(Dictionary(uniqueKeysWithValues: try model.tensors()), strict: true)
     let file = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.stateFile).path)
+    var weights = Dictionary(uniqueKeysWithValues: try model.tensors())
+    for (key, tensor) in try file.tensors() where key.hasPrefix("network.") { weights[String(key.dropFirst("network.".count))] = tensor }
+    try task.network.loadStateDict(weights, strict: true)
     let meta = file.metadata
     var state = OptimizerState()
     for (key, tensor) in try file.tensors() where key.hasPrefix("optimizer.") {
@@ -119,11 +132,13 @@ public final class Trainer<Task: TrainingTask> {
           batchInEpoch += 1
         }
         if got == 0 { break }
-        if let maxNorm = options.clipGradNorm { _ = try Optim.clipGradNorm(try task.network.parameters(), maxNorm: maxNorm) }
+        if let maxNorm = options.clipGradNorm { _ = try Optim.clipGradNorm(parameters, maxNorm: maxNorm) }
+        let lr = optimizer.paramGroups[0].lr
         try optimizer.step()
         step += 1
+        if options.schedule != .cosinePerEpoch { scheduler.step() }
         let seconds = Date().timeIntervalSince(start)
-        var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", optimizer.paramGroups[0].lr)]
+        var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", lr)]
         row += order.map { ($0, (stepSums[$0] ?? .nan) / Double(got)) }
         row.append(("images_per_s", Double(stepImages) / max(seconds, 1e-9)))
         stepLog.append(row)
@@ -141,7 +156,7 @@ public final class Trainer<Task: TrainingTask> {
       let lr = optimizer.paramGroups[0].lr
       epoch += 1
       batchInEpoch = 0
-      scheduler.step()
+      if options.schedule == .cosinePerEpoch { scheduler.step() }
       var metrics: [String: Double] = [:]
       if epoch % options.validateEvery == 0 || epoch == options.epochs {
         task.network.eval()
@@ -189,8 +204,12 @@ public final class Trainer<Task: TrainingTask> {
     var tensors = state.tensors.sorted { $0.key < $1.key }.map { ("optimizer." + $0.key, $0.value) }
     tensors.append(("trainer.step", try Tensor([Int64(step)], shape: [])))
     try store.save(name) { dir in
-      try task.writeModel(to: dir.appendingPathComponent(CheckpointStore.modelFile).path)
-      try SafeTensors.write(tensors, metadata: meta, to: dir.appendingPathComponent(CheckpointStore.stateFile).path)
+      let modelPath = dir.appendingPathComponent(CheckpointStore.modelFile).path
+      try task.writeModel(to: modelPath)
+      // Network state the model file leaves out (training-only heads) goes with the training state.
+      let written = Set(try SafeTensors.read(modelPath).names)
+      let rest = try task.network.orderedStateDict().filter { !written.contains($0.key) }.map { ("network." + $0.key, $0.tensor) }
+      try SafeTensors.write(tensors + rest, metadata: meta, to: dir.appendingPathComponent(CheckpointStore.stateFile).path)
     }
     lastCheckpoint = store.path(name).path
     store.prune(keeping: Set(best.map(\.checkpoint) + [name]))

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A training run's settings, read from a YAML file (configs/*.yaml) with `key=value` overrides.
 /// Keys are snake_case; missing keys take the dataset preset's training defaults (spec §3).
@@ -103,46 +102,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   /// Reads `path` and applies `overrides` ("key=value", the value read as YAML).
   /// Relative `data`/`imagenet` paths are resolved against the config file's folder.
   public static func load(path: String, overrides: [String] = []) throws -> TrainingConfig {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw TrainingError.config(path: path, "cannot read the file")
-    }
-    var values: [String: Any]
-    do {
-      values = try Yams.load(yaml: text) as? [String: Any] ?? [:]
-    } catch {
-      throw TrainingError.config(path: path, "not valid YAML: \(error)")
-    }
-    for item in overrides {
-      guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-        throw TrainingError.config(path: path, "override '\(item)' is not key=value")
-      }
-      let key = String(item[..<eq]), raw = String(item[item.index(after: eq)...])
-      guard CodingKeys(stringValue: key) != nil else {
-        throw TrainingError.config(path: path, "unknown key '\(key)' in override '\(item)'")
-      }
-      do { values[key] = try Yams.load(yaml: raw) } catch { values[key] = raw }  // YAML null removes the key
-    }
-    for key in values.keys where CodingKeys(stringValue: key) == nil {
-      throw TrainingError.config(path: path, "unknown key '\(key)'")
-    }
-    let base = URL(fileURLWithPath: path).absoluteURL.deletingLastPathComponent()
-    for key in ["data", "imagenet"] {
-      if let p = values[key] as? String, !p.hasPrefix("/") { values[key] = base.appendingPathComponent(p).standardized.path }
-    }
-    do {
-      let json = try JSONSerialization.data(withJSONObject: values)
-      return try JSONDecoder().decode(TrainingConfig.self, from: json)
-    } catch {
-      throw TrainingError.config(path: path, "\(error)")
-    }
+    try ConfigFile.load(
+      TrainingConfig.self, path: path, overrides: overrides, isKey: { CodingKeys(stringValue: $0) != nil },
+      pathKeys: ["data", "imagenet"])
   }
 
   /// The settings as a flat YAML-compatible JSON object (recorded next to checkpoints).
-  public func json() throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-    return String(decoding: try encoder.encode(self), as: UTF8.self)
-  }
+  public func json() throws -> String { try ConfigFile.json(self) }
 }
 
 /// A training run that cannot go on.

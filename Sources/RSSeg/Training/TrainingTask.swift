@@ -21,4 +21,12 @@ public protocol TrainingTask: AnyObject {
   func validate() throws -> [String: Double]
   /// Writes the network as a self-describing model file.
   func writeModel(to path: String) throws
+  /// The optimised parameters in AdamW groups (a group's options override the defaults, e.g.
+  /// `weight_decay` 0 for norms); parameters in no group are not trained.
+  func parameterGroups() throws -> [ParamGroup]
+}
+
+extension TrainingTask {
+  /// Every parameter of the network in one group.
+  public func parameterGroups() throws -> [ParamGroup] { [ParamGroup(try network.parameters())] }
 }

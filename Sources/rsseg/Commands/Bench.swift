@@ -34,17 +34,21 @@ extension RSSegCommand.Bench {
 }
 
 extension RSSegCommand.Bench {
-  /// BiCoR-Seg evaluation and training-step latency and peak memory for a preset.
+  /// Evaluation and training-step latency and peak memory of a BiCoR-Seg preset or a referring
+  /// model (LAVT, BTDNet).
   struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "BiCoR-Seg eval latency (fp32, bf16 autocast; batch 1), one training step (batch 2) and peak RSS.",
+      abstract: "Model eval latency (fp32, bf16 autocast; batch 1), one training step (batch 2) and peak RSS.",
       discussion: """
         Times are {"wall", "cpu"} seconds (median after a warm-up). On a machine shared with other \
         work, run with OMP_WAIT_POLICY=passive: libtorch's OpenMP threads otherwise spin at every \
         barrier while the other thread waits for a core, which multiplies both clocks.
         """)
 
-    @Option(help: "Preset: vaihingen, potsdam or loveda.")
+    @Option(help: """
+      BiCoR-Seg preset (vaihingen, potsdam, loveda) or referring model (lavt, btdnet: Swin-B window 12 \
+      + bert-base shapes, random weights, 20-token sentences; use --size 480).
+      """)
     var preset = "vaihingen"
 
     @Option(help: "Square input side in pixels (a multiple of 32).")
@@ -66,9 +70,11 @@ extension RSSegCommand.Bench {
     var channelsLast = false
 
     func run() throws {
+      let subject: ModelBenchmark.Subject =
+        ["lavt", "btdnet"].contains(preset.lowercased())
+        ? try .referring(named: preset) : .bicor(try BiCoRSegPreset.named(preset))
       var options = ModelBenchmark.Options(
-        preset: try BiCoRSegPreset.named(preset), size: size, threads: threads, repeats: repeats,
-        skipTrain: skipTrain, channelsLast: channelsLast)
+        subject: subject, size: size, threads: threads, repeats: repeats, skipTrain: skipTrain, channelsLast: channelsLast)
       options.skipBF16 = skipBF16
       try printJSONLine(try ModelBenchmark.run(options))
     }

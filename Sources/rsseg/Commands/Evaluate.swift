@@ -11,6 +11,9 @@ extension RSSegCommand {
       discussion: """
         Splits: Vaihingen/Potsdam prepared test patches, LoveDA Val, Dubai tile 6. Writes metrics.json, metrics.md,
         confusion.png (row-normalised; class order in confusion-legend.txt) to --out.
+        Referring datasets (rrsisd, refsegrs; a referring model file): every sentence of every object of --split, \
+        scored at --image-size; metrics.json and metrics.md hold oIoU, mIoU and P@0.5…0.9 in percent; \
+        --save-masks writes masks/<object>_s<sentence>.png, --overlays overlays/<object>_s<sentence>.png with the sentence.
         """)
 
     @Option(help: "The rsseg model file (.safetensors).")
@@ -19,7 +22,7 @@ extension RSSegCommand {
     @Option(help: "The dataset folder.")
     var data: String
 
-    @Option(help: "vaihingen, potsdam, loveda or dubai.")
+    @Option(help: "vaihingen, potsdam, loveda, dubai; or rrsisd, refsegrs (referring).")
     var dataset: String
 
     @Option(help: "Test-time augmentation: none, lr (flips) or d4 (the dataset's reference set).")
@@ -46,8 +49,18 @@ extension RSSegCommand {
     @Flag(help: "bfloat16 autocast.")
     var bf16 = false
 
+    @Option(help: "Referring only: the split (val or test).")
+    var split = "test"
+
+    @Option(help: "Referring only: side of the square samples are resized to and scored at.")
+    var imageSize = 480
+
+    @Flag(help: "Referring only: also write overlays/<object>_s<sentence>.png, the prediction with the sentence on it.")
+    var overlays = false
+
     func run() throws {
       if threads > 0 { Torch.threads = threads }
+      if let benchmark = ReferringBenchmark(rawValue: dataset.lowercased()) { return try runReferring(benchmark) }
       let kind = try DatasetKind(named: dataset)
       let (network, description) = try BiCoRSeg.load(modelFile: model)
       network.eval()

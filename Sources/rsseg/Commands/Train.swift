@@ -4,10 +4,11 @@ import RSSeg
 import Torch
 
 extension RSSegCommand {
-  /// `rsseg train`: trains BiCoR-Seg with the paper's recipe from a YAML config.
+  /// `rsseg train`: trains BiCoR-Seg, or LAVT when the config's dataset is a referring one
+  /// (rrsisd, refsegrs), with the paper's recipe from a YAML config.
   struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Train BiCoR-Seg from a YAML config (configs/*.yaml), with checkpoints, logs and exact resume.")
+      abstract: "Train BiCoR-Seg or LAVT (dataset rrsisd/refsegrs) from a YAML config (configs/*.yaml), with checkpoints, logs and exact resume.")
 
     @Option(help: "The training config (YAML). Optional with --resume (the run's saved config is used).")
     var config: String?
@@ -27,18 +28,32 @@ extension RSSegCommand {
       guard let configPath = config ?? (resume != nil ? savedConfig : nil) else {
         throw ValidationError("give --config FILE (or --resume DIR)")
       }
-      let settings = try TrainingConfig.load(path: configPath, overrides: overrides)
-      if settings.threads > 0 { Torch.threads = settings.threads }
-      let (task, options, warnings) = try SegmentationTrainingTask.make(settings)
+      if try ReferringTrainingConfig.describesReferring(path: configPath) {
+        var settings = try ReferringTrainingConfig.load(path: configPath, overrides: overrides)
+        if settings.threads > 0 { Torch.threads = settings.threads }
+        let (task, options, warnings) = try ReferringTrainingTask.make(settings)
+        settings.maxSteps = 0  // a step limit applies to this invocation only
+        try train(task, options: options, warnings: warnings, folder: folder, saving: try settings.json(), to: savedConfig)
+      } else {
+        var settings = try TrainingConfig.load(path: configPath, overrides: overrides)
+        if settings.threads > 0 { Torch.threads = settings.threads }
+        let (task, options, warnings) = try SegmentationTrainingTask.make(settings)
+        settings.maxSteps = 0
+        try train(task, options: options, warnings: warnings, folder: folder, saving: try settings.json(), to: savedConfig)
+      }
+    }
+
+    /// Runs (or resumes) `task`, recording the settings in the run folder first.
+    private func train<Task: TrainingTask>(
+      _ task: Task, options: TrainerOptions, warnings: [String], folder: URL, saving settings: String, to savedConfig: String
+    ) throws {
       for warning in warnings { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
       let trainer = try Trainer(task: task, options: options, folder: folder)
       if resume != nil {
         try trainer.resume()
         print("resumed \(folder.path) at epoch \(trainer.epoch + 1), step \(trainer.step)")
       }
-      var saved = settings
-      saved.maxSteps = 0  // a step limit applies to this invocation only
-      try Data(try saved.json().utf8).write(to: URL(fileURLWithPath: savedConfig), options: .atomic)
+      try Data(settings.utf8).write(to: URL(fileURLWithPath: savedConfig), options: .atomic)
       let outcome = try trainer.run()
       if outcome.finished {
         print("finished \(outcome.epoch) epochs, \(outcome.step) steps; last checkpoint \(outcome.lastCheckpoint ?? "-")")

@@ -33,9 +33,9 @@ public class LAVT: Module {
     super.init()
   }
 
-  /// The decoder: SimpleDecoding for LAVT (BTDNet's twin-stream decoder plugs in here).
+  /// The decoder: SimpleDecoding for LAVT, the twin-stream decoder (T-BTD) for BTDNet.
   static func makeDecoder(_ config: LAVTConfig) throws -> any ReferringDecoder {
-    try SimpleDecoding(dims: config.swin.dims)
+    config.twinDecoder ? try TwinStreamDecoder(dims: config.swin.dims) : try SimpleDecoding(dims: config.swin.dims)
   }
 
   /// Every output for images `[B, 3, H, W]` (normalised), word features `[B, D, N]` and word

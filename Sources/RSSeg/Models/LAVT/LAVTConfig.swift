@@ -6,7 +6,8 @@
 /// decoder; the text encoder is configured by its `BertConfig`).
 ///
 /// JSON keys: `swin` (a `SwinConfig`), `lang_dim`, `fusion_heads`, `class_weights`, and the
-/// BTDNet switches `bsc`, `twin_decoder`, `dmols` (all false is LAVT).
+/// BTDNet switches `bsc`, `twin_decoder`, `dmols` (all false is LAVT) with `btdnet` (its loss weights
+/// and D-MOLS masking rates).
 public struct LAVTConfig: Codable, Equatable, Sendable {
   public var swin: SwinConfig
   /// Width D of the word features (the text encoder's hidden size; 768 for BERT-base).
@@ -21,6 +22,8 @@ public struct LAVTConfig: Codable, Equatable, Sendable {
   public var twinDecoder: Bool
   /// BTDNet: dual-modal object learning (masked reconstruction in training).
   public var dmols: Bool
+  /// BTDNet: auxiliary loss weights and D-MOLS masking (used by the components that are on).
+  public var btdnet = BTDNetSettings()
 
   public init(
     swin: SwinConfig, langDim: Int, fusionHeads: [Int]? = nil, classWeights: [Double] = [0.9, 1.1], bsc: Bool = false,
@@ -39,7 +42,7 @@ public struct LAVTConfig: Codable, Equatable, Sendable {
   public static func paper(langDim: Int = 768) -> LAVTConfig { LAVTConfig(swin: .base, langDim: langDim) }
 
   enum CodingKeys: String, CodingKey {
-    case swin, bsc, dmols
+    case swin, bsc, dmols, btdnet
     case langDim = "lang_dim"
     case fusionHeads = "fusion_heads"
     case classWeights = "class_weights"
@@ -56,6 +59,7 @@ public struct LAVTConfig: Codable, Equatable, Sendable {
       bsc: try c.decodeIfPresent(Bool.self, forKey: .bsc) ?? false,
       twinDecoder: try c.decodeIfPresent(Bool.self, forKey: .twinDecoder) ?? false,
       dmols: try c.decodeIfPresent(Bool.self, forKey: .dmols) ?? false)
+    btdnet = try c.decodeIfPresent(BTDNetSettings.self, forKey: .btdnet) ?? BTDNetSettings()
   }
 
   /// Checks that the configuration describes a buildable network.
@@ -74,9 +78,6 @@ public struct LAVTConfig: Codable, Equatable, Sendable {
     guard classWeights.count == 2, classWeights.allSatisfy({ $0 >= 0 }) else {
       throw ModelConfigError.invalid("LAVT class_weights must be 2 non-negative numbers, got \(classWeights)")
     }
-    let pending = [("bsc", bsc), ("twin_decoder", twinDecoder), ("dmols", dmols)].filter(\.1).map(\.0)
-    guard pending.isEmpty else {
-      throw ModelConfigError.invalid("BTDNet components are not available in this build: \(pending.joined(separator: ", "))")
-    }
+    try btdnet.validate()
   }
 }

@@ -15,9 +15,12 @@ public final class MultiModalSwinLayer: SwinLayer {
     try super.init(config.swin, stage: i)
   }
 
-  /// The fusion of stage `i`: PWAM for LAVT (BTDNet's BSC plugs in here).
+  /// The fusion of stage `i`: PWAM for LAVT, BSC (which contains PWAM) for BTDNet.
   static func makeFusion(_ config: LAVTConfig, stage i: Int) throws -> any StageFusion {
-    try PWAM(dim: config.swin.dim(stage: i), languageDim: config.langDim, numHeads: config.fusionHeads[i])
+    let (dim, heads) = (config.swin.dim(stage: i), config.fusionHeads[i])
+    return config.bsc
+      ? try BidirectionalSpatialCorrelation(dim: dim, languageDim: config.langDim, numHeads: heads)
+      : try PWAM(dim: dim, languageDim: config.langDim, numHeads: heads)
   }
 
   /// Blocks, fusion and gated residual on `[B, H·W, C]`: the fused tokens (before merging) and

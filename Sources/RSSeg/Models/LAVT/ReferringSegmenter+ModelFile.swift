@@ -30,7 +30,9 @@ extension ReferringSegmenter {
 
   /// The model-file description of this network with `text` stored alongside.
   public func description(text: ReferringText, source: String) throws -> ModelDescription {
-    let lavt = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config))
+    var inference = config
+    inference.dmols = false  // D-MOLS is training only: its heads are not written (`ModelFile.write`)
+    let lavt = try JSONSerialization.jsonObject(with: JSONEncoder().encode(inference))
     let configJSON = try Self.json(["lavt": lavt, "bert": textEncoder.config.huggingFaceJSON])
     let basic = text.tokenizer.basic
     let tokenizer: [String: Any] = [
@@ -112,6 +114,8 @@ extension ReferringSegmenter {
     let bertConfig = try folder.config()
     var config = config
     config.langDim = bertConfig.hiddenSize
+    let tokenizer = try folder.tokenizer()
+    if let tokens = DualModalMasking.TokenIDs(vocabulary: tokenizer.vocabulary) { config.btdnet.masking.tokens = tokens }
     Torch.manualSeed(seed)
     let model = try ReferringSegmenter(config, bert: bertConfig)
     let (weightsURL, weights) = try folder.stateDict()
@@ -123,7 +127,7 @@ extension ReferringSegmenter {
     let report = try swinWeights.map { try SwinCheckpoint.load(path: $0, into: model.backbone) }
     var source = "init (seed \(seed)), BERT from \(bert.path)"
     if let swinWeights { source += ", Swin from \(swinWeights)" }
-    let text = ReferringText(tokenizer: try folder.tokenizer())
+    let text = ReferringText(tokenizer: tokenizer)
     return (model, try model.description(text: text, source: source), report)
   }
 }

@@ -8,7 +8,8 @@ extension ReferringSegmenter {
   /// 2. the other backbone parameters;
   /// 3. the decoder;
   /// 4. BERT's first 10 encoder layers (all of BERT-base's but the last two; the embeddings are
-  ///    not trained either). Smaller BERTs contribute all their layers up to 10.
+  ///    not trained either). Smaller BERTs contribute all their layers up to 10;
+  /// 5. BTDNet's D-MOLS heads, when present.
   /// Only parameters that require gradients are listed.
   public func optimizerGroups(lr: Double) throws -> [ParamGroup] {
     var noDecay: [Tensor] = []
@@ -18,9 +19,11 @@ extension ReferringSegmenter {
     }
     let decoder = try classifier.parameters().filter(\.requiresGrad)
     let bert = try textEncoder.encoder.layer.prefix(10).flatMap { try $0.parameters() }.filter(\.requiresGrad)
-    return [
+    var groups = [
       ParamGroup(noDecay, lr: lr, weightDecay: 0), ParamGroup(decay, lr: lr), ParamGroup(decoder, lr: lr),
       ParamGroup(bert, lr: lr),
     ]
+    if let dmolsHeads { groups.append(ParamGroup(try dmolsHeads.parameters(), lr: lr)) }
+    return groups
   }
 }

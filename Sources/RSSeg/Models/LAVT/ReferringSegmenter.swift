@@ -5,6 +5,8 @@ import Torch
 /// LAVT network (`backbone.*`, `classifier.*`) the mask. BERT's width is the language width.
 public final class ReferringSegmenter: LAVT {
   @ModuleInfo(key: "text_encoder") public var textEncoder: BertModel
+  /// BTDNet's D-MOLS reconstruction heads (`config.dmols`; training only).
+  @ModuleInfo public var dmolsHeads: DMOLSHeads?
 
   /// - Throws: `ModelConfigError` when `config.langDim` is not BERT's hidden size.
   public init(_ config: LAVTConfig, bert: BertConfig) throws {
@@ -12,7 +14,12 @@ public final class ReferringSegmenter: LAVT {
       throw ModelConfigError.invalid("LAVT lang_dim \(config.langDim) must equal BERT's hidden_size \(bert.hiddenSize)")
     }
     _textEncoder = ModuleInfo(wrappedValue: try BertModel(bert, addPoolingLayer: false), key: "text_encoder")
+    _dmolsHeads = ModuleInfo(wrappedValue: nil, key: "dmols")
     try super.init(config)
+    if config.dmols {
+      let channels = config.twinDecoder ? config.swin.dims[3] : config.swin.dims[3] / 2
+      dmolsHeads = try DMOLSHeads(vocabularySize: bert.vocabSize, decoderChannels: channels)
+    }
   }
 
   /// Every output for images `[B, 3, H, W]` (normalised), token ids int64 `[B, N]` and their
