@@ -95,42 +95,93 @@ final class DistributedTests: XCTestCase {
 
   /// The equivalence: two ranks × batch B after k AdamW steps hold the weights of one
   /// process × batch 2B (the loss is a per-sample mean, so the mean of the ranks' gradients is
-  /// the whole batch's gradient).
+  /// the whole batch's gradient). Here each rank is a thread with its own process group.
   func testTwoRanksEqualOneProcessWithTheDoubleBatch() throws {
+    let single = try DataParallelFixture.train(rank: nil, port: 0)
+    let port = try freeLoopbackPort()
+    let ranks = runRanks(2) { rank in try DataParallelFixture.train(rank: rank, port: port) }
+    for result in ranks { try DataParallelFixture.assertClose(try result.get(), single) }
+    XCTAssertNotEqual(single, try DataParallelFixture.train(rank: 0, port: 0, alone: true), "half the batch alone must differ")
+  }
+
+  /// The same with two real processes: this test bundle runs itself twice as the two ranks
+  /// (`testDataParallelWorker`), each writing its final weights to a file.
+  func testTwoProcessesEqualOneProcessWithTheDoubleBatch() throws {
+    let single = try DataParallelFixture.train(rank: nil, port: 0)
+    let port = try freeLoopbackPort()
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rsseg-dp-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let workers = try (0..<2).map { rank -> Process in
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+      process.arguments = ["TorchTests.DistributedTests/testDataParallelWorker"]
+      process.environment = ProcessInfo.processInfo.environment.merging([
+        "RSSEG_DP_WORKER_RANK": "\(rank)", "RSSEG_DP_WORKER_PORT": "\(port)",
+        "RSSEG_DP_WORKER_OUT": folder.appendingPathComponent("rank\(rank).txt").path,
+      ]) { $1 }
+      process.standardOutput = FileHandle.nullDevice
+      try process.run()
+      return process
+    }
+    defer { for w in workers where w.isRunning { kill(w.processIdentifier, SIGKILL) } }
+    for (rank, worker) in workers.enumerated() {
+      worker.waitUntilExit()  // each rank's group times out after 30 s: no hang
+      XCTAssertEqual(worker.terminationStatus, 0, "rank \(rank)")
+      let text = try String(contentsOf: folder.appendingPathComponent("rank\(rank).txt"), encoding: .utf8)
+      try DataParallelFixture.assertClose(text.split(separator: " ").compactMap { Float($0) }, single)
+    }
+  }
+
+  /// One rank of `testTwoProcessesEqualOneProcessWithTheDoubleBatch`; does nothing when the
+  /// test bundle is not started as that rank.
+  func testDataParallelWorker() throws {
+    let env = ProcessInfo.processInfo.environment
+    guard let rank = env["RSSEG_DP_WORKER_RANK"].flatMap(Int.init), let port = env["RSSEG_DP_WORKER_PORT"].flatMap(Int.init),
+      let out = env["RSSEG_DP_WORKER_OUT"]
+    else { return }
+    let weights = try DataParallelFixture.train(rank: rank, port: port)
+    try weights.map { "\($0)" }.joined(separator: " ").write(toFile: out, atomically: true, encoding: .utf8)
+  }
+}
+
+/// A linear model trained with AdamW on 8 samples, alone or as one of two data-parallel ranks
+/// taking 4 samples each.
+enum DataParallelFixture {
+  static let steps = 4
+
+  /// Final weight and bias. `rank` nil: one process with all 8 samples; `alone`: rank's 4 samples
+  /// without a group.
+  static func train(rank: Int?, port: Int, alone: Bool = false) throws -> [Float] {
     let inputs: [Float] = (0..<32).map { sin(Float($0)) }  // 8 samples × 4 features
     let targets: [Float] = (0..<24).map { cos(Float($0) * 0.7) }  // 8 samples × 3 outputs
-    let steps = 4
-    @Sendable func train(rows: Range<Int>, rank: Int?, port: Int) throws -> [Float] {
-      // Rank 1 starts from other weights: the broadcast from rank 0 must fix them.
-      let shift: Float = rank == 1 ? 0.5 : 0
-      let weight = try Tensor((0..<12).map { Float($0) * 0.1 - 0.6 + shift }, shape: [3, 4]).requiresGrad(true)
-      let bias = try Tensor([0.1, -0.2, 0.3].map { Float($0) + shift }).requiresGrad(true)
-      let optimizer = try AdamW([weight, bias], lr: 0.05, weightDecay: 0.01)
-      var parallel: DataParallel?
-      if let rank {
-        let group = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: 2, timeout: 30)
-        parallel = try DataParallel(parameters: [weight, bias], group: group, bucketMegabytes: 0.00002)
-        XCTAssertEqual(parallel?.bucketCount, 2)
-        try parallel!.broadcastFromRoot([weight, bias])
-      }
-      let x = try Tensor(Array(inputs[rows.lowerBound * 4..<rows.upperBound * 4]), shape: [rows.count, 4])
-      let y = try Tensor(Array(targets[rows.lowerBound * 3..<rows.upperBound * 3]), shape: [rows.count, 3])
-      for _ in 0..<steps {
-        try optimizer.zeroGrad()
-        try (Functional.linear(x, weight: weight, bias: bias) - y).square().mean().backward()
-        try parallel?.averageGradients()
-        try optimizer.step()
-      }
-      return try weight.scalars() + bias.scalars()
+    let rows = rank.map { $0 * 4..<$0 * 4 + 4 } ?? 0..<8
+    // Rank 1 starts from other weights: the broadcast from rank 0 must replace them.
+    let shift: Float = rank == 1 ? 0.5 : 0
+    let weight = try Tensor((0..<12).map { Float($0) * 0.1 - 0.6 + shift }, shape: [3, 4]).requiresGrad(true)
+    let bias = try Tensor([0.1, -0.2, 0.3].map { Float($0) + shift }).requiresGrad(true)
+    let optimizer = try AdamW([weight, bias], lr: 0.05, weightDecay: 0.01)
+    var parallel: DataParallel?
+    if let rank, !alone {
+      let group = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: 2, timeout: 30)
+      // 40 bytes per bucket: the bias (12 bytes) and the weight (48 bytes) travel in two buckets.
+      parallel = try DataParallel(parameters: [weight, bias], group: group, bucketMegabytes: 40.5 / 1_048_576)
+      guard parallel?.bucketCount == 2 else { throw TorchError.invalidArgument("expected 2 buckets") }
+      try parallel!.broadcastFromRoot([weight, bias])
     }
-    let single = try train(rows: 0..<8, rank: nil, port: 0)
-    let port = try freeLoopbackPort()
-    let ranks = runRanks(2) { rank in try train(rows: rank * 4..<rank * 4 + 4, rank: rank, port: port) }
-    for result in ranks {
-      let weights = try result.get()
-      XCTAssertEqual(weights.count, single.count)
-      for (a, b) in zip(weights, single) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    let x = try Tensor(Array(inputs[rows.lowerBound * 4..<rows.upperBound * 4]), shape: [rows.count, 4])
+    let y = try Tensor(Array(targets[rows.lowerBound * 3..<rows.upperBound * 3]), shape: [rows.count, 3])
+    for _ in 0..<steps {
+      try optimizer.zeroGrad()
+      try (Functional.linear(x, weight: weight, bias: bias) - y).square().mean().backward()
+      try parallel?.averageGradients()
+      try optimizer.step()
     }
-    XCTAssertNotEqual(single, try train(rows: 0..<4, rank: nil, port: 0), "half the batch alone must differ")
+    return try weight.scalars() + bias.scalars()
+  }
+
+  static func assertClose(_ a: [Float], _ b: [Float], file: StaticString = #filePath, line: UInt = #line) throws {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, file: file, line: line) }
   }
 }
