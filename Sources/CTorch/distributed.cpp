@@ -12,7 +12,13 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/variable.h>
+
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "shim.hpp"
@@ -69,6 +75,84 @@ static rs_work make_work(c10::intrusive_ptr<c10d::Work> work, std::chrono::milli
   w->timeout = timeout;
   return w;
 }
+
+/// Bucket state shared by the reducer handle and its autograd hooks (which hold it weakly, so
+/// freeing the handle ends it even while the parameters' hooks remain).
+struct GradReduction {
+  c10::intrusive_ptr<c10d::Backend> backend;
+  std::chrono::milliseconds timeout;
+  std::vector<at::Tensor> params;
+  std::vector<std::vector<size_t>> buckets;
+  std::vector<size_t> bucket_of;
+  /// Keeps the AccumulateGrad nodes (and so the hooks) alive; variables hold them weakly.
+  std::vector<c10::intrusive_ptr<torch::autograd::Node>> accumulators;
+  std::mutex mutex;
+  bool armed = false;
+  std::vector<size_t> pending;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  size_t next = 0;
+  int64_t overlapped = 0;
+
+  void reset() {
+    pending.clear();
+    for (auto& b : buckets) pending.push_back(b.size());
+    works.assign(buckets.size(), {});
+    next = 0;
+  }
+
+  /// Starts bucket `b` (its gradients are final); caller holds the mutex.
+  void launch(size_t b) {
+    std::vector<at::Tensor> grads;
+    for (size_t i : buckets[b]) {
+      auto& p = params[i];
+      if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+      grads.push_back(p.grad());
+    }
+    if (grads.size() == 1) {
+      c10d::AllreduceOptions opts;
+      opts.timeout = timeout;
+      works[b] = backend->allreduce(grads, opts);
+    } else {
+      c10d::AllreduceCoalescedOptions opts;
+      opts.timeout = timeout;
+      works[b] = backend->allreduce_coalesced(grads, opts);
+    }
+  }
+
+  /// Hook: parameter i's gradient is final for this backward pass.
+  void ready(size_t i) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!armed) return;
+    size_t b = bucket_of[i];
+    if (pending[b] > 0) --pending[b];
+    while (next < buckets.size() && pending[next] == 0) {
+      launch(next++);
+      ++overlapped;
+    }
+  }
+
+  void finish() {
+    std::lock_guard<std::mutex> lock(mutex);
+    armed = false;
+    while (next < buckets.size()) launch(next++);
+    c10::NoGradGuard no_grad;
+    std::exception_ptr failure;
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      try {
+        works[b]->wait(timeout);
+        for (size_t i : buckets[b]) params[i].mutable_grad().div_(backend->getSize());
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    reset();
+    if (failure) std::rethrow_exception(failure);
+  }
+};
+
+struct rs_grad_reducer_s {
+  std::shared_ptr<GradReduction> state;
+};
 
 extern "C" {
 
@@ -180,5 +264,53 @@ rs_status rs_work_wait(rs_work work) {
 }
 
 void rs_work_free(rs_work work) { delete work; }
+
+rs_status rs_grad_reducer_create(rs_grad_reducer* out, rs_process_group group, const rs_tensor* params,
+                                 int64_t n, const int64_t* bucket_of) {
+  RS_GUARD({
+    auto state = std::make_shared<GradReduction>();
+    state->backend = group->backend;
+    state->timeout = group->timeout;
+    state->params = rs::tensors(params, n);
+    for (int64_t i = 0; i < n; ++i) {
+      TORCH_CHECK(state->params[i].requires_grad() && state->params[i].is_leaf(),
+                  "gradient reducer: parameter ", i, " is not a leaf that requires grad");
+      TORCH_CHECK(bucket_of[i] >= 0 && bucket_of[i] < n, "gradient reducer: bad bucket of parameter ", i);
+      size_t b = (size_t)bucket_of[i];
+      if (state->buckets.size() <= b) state->buckets.resize(b + 1);
+      state->buckets[b].push_back((size_t)i);
+      state->bucket_of.push_back(b);
+    }
+    for (size_t b = 0; b < state->buckets.size(); ++b)
+      TORCH_CHECK(!state->buckets[b].empty(), "gradient reducer: bucket ", b, " is empty");
+    std::weak_ptr<GradReduction> weak = state;
+    for (int64_t i = 0; i < n; ++i) {
+      auto accumulator = torch::autograd::impl::grad_accumulator(state->params[i]);
+      accumulator->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+          [weak, i](const torch::autograd::variable_list& outputs, const torch::autograd::variable_list&) {
+            if (auto s = weak.lock()) s->ready((size_t)i);
+            return outputs;
+          }));
+      state->accumulators.push_back(std::move(accumulator));
+    }
+    state->reset();
+    *out = new rs_grad_reducer_s{std::move(state)};
+  })
+}
+
+rs_status rs_grad_reducer_prepare(rs_grad_reducer reducer) {
+  RS_GUARD({
+    std::lock_guard<std::mutex> lock(reducer->state->mutex);
+    reducer->state->reset();
+    reducer->state->armed = true;
+    reducer->state->overlapped = 0;
+  })
+}
+
+rs_status rs_grad_reducer_finish(rs_grad_reducer reducer) { RS_GUARD(reducer->state->finish()) }
+
+int64_t rs_grad_reducer_overlapped(rs_grad_reducer reducer) { return reducer->state->overlapped; }
+
+void rs_grad_reducer_free(rs_grad_reducer reducer) { delete reducer; }
 
 }  // extern "C"

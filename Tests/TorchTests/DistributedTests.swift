@@ -93,6 +93,24 @@ final class DistributedTests: XCTestCase {
     XCTAssertEqual(DataParallel.assignBuckets(tensors.filter { $0.dtype == .float32 }, capacity: 1 << 20), [[3, 2, 1, 0]])
   }
 
+  /// Without hooks armed, every bucket starts in `averageGradients()`; a parameter without a
+  /// gradient on one rank contributes zeros there.
+  func testGradientsAverageWithoutHooksAndWithMissingGradients() throws {
+    let port = try freeLoopbackPort()
+    let results = runRanks(2) { rank -> [Float] in
+      let group = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: 2, timeout: 30)
+      let a = try Tensor([Float(1), 2]).requiresGrad(true), b = try Tensor([Float(3)]).requiresGrad(true)
+      let parallel = try DataParallel(parameters: [a, b], group: group)
+      var loss = try a.sum() * Double(rank + 1)
+      if rank == 1 { loss = try loss + b.sum() * 4 }
+      try loss.backward()
+      try parallel.averageGradients()
+      XCTAssertEqual(parallel.overlappedBuckets, 0)
+      return try a.grad!.scalars() + b.grad!.scalars()
+    }
+    for result in results { XCTAssertEqual(try result.get(), [1.5, 1.5, 2]) }
+  }
+
   /// The equivalence: two ranks × batch B after k AdamW steps hold the weights of one
   /// process × batch 2B (the loss is a per-sample mean, so the mean of the ranks' gradients is
   /// the whole batch's gradient). Here each rank is a thread with its own process group.
@@ -173,7 +191,10 @@ enum DataParallelFixture {
     let y = try Tensor(Array(targets[rows.lowerBound * 3..<rows.upperBound * 3]), shape: [rows.count, 3])
     for _ in 0..<steps {
       try optimizer.zeroGrad()
+      try parallel?.prepareForBackward()
       try (Functional.linear(x, weight: weight, bias: bias) - y).square().mean().backward()
+      // Both buckets started from the autograd hooks, during backward.
+      if let parallel, parallel.overlappedBuckets != 2 { throw TorchError.invalidArgument("buckets did not overlap backward") }
       try parallel?.averageGradients()
       try optimizer.step()
     }

@@ -48,6 +48,26 @@ rs_status rs_process_group_barrier(rs_process_group group);
 rs_status rs_work_wait(rs_work work);
 void rs_work_free(rs_work work);
 
+// --- data-parallel gradient reduction (the core of DistributedDataParallel's Reducer) -------
+/// Averages parameters' gradients over the group's ranks in buckets. Each bucket's all-reduce
+/// starts from an autograd hook (a post-hook of the parameter's AccumulateGrad node) as soon as
+/// every gradient of the bucket is final and all earlier buckets have started (the same order
+/// on every rank), so communication overlaps the rest of the backward pass.
+typedef struct rs_grad_reducer_s* rs_grad_reducer;
+
+/// `bucket_of[i]` is parameter i's bucket (0, 1, … in launch order); every parameter needs
+/// requires_grad. The reducer stays valid after the group is freed only until its next use.
+rs_status rs_grad_reducer_create(rs_grad_reducer* out, rs_process_group group, const rs_tensor* params,
+                                 int64_t n, const int64_t* bucket_of);
+/// Arms the hooks for the next backward pass (the last one before an optimiser step).
+rs_status rs_grad_reducer_prepare(rs_grad_reducer reducer);
+/// Starts the buckets not started yet (a parameter without a gradient contributes zeros), waits
+/// for all, divides by the world size and disarms the hooks.
+rs_status rs_grad_reducer_finish(rs_grad_reducer reducer);
+/// Buckets whose all-reduce started from a hook during the last armed backward pass.
+int64_t rs_grad_reducer_overlapped(rs_grad_reducer reducer);
+void rs_grad_reducer_free(rs_grad_reducer reducer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,7 +4,8 @@ import Torch
 /// The data-parallel side of a `Trainer` run on several processes (PyTorch's
 /// DistributedDataParallel recipe): parameters and buffers broadcast from rank 0 at the start,
 /// gradients averaged over ranks in buckets before each optimiser step, loss sums and the
-/// interrupt flag combined across ranks. Rank 0 alone writes logs and checkpoints and runs
+/// interrupt flag combined across ranks. Gradient buckets start during the backward pass of
+/// each step's last batch. Rank 0 alone writes logs and checkpoints and runs
 /// validation.
 ///
 /// BatchNorm statistics (where a network has BatchNorm) stay per process, as in DDP without
@@ -26,6 +27,8 @@ public final class DistributedTraining {
   func synchroniseNetwork(_ network: Module) throws {
     try parallel.broadcastFromRoot(try network.parameters() + network.namedBuffers().map(\.tensor))
   }
+
+  func prepareForBackward() throws { try parallel.prepareForBackward() }
 
   func averageGradients() throws { try parallel.averageGradients() }
 

@@ -126,6 +126,7 @@ public final class Trainer<Task: TrainingTask> {
               step: step + 1, epoch: epoch + 1, terms: values.map { "\($0.0)=\($0.1)" }.joined(separator: ", "),
               lastCheckpoint: lastCheckpoint)
           }
+          if got == options.accumulate - 1 { try distributed?.prepareForBackward() }
           try (total / Double(options.accumulate)).backward()
           for (name, v) in values {
             if stepSums[name] == nil && !order.contains(name) { order.append(name) }

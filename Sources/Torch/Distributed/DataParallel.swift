@@ -1,3 +1,5 @@
+import CTorch
+
 /// The communication half of PyTorch's `DistributedDataParallel`: every rank starts from rank
 /// 0's parameters, computes gradients on its own share of the batch, then `averageGradients()`
 /// makes every rank's gradients the mean over ranks, so identical optimiser steps keep the
@@ -5,15 +7,17 @@
 ///
 /// Gradients travel in buckets of about `bucketMegabytes` (DDP's `bucket_cap_mb`, default 25)
 /// in reverse parameter order, as DDP assigns them; each bucket is one flattened all-reduce
-/// (`allreduce_coalesced`), all buckets are in flight at once and waited for together. The
-/// all-reduce starts after `backward()` returns: it does not overlap the backward pass (DDP's
-/// autograd hooks would need AccumulateGrad post-hooks through the shim).
+/// (`allreduce_coalesced`). After `prepareForBackward()`, a bucket's all-reduce starts from an
+/// autograd hook during `backward()` as soon as its gradients are final (buckets start in
+/// order, the same on every rank), overlapping the rest of the backward pass, as DDP's Reducer
+/// does; `averageGradients()` starts whatever has not started, then waits.
 public final class DataParallel {
   public let group: ProcessGroup
   /// Parameters that need gradients, in module order.
   let parameters: [Tensor]
   /// Indices into `parameters`, one array per bucket.
   let buckets: [[Int]]
+  private let reducer: OpaquePointer
 
   /// - Parameters:
   ///   - parameters: the model's parameters (those without `requiresGrad` are left out).
@@ -23,7 +27,15 @@ public final class DataParallel {
     self.group = group
     self.parameters = parameters.filter(\.requiresGrad)
     buckets = Self.assignBuckets(self.parameters, capacity: Int(bucketMegabytes * 1_048_576))
+    var bucketOf = [Int64](repeating: 0, count: self.parameters.count)
+    for (b, bucket) in buckets.enumerated() { for i in bucket { bucketOf[i] = Int64(b) } }
+    var handles = self.parameters.map { Optional($0.handle) }
+    var out: OpaquePointer?
+    try check(rs_grad_reducer_create(&out, group.handle, &handles, Int64(handles.count), &bucketOf), "DataParallel")
+    reducer = out!
   }
+
+  deinit { rs_grad_reducer_free(reducer) }
 
   /// Reverse order, a new bucket when the next tensor would overflow the capacity or changes
   /// dtype or device (one all-reduce message carries one dtype).
@@ -54,21 +66,21 @@ public final class DataParallel {
     }
   }
 
+  /// Arms the gradient hooks for the next `backward()` (the last one before an optimiser step,
+  /// after gradient accumulation), so buckets start while backward still runs.
+  public func prepareForBackward() throws {
+    guard group.worldSize > 1 else { return }
+    try check(rs_grad_reducer_prepare(reducer), "DataParallel.prepareForBackward")
+  }
+
   /// Replaces every parameter's gradient by its mean over ranks. A parameter that got no
   /// gradient on this rank contributes zeros (and gets the mean of the others').
+  /// - Throws: `TorchError.libtorch` when a peer failed or the group's timeout passed.
   public func averageGradients() throws {
     guard group.worldSize > 1 else { return }
-    var grads: [Tensor] = []
-    for p in parameters {
-      if let g = p.grad {
-        grads.append(g)
-      } else {
-        let zero = try Tensor.zerosLike(p)
-        try p.setGrad(zero)
-        grads.append(zero)
-      }
-    }
-    let works = try buckets.map { bucket in try group.allReduceAsync(bucket.map { grads[$0] }, .mean) }
-    for work in works { try work.wait() }
+    try check(rs_grad_reducer_finish(reducer), "DataParallel.averageGradients")
   }
+
+  /// Buckets whose all-reduce started during the last prepared backward pass.
+  public var overlappedBuckets: Int { Int(rs_grad_reducer_overlapped(reducer)) }
 }
