@@ -12,6 +12,23 @@ let hasCUDA = FileManager.default.fileExists(atPath: "\(libtorchLib)/libtorch_cu
 let cudaLinkFlags = hasCUDA
   ? ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"] : []
 
+/// NCCL process groups (multi-GPU training) are compiled in when libtorch has CUDA and the NCCL
+/// and CUDA runtime headers are found: `NCCL_INCLUDE` / `CUDA_HOME`, the system folders, or the
+/// `nvidia/*/include` folders installed beside a CUDA PyTorch wheel's `torch` folder.
+func headerFolder(_ header: String, _ candidates: [String?]) -> String? {
+  candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: "\($0)/\(header)") }
+}
+let wheelNvidia = "\(libtorch)/../nvidia"
+let ncclInclude = headerFolder(
+  "nccl.h", [Context.environment["NCCL_INCLUDE"], "/usr/include", "\(wheelNvidia)/nccl/include"])
+let cudaInclude = headerFolder(
+  "cuda_runtime_api.h",
+  [Context.environment["CUDA_HOME"].map { "\($0)/include" }, "/usr/local/cuda/include", "\(wheelNvidia)/cuda_runtime/include"])
+let ncclFlags: [String] =
+  if hasCUDA, let ncclInclude, let cudaInclude {
+    ["-DRS_WITH_NCCL", "-isystem", ncclInclude, "-isystem", cudaInclude]
+  } else { [] }
+
 let package = Package(
   name: "rsseg",
   platforms: [.macOS(.v14)],
@@ -32,7 +49,7 @@ let package = Package(
           "-isystem", "\(libtorch)/include",
           "-isystem", "\(libtorch)/include/torch/csrc/api/include",
           "-Wno-deprecated-declarations",
-        ])
+        ] + ncclFlags)
       ],
       linkerSettings: [
         .unsafeFlags(

@@ -16,6 +16,7 @@ struct RSSegCommand: ParsableCommand {
       Init.self,
       Import.self,
       Train.self,
+      Launch.self,
       Evaluate.self,
       Score.self,
       Predict.self,

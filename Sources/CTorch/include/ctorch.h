@@ -7,3 +7,4 @@
 #include "ctorch_optim.h"
 #include "ctorch_io.h"
 #include "ctorch_bench.h"
+#include "ctorch_distributed.h"

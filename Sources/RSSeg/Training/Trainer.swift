@@ -19,6 +19,11 @@ public struct TrainingOutcome: Sendable {
 /// CSV/JSON-lines logs and a progress bar. Runs are reproducible: libtorch's generator is
 /// reseeded from (seed, epoch, batch) before every batch and the loader's order and augmentation
 /// depend only on (seed, epoch, index), so `resume()` continues exactly.
+///
+/// With a `DistributedTraining` the run is data-parallel over its ranks (see
+/// DistributedTraining.swift): each rank takes its share of every global batch, gradients are
+/// averaged before each step, rank 0 alone validates and writes logs and checkpoints.
+/// Checkpoints count batches as one process would, so a run resumes on any number of ranks.
 public final class Trainer<Task: TrainingTask> {
   public let task: Task
   public let options: TrainerOptions
@@ -28,18 +33,24 @@ public final class Trainer<Task: TrainingTask> {
   /// The trained parameters (clipped together).
   let parameters: [Tensor]
   let store: CheckpointStore
+  let distributed: DistributedTraining?
   /// Optimiser steps taken.
   public private(set) var step = 0
   public private(set) var epoch = 0
-  /// Batches of the current epoch already consumed.
+  /// Batches of the current epoch already consumed (by this rank).
   private(set) var batchInEpoch = 0
   private var best: [(checkpoint: String, value: Double)] = []
   private var lastCheckpoint: String?
 
-  public init(task: Task, options: TrainerOptions, folder: URL) throws {
+  public init(task: Task, options: TrainerOptions, folder: URL, distributed: DistributedTraining? = nil) throws {
     guard options.epochs > 0, options.accumulate > 0, options.validateEvery > 0, options.keepBest >= 0 else {
       throw TrainingError.config(path: folder.path, "epochs, accumulate and validate_every must be ≥ 1")
     }
+    if let distributed, task.batchesPerRank(worldSize: distributed.worldSize) == 0 {
+      throw TrainingError.config(
+        path: folder.path, "\(task.batchesPerEpoch) batches per epoch cannot be shared by \(distributed.worldSize) processes")
+    }
+    self.distributed = distributed
     self.task = task
     self.options = options
     self.folder = folder
@@ -80,7 +91,11 @@ public final class Trainer<Task: TrainingTask> {
     guard let s = meta["trainer.step"].flatMap(Int.init), let e = meta["trainer.epoch"].flatMap(Int.init),
       let b = meta["trainer.batch"].flatMap(Int.init)
     else { throw TrainingError.resume(path: dir.path, "the training state lacks its counters") }
-    (step, epoch, batchInEpoch) = (s, e, b)
+    (step, epoch, batchInEpoch) = (s, e, b / worldSize)
+    if b % worldSize != 0 {
+      FileHandle.standardError.write(Data(
+        "warning: \(b) batches of epoch \(e + 1) were done; \(worldSize) processes resume after \(b / worldSize * worldSize)\n".utf8))
+    }
     best = (meta["trainer.best"] ?? "").split(separator: ";").compactMap { item in
       let parts = item.split(separator: "=")
       guard parts.count == 2, let v = Double(parts[1]) else { return nil }
@@ -95,14 +110,16 @@ public final class Trainer<Task: TrainingTask> {
   public func run() throws -> TrainingOutcome {
     InterruptFlag.install()
     defer { InterruptFlag.uninstall() }
-    let stepLog = try TrainingLog(folder: folder, name: "steps")
-    let epochLog = try TrainingLog(folder: folder, name: "epochs")
+    let stepLog = isRoot ? try TrainingLog(folder: folder, name: "steps") : nil
+    let epochLog = isRoot ? try TrainingLog(folder: folder, name: "epochs") : nil
+    try distributed?.synchroniseNetwork(task.network)
     while epoch < options.epochs {
       task.network.train()
-      let next = task.batches(epoch: epoch, skipping: batchInEpoch)
+      let next = distributed.map { task.batches(epoch: epoch, skipping: batchInEpoch, rank: $0.rank, worldSize: $0.worldSize) }
+        ?? task.batches(epoch: epoch, skipping: batchInEpoch)
       let bar = ProgressBar(
-        total: task.batchesPerEpoch - batchInEpoch, label: "epoch \(epoch + 1)/\(options.epochs)", unit: "batch",
-        enabled: options.progress)
+        total: task.batchesPerRank(worldSize: worldSize) - batchInEpoch, label: "epoch \(epoch + 1)/\(options.epochs)",
+        unit: "batch", enabled: options.progress && isRoot)
       var sums: [String: Double] = [:], order: [String] = [], images = 0, batches = 0
       let epochStart = Date()
       while true {
@@ -122,6 +139,7 @@ public final class Trainer<Task: TrainingTask> {
               step: step + 1, epoch: epoch + 1, terms: values.map { "\($0.0)=\($0.1)" }.joined(separator: ", "),
               lastCheckpoint: lastCheckpoint)
           }
+          if got == options.accumulate - 1 { try distributed?.prepareForBackward() }
           try (total / Double(options.accumulate)).backward()
           for (name, v) in values {
             if stepSums[name] == nil && !order.contains(name) { order.append(name) }
@@ -132,23 +150,31 @@ public final class Trainer<Task: TrainingTask> {
           batchInEpoch += 1
         }
         if got == 0 { break }
+        try distributed?.averageGradients()
         if let maxNorm = options.clipGradNorm { _ = try Optim.clipGradNorm(parameters, maxNorm: maxNorm) }
         let lr = optimizer.paramGroups[0].lr
         try optimizer.step()
         step += 1
         if options.schedule != .cosinePerEpoch { scheduler.step() }
         let seconds = Date().timeIntervalSince(start)
+        if let distributed {  // loss sums and images over all ranks
+          let totals = try distributed.sum(order.map { stepSums[$0] ?? .nan } + [Double(stepImages), Double(got)])
+          for (name, v) in zip(order, totals) { stepSums[name] = v }
+          (stepImages, got) = (Int(totals[order.count]), Int(totals[order.count + 1]))
+        }
         var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", lr)]
         row += order.map { ($0, (stepSums[$0] ?? .nan) / Double(got)) }
         row.append(("images_per_s", Double(stepImages) / max(seconds, 1e-9)))
-        stepLog.append(row)
+        stepLog?.append(row)
         for (name, v) in stepSums { sums[name, default: 0] += v }
         images += stepImages
         batches += got
-        bar.advance(by: got)
-        if InterruptFlag.isRaised || (options.maxSteps > 0 && step >= options.maxSteps) {
+        bar.advance(by: got / worldSize)
+        let interrupted = try distributed?.any(InterruptFlag.isRaised) ?? InterruptFlag.isRaised
+        if interrupted || (options.maxSteps > 0 && step >= options.maxSteps) {
           bar.finish()
           try saveCheckpoint(metrics: [:])
+          try distributed?.barrier()
           return outcome(finished: false)
         }
       }
@@ -158,7 +184,7 @@ public final class Trainer<Task: TrainingTask> {
       batchInEpoch = 0
       if options.schedule == .cosinePerEpoch { scheduler.step() }
       var metrics: [String: Double] = [:]
-      if epoch % options.validateEvery == 0 || epoch == options.epochs {
+      if isRoot && (epoch % options.validateEvery == 0 || epoch == options.epochs) {
         task.network.eval()
         metrics = try Torch.withInferenceMode { try Torch.withAutocast(enabled: options.bf16) { try task.validate() } }
         task.network.train()
@@ -169,23 +195,34 @@ public final class Trainer<Task: TrainingTask> {
       row += order.map { ($0, (sums[$0] ?? .nan) / Double(max(batches, 1))) }
       row.append(("images_per_s", Double(images) / max(seconds, 1e-9)))
       row += metrics.keys.sorted().map { ("val_\($0)", metrics[$0]!) }
-      epochLog.append(row)
-      if options.progress {
+      epochLog?.append(row)
+      if options.progress && isRoot {
         let text = row.map { "\($0.0) \(String(format: "%.4g", $0.1))" }.joined(separator: "  ")
         FileHandle.standardError.write(Data((text + "\n").utf8))
       }
     }
+    try distributed?.barrier()
     return outcome(finished: true)
   }
 
-  /// libtorch's seed for the next batch (stochastic depth, dropout), from (seed, epoch, batch).
+  private var worldSize: Int { distributed?.worldSize ?? 1 }
+  private var isRoot: Bool { distributed?.isRoot ?? true }
+
+  /// libtorch's seed for the next batch (stochastic depth, dropout), from (seed, epoch, batch);
+  /// the batch counts as in one process (rank r's batch b is batch b·W + r).
   private func batchSeed() -> UInt64 {
-    var random = SeededRandom(seed: options.seed, 0x7472_6169_6E, UInt64(epoch), UInt64(batchInEpoch))
+    let batch = batchInEpoch * worldSize + (distributed?.rank ?? 0)
+    var random = SeededRandom(seed: options.seed, 0x7472_6169_6E, UInt64(epoch), UInt64(batch))
     return random.next() >> 1
   }
 
+  /// Writes a checkpoint (rank 0 only; the ranks' states are identical).
   private func saveCheckpoint(metrics: [String: Double]) throws {
     let name = String(format: "step-%08d", step)
+    guard isRoot else {
+      lastCheckpoint = store.path(name).path
+      return
+    }
     if let value = metrics[task.monitorMetric] {
       best.removeAll { $0.checkpoint == name }
       best.append((name, value))
@@ -197,7 +234,7 @@ public final class Trainer<Task: TrainingTask> {
     for (key, value) in state.metadata { meta["optimizer." + key] = value }
     meta["trainer.step"] = String(step)
     meta["trainer.epoch"] = String(epoch)
-    meta["trainer.batch"] = String(batchInEpoch)
+    meta["trainer.batch"] = String(batchInEpoch * worldSize)
     meta["trainer.best"] = best.map { "\($0.checkpoint)=\($0.value)" }.joined(separator: ";")
     meta["trainer.monitor"] = task.monitorMetric
     for (key, value) in metrics { meta["val." + key] = String(value) }

@@ -11,6 +11,9 @@ public protocol TrainingTask: AnyObject {
   /// The batches of `epoch` in their fixed order, starting after the first `skipping`; the
   /// closure returns nil after the last.
   func batches(epoch: Int, skipping: Int) -> () throws -> Batch?
+  /// One rank's share of the batches of `epoch` (DistributedTrainingTask.swift has the rule
+  /// and a generic implementation), after its first `skipping`.
+  func batches(epoch: Int, skipping: Int, rank: Int, worldSize: Int) -> () throws -> Batch?
   /// Images (samples) in `batch`, for images/s.
   func sampleCount(_ batch: Batch) -> Int
   /// Named loss terms of a training-mode forward pass; the one named "total" is minimised.

@@ -43,24 +43,38 @@ extension RSSegCommand {
       }
     }
 
-    /// Runs (or resumes) `task`, recording the settings in the run folder first.
+    /// Runs (or resumes) `task`, recording the settings in the run folder first. Started by
+    /// `rsseg launch` (or torchrun), this process is one rank of a data-parallel run.
     private func train<Task: TrainingTask>(
       _ task: Task, options: TrainerOptions, warnings: [String], folder: URL, saving settings: String, to savedConfig: String
     ) throws {
-      for warning in warnings { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-      let trainer = try Trainer(task: task, options: options, folder: folder)
+      let distributed = try DistributedEnvironment.from(ProcessInfo.processInfo.environment).map {
+        try DistributedTraining(group: try ProcessGroup($0, timeout: try distributedTimeout()), network: task.network)
+      }
+      let isRoot = distributed?.isRoot ?? true
+      if isRoot { for warning in warnings { FileHandle.standardError.write(Data((warning + "\n").utf8)) } }
+      let trainer = try Trainer(task: task, options: options, folder: folder, distributed: distributed)
       if resume != nil {
         try trainer.resume()
-        print("resumed \(folder.path) at epoch \(trainer.epoch + 1), step \(trainer.step)")
+        if isRoot { print("resumed \(folder.path) at epoch \(trainer.epoch + 1), step \(trainer.step)") }
       }
-      try Data(settings.utf8).write(to: URL(fileURLWithPath: savedConfig), options: .atomic)
+      if isRoot { try Data(settings.utf8).write(to: URL(fileURLWithPath: savedConfig), options: .atomic) }
       let outcome = try trainer.run()
+      guard isRoot else { return }
       if outcome.finished {
         print("finished \(outcome.epoch) epochs, \(outcome.step) steps; last checkpoint \(outcome.lastCheckpoint ?? "-")")
       } else {
         print("stopped at step \(outcome.step); resume with: rsseg train --resume \(folder.path)")
       }
       for (path, value) in outcome.best { print("best \(task.monitorMetric) \(String(format: "%.4f", value)): \(path)") }
+    }
+
+    /// Seconds a collective may wait for the other ranks (`RSSEG_DIST_TIMEOUT`, default 1800 as
+    /// in torch.distributed): it must cover rank 0's validation and checkpoint writing.
+    private func distributedTimeout() throws -> Double {
+      guard let text = ProcessInfo.processInfo.environment["RSSEG_DIST_TIMEOUT"] else { return 1800 }
+      guard let seconds = Double(text), seconds > 0 else { throw ValidationError("RSSEG_DIST_TIMEOUT=\(text) is not a positive number of seconds") }
+      return seconds
     }
   }
 }
