@@ -90,6 +90,44 @@ final class PredictSlidingWindowTests: XCTestCase {
     }
   }
 
+  func testWindowsThatAreAllNodataAreNotRunAndChangeNothingElse() throws {
+    final class CountingModel: SegmentationModel {
+      let inner: PixelwiseModel
+      var windows = 0
+      init(_ inner: PixelwiseModel) { self.inner = inner }
+      var classCount: Int { inner.classCount }
+      var sizeMultiple: Int { inner.sizeMultiple }
+      func logits(_ x: Tensor) throws -> Tensor {
+        windows += x.shape[0]
+        return try inner.logits(x)
+      }
+    }
+    // Columns 0..<60 are nodata (0 in every band): the windows at x = 0 and 24 lie inside them.
+    let (width, height) = (101, 77)
+    var state: UInt64 = 99
+    var values = [UInt8](repeating: 0, count: 3 * width * height)
+    for c in 0..<3 { for y in 0..<height { for x in 60..<width {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      values[(c * height + y) * width + x] = max(1, UInt8(truncatingIfNeeded: state >> 56))
+    } } }
+    let folder = try PredictFixtures.folder(self)
+    let path = folder.appendingPathComponent("nodata.tif").path
+    try GeoTIFFWriter.write(RasterBuffer(width: width, height: height, bands: 3, values: values), to: path, options: GeoTIFFOptions(nodata: 0))
+    let scene = try SceneRows(dataset: RasterDataset(path: path), bands: [0, 1, 2])
+    let model = try CountingModel(PixelwiseModel())
+    var rows: [Tensor] = []
+    let predictor = try SlidingWindowPredictor(
+      model: model, normalization: PredictFixtures.normalization, options: SlidingWindowOptions(tile: 32, overlap: 8))
+    var progressed = 0
+    try predictor.predict(scene, progress: { progressed += $0 }) { rows.append($0.logits) }
+    XCTAssertEqual(progressed, predictor.windowCount(width: width, height: height))
+    XCTAssertEqual(model.windows, progressed - 2 * 3, "two window columns of three window-rows skipped")
+    let got = try Tensor.cat(rows, dim: 1)
+    let expected = try wholeImage(model.inner, scene)
+    XCTAssertEqual(try got.isfinite().all().int(), 1)
+    XCTAssertLessThan(try (got[.all, .all, 60...] - expected[.all, .all, 60...]).abs().max().double(), 1e-4)
+  }
+
   func testImageSmallerThanTheTile() throws {
     let folder = try PredictFixtures.folder(self)
     let scene = try SceneRows(dataset: RasterDataset(path: PredictFixtures.scene(width: 13, height: 21, in: folder)), bands: [0, 1, 2])

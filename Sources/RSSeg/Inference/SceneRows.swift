@@ -1,7 +1,7 @@
 import Raster
 import Torch
 
-/// Full-width strips of the selected bands of a scene, with the pixels that are nodata.
+/// Strips or windows of the selected bands of a scene, with the pixels that are nodata.
 /// A pixel is nodata when every selected band that has a nodata value holds it.
 public struct SceneRows {
   public let dataset: RasterDataset
@@ -22,7 +22,12 @@ public struct SceneRows {
   /// Rows `y ..< y + count`: pixel values `[C, count, W]` and the nodata mask (true = nodata),
   /// `count × W` values, nil when the bands have no nodata value.
   public func read(y: Int, count: Int) throws -> (pixels: RasterBuffer<Float>, nodata: [Bool]?) {
-    let pixels = try dataset.read(Float.self, bands: bands, window: PixelWindow(x: 0, y: y, width: width, height: count))
+    try read(PixelWindow(x: 0, y: y, width: width, height: count))
+  }
+
+  /// The pixels of `window` `[C, h, w]` and its nodata mask (`h × w`, nil without nodata values).
+  public func read(_ window: PixelWindow) throws -> (pixels: RasterBuffer<Float>, nodata: [Bool]?) {
+    let pixels = try dataset.read(Float.self, bands: bands, window: window)
     let values = bands.map { dataset.nodata[$0].map(Float.init) }
     guard values.contains(where: { $0 != nil }) else { return (pixels, nil) }
     let plane = pixels.pixelCount

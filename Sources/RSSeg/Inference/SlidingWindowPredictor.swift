@@ -42,10 +42,10 @@ public struct PredictedRows {
 }
 
 /// Slides a `SegmentationModel` over a scene in overlapping windows and blends their logits
-/// with `BlendingWindow` weights. Streaming: windows are run one window-row at a time and
-/// blended logits are kept only for the rows those windows cover (`tile × W` per class); rows no
-/// later window touches are handed to `emit` and dropped, so memory does not grow with the
-/// scene's height.
+/// with `BlendingWindow` weights. Streaming: each window reads only its own pixels, windows are
+/// run one window-row at a time and blended logits are kept only for the rows those windows
+/// cover (`tile × W` per class, one buffer reused); rows no later window touches are handed to
+/// `emit` and dropped, so memory does not grow with the scene's height.
 public struct SlidingWindowPredictor {
   public let model: any SegmentationModel
   public let normalization: Normalization
@@ -77,7 +77,8 @@ public struct SlidingWindowPredictor {
   }
 
   /// Predicts the whole scene, handing finished rows to `emit` top to bottom; `progress` is
-  /// called with the number of windows just run.
+  /// called with the number of windows just run. Windows whose pixels are all nodata are not
+  /// run: every pixel they cover is nodata in the outputs anyway.
   public func predict(_ scene: SceneRows, progress: (Int) -> Void = { _ in }, emit: (PredictedRows) throws -> Void) throws {
     let (width, height) = (scene.width, scene.height)
     let (th, tw) = (windowSide(height), windowSide(width))
@@ -92,36 +93,66 @@ public struct SlidingWindowPredictor {
       throw InferenceError.invalidArgument(
         "the model takes \(normalization.mean.count) bands but \(scene.bands.count) were selected")
     }
+    // Finished rows go out in pieces of about 2 Mpx, so what the outputs derive from them
+    // (labels, probabilities, the pixels re-read for the overlay) stays small on wide scenes.
+    let emitRows = max(1, (1 << 21) / width)
 
     try Torch.withInferenceMode {
-      var sum = try Tensor.zeros([n, th, width])
-      var weightSum = try Tensor.zeros([th, width])
+      // Blended logits and weight sums of the rows the current window-row covers.
+      let sum = try Tensor.zeros([n, th, width])
+      let weightSum = try Tensor.zeros([th, width])
       var base = 0  // the scene row of `sum`'s first row
       for (k, y) in ys.enumerated() {
         let rows = min(th, height - y)
-        let strip = try normalizedStrip(scene, y: y, rows: rows, height: th, width: max(width, tw), mean: mean, std: std)
-        for first in Swift.stride(from: 0, to: xs.count, by: options.batch) {
-          let batchXs = Array(xs[first..<min(xs.count, first + options.batch)])
-          let input = try Tensor.stack(batchXs.map { try strip[.all, .all, $0..<($0 + tw)] }, dim: 0)
-          let logits = try forward(input)
-          for (i, x) in batchXs.enumerated() {
+        var pending: [(x: Int, input: Tensor)] = []
+        func runPending() throws {
+          guard !pending.isEmpty else { return }
+          let logits = try forward(Tensor.stack(pending.map(\.input), dim: 0))
+          for (i, x) in pending.map(\.x).enumerated() {
             let cols = min(tw, width - x)
             let w = try weights[0..<rows, 0..<cols]
             let target = y - base
             try sum[.all, target..<(target + rows), x..<(x + cols)].add_(try logits[i, .all, 0..<rows, 0..<cols] * w)
             try weightSum[target..<(target + rows), x..<(x + cols)].add_(w)
           }
-          progress(batchXs.count)
+          progress(pending.count)
+          pending.removeAll()
         }
+        for x in xs {
+          guard let input = try normalizedWindow(scene, x: x, y: y, rows: rows, height: th, width: tw, mean: mean, std: std) else {
+            progress(1)
+            continue
+          }
+          pending.append((x, input))
+          if pending.count == options.batch { try runPending() }
+        }
+        try runPending()
         // Rows above the next window-row are final.
         let next = k + 1 < ys.count ? ys[k + 1] : height
         let done = next - base
-        try emit(PredictedRows(y: base, logits: try sum[.all, 0..<done] / weightSum[.newAxis, 0..<done]))
-        sum = try Tensor.cat([sum[.all, done...], Tensor.zeros([n, done, width])], dim: 1)
-        weightSum = try Tensor.cat([weightSum[done...], Tensor.zeros([done, width])], dim: 0)
+        for first in Swift.stride(from: 0, to: done, by: emitRows) {
+          let range = first..<min(done, first + emitRows)
+          // Pixels no window ran over (all nodata) have no weight; the outputs mark them nodata.
+          let blended = try sum[.all, range] / weightSum[.newAxis, range].clamp(min: 1e-12)
+          try emit(PredictedRows(y: base + first, logits: blended))
+        }
+        try shiftUp(sum, by: done, dim: 1)
+        try shiftUp(weightSum, by: done, dim: 0)
         base = next
       }
     }
+  }
+
+  /// Moves rows `by...` of `t` to the top along `dim` and zeroes the rest, in place, copying
+  /// pieces no taller than `by` so that source and destination never overlap.
+  private func shiftUp(_ t: Tensor, by: Int, dim: Int) throws {
+    let length = t.shape[dim]
+    let keep = max(0, length - by)
+    for first in Swift.stride(from: 0, to: keep, by: max(by, 1)) {
+      let count = min(by, keep - first)
+      try t.narrow(dim: dim, start: first, length: count).copy_(t.narrow(dim: dim, start: first + by, length: count))
+    }
+    try t.narrow(dim: dim, start: keep, length: length - keep).zero_()
   }
 
   /// Channels of `PredictedRows.logits`.
@@ -136,18 +167,22 @@ public struct SlidingWindowPredictor {
     return min(options.tile, (length + m - 1) / m * m)
   }
 
-  /// Rows `y ..< y + rows` normalised `[C, height, width]`, zero (the mean) at nodata pixels
-  /// and in the padding below and right of the scene.
-  func normalizedStrip(_ scene: SceneRows, y: Int, rows: Int, height: Int, width: Int, mean: Tensor, std: Tensor) throws -> Tensor {
-    let (pixels, nodata) = try scene.read(y: y, count: rows)
-    var x = try (Tensor(pixels.values, shape: [pixels.bands, rows, pixels.width]) - mean) / std
+  /// The window at (`x`, `y`) normalised `[C, height, width]`, zero (the mean) at nodata pixels
+  /// and in the padding below and right of the scene; nil when every pixel is nodata.
+  func normalizedWindow(
+    _ scene: SceneRows, x: Int, y: Int, rows: Int, height: Int, width: Int, mean: Tensor, std: Tensor
+  ) throws -> Tensor? {
+    let cols = min(width, scene.width - x)
+    let (pixels, nodata) = try scene.read(PixelWindow(x: x, y: y, width: cols, height: rows))
+    var window = try (Tensor(pixels.values, shape: [pixels.bands, rows, cols]) - mean) / std
     if let nodata {
-      x = try x.maskedFill(Tensor(nodata, shape: [1, rows, pixels.width]), 0)
+      if !nodata.contains(false) { return nil }
+      window = try window.maskedFill(Tensor(nodata, shape: [1, rows, cols]), 0)
     }
-    if rows < height || pixels.width < width {
-      x = try Functional.pad(x, [0, width - pixels.width, 0, height - rows])
+    if rows < height || cols < width {
+      window = try Functional.pad(window, [0, width - cols, 0, height - rows])
     }
-    return x
+    return window
   }
 
   func forward(_ x: Tensor) throws -> Tensor {
