@@ -12,7 +12,7 @@ extension RSSegCommand {
 
     @OptionGroup var model: BiCoRSegModelOptions
 
-    @Option(name: .shortAndLong, help: "The model file to write (.safetensors).")
+    @Option(name: [.customLong("out"), .customShort("o"), .customLong("output")], help: "The model file to write (.safetensors).")
     var output: String
 
     func run() throws {

@@ -14,7 +14,7 @@ extension RSSegCommand {
 
     @OptionGroup var model: BiCoRSegModelOptions
 
-    @Option(help: "torchvision ConvNeXt ImageNet weights (e.g. convnext_base-6075fbad.pth) for the encoder.")
+    @Option(name: [.customLong("imagenet"), .customLong("backbone-weights")], help: "torchvision ConvNeXt ImageNet weights (e.g. convnext_base-6075fbad.pth) for the encoder.")
     var imagenet: String?
 
     @Option(help: "LAVT: the HF BERT model folder (config.json, vocab.txt, weights) of the text encoder.")
@@ -29,7 +29,7 @@ extension RSSegCommand {
     @Option(help: "Random seed for the fresh weights.")
     var seed: UInt64 = 0
 
-    @Option(name: .shortAndLong, help: "The model file to write (.safetensors).")
+    @Option(name: [.customLong("out"), .customShort("o"), .customLong("output")], help: "The model file to write (.safetensors).")
     var output: String
 
     func validate() throws {
