@@ -13,6 +13,10 @@ enum GDALRuntime {
     CPLSetConfigOption("GDAL_PAM_ENABLED", "NO")
     // A truncated JPEG is an error, not a warning with a grey image.
     CPLSetConfigOption("GDAL_ERROR_ON_LIBJPEG_WARNING", "TRUE")
+    // GDAL's block cache defaults to 5 % of the machine's memory and fills as a large scene is
+    // read window by window; 256 MB is plenty for streamed reads and writes. GDAL_CACHEMAX in
+    // the environment still wins.
+    if ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil { GDALSetCacheMax64(256 << 20) }
     GDALAllRegister()
   }()
 

@@ -93,14 +93,18 @@ public struct SlidingWindowPredictor {
       throw InferenceError.invalidArgument(
         "the model takes \(normalization.mean.count) bands but \(scene.bands.count) were selected")
     }
+    // The blending weights are products of a row and a column profile, so the weight sum at a
+    // pixel is the product of their sums over the windows that cover its row and its column. A
+    // window left out for being all nodata changes it only at nodata pixels.
+    let rowWeights = Self.coverage(starts: ys, window: th, length: height, floor: options.weightFloor)
+    let columnWeights = try Tensor(Self.coverage(starts: xs, window: tw, length: width, floor: options.weightFloor), shape: [1, width])
     // Finished rows go out in pieces of about 2 Mpx, so what the outputs derive from them
     // (labels, probabilities, the pixels re-read for the overlay) stays small on wide scenes.
     let emitRows = max(1, (1 << 21) / width)
 
     try Torch.withInferenceMode {
-      // Blended logits and weight sums of the rows the current window-row covers.
+      // Weighted logit sums of the rows the current window-row covers.
       let sum = try Tensor.zeros([n, th, width])
-      let weightSum = try Tensor.zeros([th, width])
       var base = 0  // the scene row of `sum`'s first row
       for (k, y) in ys.enumerated() {
         let rows = min(th, height - y)
@@ -113,7 +117,6 @@ public struct SlidingWindowPredictor {
             let w = try weights[0..<rows, 0..<cols]
             let target = y - base
             try sum[.all, target..<(target + rows), x..<(x + cols)].add_(try logits[i, .all, 0..<rows, 0..<cols] * w)
-            try weightSum[target..<(target + rows), x..<(x + cols)].add_(w)
           }
           progress(pending.count)
           pending.removeAll()
@@ -132,15 +135,24 @@ public struct SlidingWindowPredictor {
         let done = next - base
         for first in Swift.stride(from: 0, to: done, by: emitRows) {
           let range = first..<min(done, first + emitRows)
-          // Pixels no window ran over (all nodata) have no weight; the outputs mark them nodata.
-          let blended = try sum[.all, range] / weightSum[.newAxis, range].clamp(min: 1e-12)
+          let rowWeight = try Tensor(Array(rowWeights[(base + range.lowerBound)..<(base + range.upperBound)]), shape: [range.count, 1])
+          let blended = try sum[.all, range] / (rowWeight * columnWeights)
           try emit(PredictedRows(y: base + first, logits: blended))
         }
         try shiftUp(sum, by: done, dim: 1)
-        try shiftUp(weightSum, by: done, dim: 0)
         base = next
       }
     }
+  }
+
+  /// The sum of the blending profiles of windows at `starts` at each position along an axis.
+  static func coverage(starts: [Int], window: Int, length: Int, floor: Float) -> [Float] {
+    let profile = BlendingWindow.profile(size: window, floor: floor)
+    var total = [Float](repeating: 0, count: length)
+    for start in starts {
+      for i in 0..<min(window, length - start) { total[start + i] += profile[i] }
+    }
+    return total
   }
 
   /// Moves rows `by...` of `t` to the top along `dim` and zeroes the rest, in place, copying
