@@ -145,7 +145,7 @@ final class ReferringTrainingTests: XCTestCase {
     let config = try ReferringTrainingConfig.load(
       path: shipped,
       overrides: [
-        "data=\(data.path)", "bert=\(TextTestPaths.minilm.path)", "bsc=true", "twin_decoder=true", "dmols=true", "batch_size=4",
+        "data=\(data.path)", "bert=\(TextTestPaths.minilm.path)", "image_size=64", "bsc=true", "twin_decoder=true", "dmols=true", "batch_size=4",
         "epochs=2", "progress=false", "btdnet={loss: {dice: 0.2}}",
       ])
     XCTAssertEqual(config.btdnet.loss.dice, 0.2)
