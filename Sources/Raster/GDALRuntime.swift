@@ -14,9 +14,9 @@ enum GDALRuntime {
     // A truncated JPEG is an error, not a warning with a grey image.
     CPLSetConfigOption("GDAL_ERROR_ON_LIBJPEG_WARNING", "TRUE")
     // GDAL's block cache defaults to 5 % of the machine's memory and fills as a large scene is
-    // read window by window; 256 MB is plenty for streamed reads and writes. GDAL_CACHEMAX in
-    // the environment still wins.
-    if ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil { GDALSetCacheMax64(256 << 20) }
+    // read window by window and written strip by strip; 64 MB holds a window-row of source
+    // blocks and the output blocks being filled. GDAL_CACHEMAX in the environment still wins.
+    if ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil { GDALSetCacheMax64(64 << 20) }
     GDALAllRegister()
   }()
 
