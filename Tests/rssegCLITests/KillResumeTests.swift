@@ -3,7 +3,7 @@ import Raster
 import Torch
 import XCTest
 
-/// `rsseg train` and `rsseg predict` killed with SIGKILL at seeded random moments (and, for
+/// `rsseg train`, `rsseg predict` and `rsseg prepare` killed with SIGKILL at seeded random moments (and, for
 /// training, while a checkpoint is being written), then run again until done: the final result
 /// is byte for byte that of an uninterrupted run, and no final name ever holds a partial file.
 final class KillResumeTests: XCTestCase {
@@ -192,6 +192,73 @@ final class KillResumeTests: XCTestCase {
     let again = try runRSSeg(arguments("run"))
     XCTAssertEqual(again.status, 0, again.err)
     XCTAssertEqual(again.out.components(separatedBy: "skipped").count - 1, images.count, again.out)
+  }
+
+  // MARK: - prepare
+
+  /// The files under `root` by relative path (hidden partial files left out): file bytes, or a
+  /// link's target.
+  private func tree(_ root: String) throws -> [String: Data] {
+    var out: [String: Data] = [:]
+    guard let walker = FileManager.default.enumerator(atPath: root) else { return [:] }
+    for case let relative as String in walker where !(relative as NSString).lastPathComponent.hasPrefix(".") {
+      let full = root + "/" + relative
+      if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: full) {
+        out[relative] = Data(target.utf8)
+      } else {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue {
+          out[relative] = try Data(contentsOf: URL(fileURLWithPath: full))
+        }
+      }
+    }
+    return out
+  }
+
+  func testKilledPrepareLeavesOnlyCompleteOutputsAndFinishes() throws {
+    // A LoveDA validation split of 2 × 12 images with masks (values 0…7).
+    for domain in ["Urban", "Rural"] {
+      for n in 0..<12 {
+        var image = RasterBuffer<UInt8>(width: 384, height: 384, bands: 3, filledWith: 0)
+        var mask = RasterBuffer<UInt8>(width: 384, height: 384, bands: 1, filledWith: 0)
+        for y in 0..<384 {
+          for x in 0..<384 {
+            mask[0, y, x] = UInt8((x / 24 + y / 32 + n) % 8)
+            for b in 0..<3 { image[b, y, x] = UInt8(truncatingIfNeeded: x * (b + 1) + y + n) }
+          }
+        }
+        let base = folder.appendingPathComponent("loveda/Val/\(domain)")
+        for sub in ["images_png", "masks_png"] {
+          try FileManager.default.createDirectory(at: base.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        try PNGWriter.write(image, to: base.appendingPathComponent("images_png/\(n).png").path)
+        try PNGWriter.write(mask, to: base.appendingPathComponent("masks_png/\(n).png").path)
+      }
+    }
+    func arguments(_ out: String) -> [String] { ["prepare", "loveda", "--src", path("loveda"), "--out", path(out), "--split", "val", "--quiet"] }
+    let started = Date()
+    let reference = killWhen(try startRSSeg(arguments("reference")), deadline: .infinity) { false }
+    XCTAssertEqual(reference.killed ? -1 : reference.status, 0, "the uninterrupted run failed")
+    let duration = Date().timeIntervalSince(started)
+    let want = try tree(path("reference"))
+    XCTAssertEqual(want.count, 48)
+
+    var kills = 0
+    for attempt in 0..<5 {
+      let moment = (0.1 + 0.7 * Double(random.next() % 1000) / 1000) * duration / Double(attempt + 1)
+      let ended = killWhen(try startRSSeg(arguments("run")), deadline: moment) { false }
+      guard ended.killed else {
+        XCTAssertEqual(ended.status, 0, "an unkilled run failed")
+        break
+      }
+      kills += 1
+      for (name, data) in try tree(path("run")) { XCTAssertEqual(data, want[name], "\(name) after \(kills) kills") }
+    }
+    print("prepare killed \(kills) times")
+    XCTAssertGreaterThan(kills, 0)
+    let finish = try runRSSeg(arguments("run"))
+    XCTAssertEqual(finish.status, 0, finish.err)
+    XCTAssertEqual(try tree(path("run")), want)
   }
 
   // MARK: - helpers
