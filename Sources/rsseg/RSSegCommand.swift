@@ -19,6 +19,7 @@ struct RSSegCommand: ParsableCommand {
       Evaluate.self,
       Score.self,
       Predict.self,
+      Refer.self,
     ]
   )
 }

@@ -55,6 +55,8 @@ final class MemoryTests: XCTestCase {
     }
     let after = try residentBytes()
     XCTAssertGreaterThan(peak - before, 48 << 20, "the tensor was resident")
-    XCTAssertLessThan(after - before, 8 << 20, "storage is released when the last reference (a view) goes")
+    // Measured as the drop from the peak, so that libtorch's lazy initialisation (when this test
+    // runs first) does not count as a leak.
+    XCTAssertGreaterThan(peak - after, 56 << 20, "storage is released when the last reference (a view) goes")
   }
 }

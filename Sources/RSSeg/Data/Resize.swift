@@ -1,15 +1,25 @@
-/// Image resizing as PIL does it: bicubic (a = −0.5, antialiased when shrinking) for images,
-/// nearest neighbour for masks, pixel centres aligned (align_corners = false).
+/// Image filters of `LabeledImage.resized`, as PIL defines them (antialiased when shrinking).
+public enum ImageFilter: Sendable {
+  /// Keys' cubic, a = −0.5 (PIL's BICUBIC).
+  case bicubic
+  /// Triangle (PIL's BILINEAR; torchvision's default for PIL images).
+  case bilinear
+}
+
+/// Image resizing as PIL does it: bicubic (a = −0.5, antialiased when shrinking) or bilinear for
+/// images, nearest neighbour for masks, pixel centres aligned (align_corners = false).
 extension LabeledImage {
-  public func resized(width w: Int, height h: Int) -> LabeledImage {
+  public func resized(width w: Int, height h: Int, filter: ImageFilter = .bicubic) -> LabeledImage {
     if w == width && h == height { return self }
-    return resizedCrop(width: w, height: h, x: 0, y: 0, cropWidth: w, cropHeight: h, pad: 0)
+    return resizedCrop(width: w, height: h, x: 0, y: 0, cropWidth: w, cropHeight: h, pad: 0, filter: filter)
   }
 
   /// The `cropWidth` × `cropHeight` window at (`x`, `y`) of `resized(width: w, height: h)`,
   /// computing only the pixels inside the window (training crops of a rescaled image); parts of
   /// the window outside the resized image are black with mask value `pad`.
-  public func resizedCrop(width w: Int, height h: Int, x: Int, y: Int, cropWidth: Int, cropHeight: Int, pad: UInt8) -> LabeledImage {
+  public func resizedCrop(
+    width w: Int, height h: Int, x: Int, y: Int, cropWidth: Int, cropHeight: Int, pad: UInt8, filter: ImageFilter = .bicubic
+  ) -> LabeledImage {
     var out = LabeledImage(width: cropWidth, height: cropHeight, channels: channels, maskFill: pad)
     let ox0 = max(0, x), ox1 = min(w, x + cropWidth), oy0 = max(0, y), oy1 = min(h, y + cropHeight)
     guard ox1 > ox0, oy1 > oy0 else { return out }
@@ -19,15 +29,15 @@ extension LabeledImage {
       region.paste(self, sourceX: ox0, sourceY: oy0, width: cols, height: rows, atX: 0, atY: 0)
     } else {
       region.image = resampleImage(
-        horizontal: ResampleCoefficients(input: width, output: w, range: ox0..<ox1),
-        vertical: ResampleCoefficients(input: height, output: h, range: oy0..<oy1))
+        horizontal: ResampleCoefficients(input: width, output: w, range: ox0..<ox1, filter: filter),
+        vertical: ResampleCoefficients(input: height, output: h, range: oy0..<oy1, filter: filter))
       region.mask = nearestMask(width: w, height: h, columns: ox0..<ox1, rows: oy0..<oy1)
     }
     out.paste(region, sourceX: 0, sourceY: 0, width: cols, height: rows, atX: ox0 - x, atY: oy0 - y)
     return out
   }
 
-  /// Separable bicubic: a horizontal pass over the input rows the output rows need, then a
+  /// Separable filtering: a horizontal pass over the input rows the output rows need, then a
   /// vertical pass.
   private func resampleImage(horizontal hc: ResampleCoefficients, vertical vc: ResampleCoefficients) -> [UInt8] {
     let cols = hc.count.count, rows = vc.count.count
@@ -98,10 +108,16 @@ private struct ResampleCoefficients {
   var weights: [Float] = []
   var stride = 0
 
-  init(input: Int, output: Int, range: Range<Int>) {
+  init(input: Int, output: Int, range: Range<Int>, filter: ImageFilter) {
     let scale = Double(input) / Double(output)
     let filterScale = max(scale, 1)
-    let support = 2 * filterScale
+    let kernel: (Double) -> Double
+    let radius: Double
+    switch filter {
+    case .bicubic: (kernel, radius) = (Self.cubic, 2)
+    case .bilinear: (kernel, radius) = (Self.triangle, 1)
+    }
+    let support = radius * filterScale
     stride = Int(support.rounded(.up)) * 2 + 1
     weights = [Float](repeating: 0, count: range.count * stride)
     var w = [Double]()
@@ -110,7 +126,7 @@ private struct ResampleCoefficients {
       let lo = max(0, Int(center - support + 0.5))
       let hi = min(input, Int(center + support + 0.5))
       w.removeAll(keepingCapacity: true)
-      for i in lo..<hi { w.append(Self.cubic((Double(i) - center + 0.5) / filterScale)) }
+      for i in lo..<hi { w.append(kernel((Double(i) - center + 0.5) / filterScale)) }
       let total = w.reduce(0, +)
       start.append(lo)
       count.append(w.count)
@@ -133,4 +149,7 @@ private struct ResampleCoefficients {
     if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
     return 0
   }
+
+  /// PIL's BILINEAR kernel.
+  static func triangle(_ x: Double) -> Double { Swift.max(0, 1 - Swift.abs(x)) }
 }

@@ -19,6 +19,12 @@ public struct PredictionOutputOptions: Sendable {
   public var previewMaxSide = 2048
   /// Overwrite existing outputs.
   public var force = false
+  /// Classes written to the probability file (all by default), one band each in this order.
+  public var probabilityClasses: [Int]? = nil
+  /// Classes tinted in the overlay (all by default); other pixels show the plain image.
+  public var overlayClasses: Set<Int>? = nil
+  /// Text written across the top of the overlay (`BitmapFont.caption`).
+  public var caption: String? = nil
 
   public init(
     probabilities: ProbabilityType? = nil, overlay: Bool = false, heatmapLayers: Int = 0, previewMaxSide: Int = 2048, force: Bool = false
@@ -56,6 +62,7 @@ public final class PredictionOutputs {
   private var preview: [UInt8]
   private var overlayPixels: [UInt8]
   private let colorTable: ColorTable
+  private let probabilityClasses: [Int]
 
   /// The files written for `stem` in `directory`.
   public static func paths(directory: String, stem: String, options: PredictionOutputOptions) -> [String] {
@@ -79,6 +86,11 @@ public final class PredictionOutputs {
     self.scene = scene
     self.classes = classes
     self.options = options
+    let probabilityClasses = options.probabilityClasses ?? Array(0..<classes.count)
+    self.probabilityClasses = probabilityClasses
+    if let bad = probabilityClasses.first(where: { !(0..<classes.count).contains($0) }) {
+      throw InferenceError.invalidArgument("probability class \(bad) is outside 0..<\(classes.count)")
+    }
     paths = Self.paths(directory: directory, stem: stem, options: options)
     if !options.force, FileManager.default.fileExists(atPath: paths[0]) {
       throw InferenceError.outputExists(path: paths[0])
@@ -96,7 +108,7 @@ public final class PredictionOutputs {
     let heatmapPath = paths.first { $0.hasSuffix("_heatmaps.tif") } ?? ""
     probabilityMap = try options.probabilities.map { type in
       try GeoTIFFWriter(
-        path: probabilityPath, width: w, height: h, bands: classes.count, dataType: type == .uint8 ? .uint8 : .float32,
+        path: probabilityPath, width: w, height: h, bands: probabilityClasses.count, dataType: type == .uint8 ? .uint8 : .float32,
         options: GeoTIFFOptions(
           predictor: type == .uint8 ? 2 : 1, nbits: type == .uint8 ? nil : 16,
           nodata: type == .uint8 ? Double(Self.nodata) : Double.nan, geoReference: geo))
@@ -123,17 +135,21 @@ public final class PredictionOutputs {
     try classMap.write(RasterBuffer(width: width, height: count, bands: 1, values: labels), x: 0, y: rows.y)
 
     if let probabilityMap, let type = options.probabilities {
-      let p = try logits.softmax(dim: 0)
+      var p = try logits.softmax(dim: 0)
+      if probabilityClasses != Array(0..<classes.count) {
+        p = try p.indexSelect(dim: 0, index: Tensor(probabilityClasses.map(Int64.init)))
+      }
+      let bands = probabilityClasses.count
       let plane = width * count
       switch type {
       case .uint8:
         var values = try (p * 254).round().to(.uint8).scalars(as: UInt8.self)
-        if let nodata { for c in 0..<classes.count { for i in 0..<plane where nodata[i] { values[c * plane + i] = Self.nodata } } }
-        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: classes.count, values: values), x: 0, y: rows.y)
+        if let nodata { for c in 0..<bands { for i in 0..<plane where nodata[i] { values[c * plane + i] = Self.nodata } } }
+        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: 0, y: rows.y)
       case .float16:
         var values = try p.scalars(as: Float.self)
-        if let nodata { for c in 0..<classes.count { for i in 0..<plane where nodata[i] { values[c * plane + i] = .nan } } }
-        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: classes.count, values: values), x: 0, y: rows.y)
+        if let nodata { for c in 0..<bands { for i in 0..<plane where nodata[i] { values[c * plane + i] = .nan } } }
+        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: 0, y: rows.y)
       }
     }
     if let heatmapMap {
@@ -189,7 +205,9 @@ public final class PredictionOutputs {
     let (pw, ph) = previewSize
     try PNGWriter.write(RasterBuffer(width: pw, height: ph, bands: 1, values: preview), to: paths[1], colorTable: colorTable)
     if options.overlay {
-      try PNGWriter.write(RasterBuffer(width: pw, height: ph, bands: 3, values: overlayPixels), to: paths.first { $0.hasSuffix("_overlay.png") }!)
+      var overlay = RasterBuffer(width: pw, height: ph, bands: 3, values: overlayPixels)
+      if let caption = options.caption { BitmapFont.caption(caption, on: &overlay, scale: max(1, pw / 400)) }
+      try PNGWriter.write(overlay, to: paths.first { $0.hasSuffix("_overlay.png") }!)
     }
     if heatmapMap != nil { try PNGWriter.write(contactSheet(), to: paths.first { $0.hasSuffix("_heatmaps.png") }!) }
     try classMap.finish()
@@ -208,7 +226,8 @@ public final class PredictionOutputs {
         guard options.overlay else { continue }
         for c in 0..<3 {
           let image = UInt8(clamping: Int(pixels.values[min(c, pixels.bands - 1) * pixels.pixelCount + i].rounded()))
-          let colour = label < classes.count ? [classes.palette[Int(label)].red, classes.palette[Int(label)].green, classes.palette[Int(label)].blue][c] : image
+          let tinted = label < classes.count && options.overlayClasses?.contains(Int(label)) != false
+          let colour = tinted ? [classes.palette[Int(label)].red, classes.palette[Int(label)].green, classes.palette[Int(label)].blue][c] : image
           overlayPixels[c * plane + py * pw + px] = UInt8((Int(image) + Int(colour)) / 2)
         }
       }

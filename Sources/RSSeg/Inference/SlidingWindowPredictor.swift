@@ -34,6 +34,11 @@ public struct SlidingWindowOptions: Sendable {
 public struct PredictedRows {
   public let y: Int
   public let logits: Tensor
+
+  public init(y: Int, logits: Tensor) {
+    self.y = y
+    self.logits = logits
+  }
 }
 
 /// Slides a `SegmentationModel` over a scene in overlapping windows and blends their logits

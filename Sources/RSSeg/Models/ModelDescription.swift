@@ -14,10 +14,13 @@ public struct ModelDescription: Sendable, Equatable {
   public var bands: [String]
   /// Where the weights came from (a checkpoint path, "init", …).
   public var source: String
+  /// Further metadata entries an architecture needs (a referring model's WordPiece vocabulary
+  /// and tokenizer settings); keys other than the standard ones.
+  public var extras: [String: String]
 
   public init(
     architecture: String, config: String, classes: SegmentationClasses, normalization: Normalization, bands: [String],
-    source: String
+    source: String, extras: [String: String] = [:]
   ) {
     self.architecture = architecture
     self.config = config
@@ -25,6 +28,7 @@ public struct ModelDescription: Sendable, Equatable {
     self.normalization = normalization
     self.bands = bands
     self.source = source
+    self.extras = extras
   }
 
   /// The description of a BiCoR-Seg built from `preset` with `config` (the preset's by default).
@@ -42,7 +46,7 @@ public struct ModelDescription: Sendable, Equatable {
     func json(_ value: Any) -> String {
       String(decoding: (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
     }
-    return [
+    return extras.merging([
       "format": ModelFile.format,
       "architecture": architecture,
       "config": config,
@@ -51,8 +55,13 @@ public struct ModelDescription: Sendable, Equatable {
       "normalization": json(["mean": normalization.mean.map(Double.init), "std": normalization.std.map(Double.init)]),
       "bands": json(bands),
       "source": source,
-    ]
+    ]) { _, standard in standard }
   }
+
+  /// The metadata keys every model file has.
+  static let standardKeys: Set<String> = [
+    "format", "architecture", "config", "class_names", "palette", "normalization", "bands", "source",
+  ]
 
   /// Reads the metadata written by `metadata`; `path` names the file in errors.
   init(metadata: [String: String], path: String) throws {
@@ -85,6 +94,6 @@ public struct ModelDescription: Sendable, Equatable {
       architecture: try field("architecture"), config: try field("config"),
       classes: SegmentationClasses(names: names, palette: palette.map { RGB($0[0], $0[1], $0[2]) }),
       normalization: Normalization(mean: mean, std: std), bands: try decode("bands", as: [String].self),
-      source: metadata["source"] ?? "")
+      source: metadata["source"] ?? "", extras: metadata.filter { !Self.standardKeys.contains($0.key) })
   }
 }

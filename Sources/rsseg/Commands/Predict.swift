@@ -69,7 +69,7 @@ extension RSSegCommand {
       let predictor = try SlidingWindowPredictor(
         model: network, normalization: description.normalization,
         options: SlidingWindowOptions(tile: tile, overlap: overlap, batch: batch, tta: augmentation, bf16: bf16, heatmaps: heatmaps))
-      let bandList = try parseBands(count: description.normalization.mean.count)
+      let bandList = try Self.parseBands(bands, count: description.normalization.mean.count)
       try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 
       // Check every output before running anything.
@@ -111,7 +111,7 @@ extension RSSegCommand {
     }
 
     /// 0-based band numbers from `--bands`, or 0..<count.
-    func parseBands(count: Int) throws -> [Int] {
+    static func parseBands(_ bands: String?, count: Int) throws -> [Int] {
       guard let bands else { return Array(0..<count) }
       let parsed = bands.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
       guard parsed.allSatisfy({ ($0 ?? 0) >= 1 }), !parsed.isEmpty else {

@@ -4,13 +4,14 @@ import RSSeg
 
 /// Which BiCoR-Seg to build: a dataset preset, optionally with another network configuration.
 struct BiCoRSegModelOptions: ParsableArguments {
-  @Option(help: "Dataset preset: vaihingen, potsdam or loveda (classes, colours, bands, network).")
-  var preset: String
+  @Option(help: "Dataset preset: vaihingen, potsdam or loveda (classes, colours, bands, network); required for BiCoR-Seg.")
+  var preset: String?
 
   @Option(help: "A JSON network configuration replacing the preset's (keys as in the parity fixtures' config).")
   var config: String?
 
   func validate() throws {
+    guard let preset else { return }
     do {
       _ = try BiCoRSegPreset.named(preset)
     } catch {
@@ -19,7 +20,8 @@ struct BiCoRSegModelOptions: ParsableArguments {
   }
 
   func resolve() throws -> (preset: BiCoRSegPreset, config: BiCoRSegConfig?) {
-    let preset = try BiCoRSegPreset.named(preset)
+    guard let name = preset else { throw ValidationError("--preset is required (vaihingen, potsdam or loveda)") }
+    let preset = try BiCoRSegPreset.named(name)
     guard let config else { return (preset, nil) }
     let data = try Data(contentsOf: URL(fileURLWithPath: config))
     do {

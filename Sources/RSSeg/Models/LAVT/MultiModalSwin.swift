@@ -1,0 +1,95 @@
+import Torch
+
+/// LAVT's `MMBasicLayer`: a Swin stage whose blocks are followed by language fusion and the
+/// gated residual before patch merging. Keys: `blocks.<j>.*`, `downsample.*` (as `SwinLayer`),
+/// `fusion.*` and `res_gate.{0,2}` (Linear–ReLU–Linear–Tanh, no biases).
+public final class MultiModalSwinLayer: SwinLayer {
+  @ModuleInfo var fusion: any StageFusion
+  @ModuleInfo(key: "res_gate") var resGate: Sequential
+
+  init(_ config: LAVTConfig, stage i: Int) throws {
+    let dim = config.swin.dim(stage: i)
+    _fusion = ModuleInfo(wrappedValue: try Self.makeFusion(config, stage: i))
+    let gate = Sequential(try Linear(dim, dim, bias: false), ReLU(), try Linear(dim, dim, bias: false), Tanh())
+    _resGate = ModuleInfo(wrappedValue: gate, key: "res_gate")
+    try super.init(config.swin, stage: i)
+  }
+
+  /// The fusion of stage `i`: PWAM for LAVT (BTDNet's BSC plugs in here).
+  static func makeFusion(_ config: LAVTConfig, stage i: Int) throws -> any StageFusion {
+    try PWAM(dim: config.swin.dim(stage: i), languageDim: config.langDim, numHeads: config.fusionHeads[i])
+  }
+
+  /// Blocks, fusion and gated residual on `[B, H·W, C]`: the fused tokens (before merging) and
+  /// the fusion's result (its residual is the stage output).
+  func fuse(_ x: Tensor, height h: Int, width w: Int, words: Tensor, wordMask: Tensor) throws -> (x: Tensor, fusion: StageFusionResult) {
+    let y = try runBlocks(x, height: h, width: w)
+    let result = try fusion(y, height: h, width: w, words: words, wordMask: wordMask)
+    return (try y + resGate(result.residual) * result.residual, result)
+  }
+}
+
+/// What the multi-modal Swin computes.
+public struct MultiModalSwinOutput {
+  /// Each stage's normalised fusion residual `[B, C_i, H_i, W_i]`, finest first.
+  public var stages: [Tensor]
+  /// Per-stage maps of the fusion (empty for PWAM).
+  public var maps: [Tensor]
+  /// The word features after the last stage `[B, D, N]` (the input ones for PWAM).
+  public var words: Tensor
+}
+
+/// LAVT's `MultiModalSwinTransformer`: Swin with language fusion in every stage. Keys are the
+/// official ones: `patch_embed.*`, `layers.<i>.{blocks,downsample,fusion,res_gate}.*`, `norm<i>`,
+/// so official Swin classification weights load with `SwinCheckpoint.load(_:into:)`.
+public final class MultiModalSwin: Module {
+  public let config: LAVTConfig
+  let patchEmbed: PatchEmbed
+  let layers: [MultiModalSwinLayer]
+  let norms: [LayerNorm]
+
+  /// A freshly initialised backbone: the official `init_weights` (trunc-normal Linear weights,
+  /// including `res_gate`'s, whose zero init the official code overrides this way; Conv1d
+  /// layers keep PyTorch's defaults).
+  public init(_ config: LAVTConfig) throws {
+    try config.validate()
+    self.config = config
+    let swin = config.swin
+    patchEmbed = try PatchEmbed(patchSize: swin.patchSize, inChannels: swin.inChannels, embedDim: swin.embedDim, patchNorm: swin.patchNorm)
+    layers = try swin.depths.indices.map { try MultiModalSwinLayer(config, stage: $0) }
+    norms = try swin.dims.map { try LayerNorm($0) }
+    super.init()
+    try SwinBackbone.initialiseWeights(self)
+  }
+
+  public override func entries() -> [ModuleEntry] {
+    SwinBackbone.entries(patchEmbed: patchEmbed, layers: layers, norms: norms)
+  }
+
+  /// - Parameters:
+  ///   - x: images `[B, 3, H, W]` (normalised).
+  ///   - words: `[B, D, N]` word features.
+  ///   - wordMask: `[B, N, 1]`, 1 for real words.
+  public func callAsFunction(_ x: Tensor, words: Tensor, wordMask: Tensor) throws -> MultiModalSwinOutput {
+    guard words.rank == 3, words.shape[1] == config.langDim, wordMask.shape == [words.shape[0], words.shape[2], 1],
+      x.rank == 4, x.shape[0] == words.shape[0]
+    else {
+      throw ModelConfigError.invalid(
+        "LAVT backbone: expected images [B, 3, H, W], words [B, \(config.langDim), N] and word mask [B, N, 1], "
+          + "got \(x.shape), \(words.shape), \(wordMask.shape)")
+    }
+    var (tokens, h, w) = try patchEmbed(x)
+    var words = words
+    var output = MultiModalSwinOutput(stages: [], maps: [], words: words)
+    for (layer, norm) in zip(layers, norms) {
+      let (fused, result) = try layer.fuse(tokens, height: h, width: w, words: words, wordMask: wordMask)
+      output.stages.append(try SwinStageOutput.map(result.residual, norm: norm, height: h, width: w))
+      if let map = result.map { output.maps.append(map) }
+      if let refined = result.words { words = refined }
+      tokens = fused
+      if let next = try layer.merge(tokens, height: h, width: w) { (tokens, h, w) = next }
+    }
+    output.words = words
+    return output
+  }
+}

@@ -1,0 +1,34 @@
+import Torch
+
+/// The full referring segmentation model of LAVT's `lavt_one` variant
+/// (`_LAVTOneSimpleDecode`): BERT (`text_encoder.*`, no pooler) gives the word features, the
+/// LAVT network (`backbone.*`, `classifier.*`) the mask. BERT's width is the language width.
+public final class ReferringSegmenter: LAVT {
+  @ModuleInfo(key: "text_encoder") public var textEncoder: BertModel
+
+  /// - Throws: `ModelConfigError` when `config.langDim` is not BERT's hidden size.
+  public init(_ config: LAVTConfig, bert: BertConfig) throws {
+    guard config.langDim == bert.hiddenSize else {
+      throw ModelConfigError.invalid("LAVT lang_dim \(config.langDim) must equal BERT's hidden_size \(bert.hiddenSize)")
+    }
+    _textEncoder = ModuleInfo(wrappedValue: try BertModel(bert, addPoolingLayer: false), key: "text_encoder")
+    try super.init(config)
+  }
+
+  /// Every output for images `[B, 3, H, W]` (normalised), token ids int64 `[B, N]` and their
+  /// attention mask `[B, N]` (1 for real tokens).
+  public func forward(_ images: Tensor, tokenIDs: Tensor, attentionMask: Tensor) throws -> LAVTOutput {
+    guard images.rank == 4, tokenIDs.rank == 2, images.shape[0] == tokenIDs.shape[0] else {
+      throw ModelConfigError.invalid(
+        "referring model: expected images [B, 3, H, W] and token ids [B, N], got \(images.shape) and \(tokenIDs.shape)")
+    }
+    let hidden = try textEncoder(tokenIDs, attentionMask: attentionMask)  // [B, N, D]
+    let wordMask = try attentionMask.to(hidden.dtype).unsqueeze(-1)
+    return try forward(images, words: hidden.permute([0, 2, 1]), wordMask: wordMask)
+  }
+
+  /// 2-class logits `[B, 2, H, W]` (background, target) at the input size.
+  public func callAsFunction(_ images: Tensor, tokenIDs: Tensor, attentionMask: Tensor) throws -> Tensor {
+    try forward(images, tokenIDs: tokenIDs, attentionMask: attentionMask).logits
+  }
+}

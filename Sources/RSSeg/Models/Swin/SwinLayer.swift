@@ -1,0 +1,65 @@
+import Torch
+
+/// One stage of the official Swin (`BasicLayer`): `depth` blocks alternating regular and
+/// shifted windows, then (except in the last stage) patch merging. Keys: `blocks.<j>.*`,
+/// `downsample.*`.
+///
+/// Subclassed by LAVT's `MultiModalSwinLayer`, which adds language fusion between the blocks and
+/// the patch merging.
+public class SwinLayer: Module {
+  public let dim: Int
+  public let windowSize: Int
+  let blocks: [SwinBlock]
+  let downsample: PatchMerging?
+  /// The last shifted-window mask and the padded size and device it was built for (inputs of
+  /// one size repeat, e.g. every training batch).
+  private var cachedMask: (height: Int, width: Int, device: Device, mask: Tensor)?
+
+  /// Stage `i` of `config` (its blocks' drop rates are its slice of `config.blockDropRates`;
+  /// every stage but the last ends with patch merging).
+  public init(_ config: SwinConfig, stage i: Int) throws {
+    let first = config.depths[..<i].reduce(0, +)
+    let rates = config.blockDropRates[first..<(first + config.depths[i])]
+    dim = config.dim(stage: i)
+    windowSize = config.windowSize
+    blocks = try rates.enumerated().map { j, rate in
+      try SwinBlock(
+        dim: config.dim(stage: i), numHeads: config.numHeads[i], windowSize: config.windowSize,
+        shiftSize: j % 2 == 0 ? 0 : config.windowSize / 2, mlpRatio: config.mlpRatio, qkvBias: config.qkvBias,
+        dropPath: rate)
+    }
+    downsample = i < config.depths.count - 1 ? try PatchMerging(dim: config.dim(stage: i)) : nil
+    super.init()
+  }
+
+  /// The blocks on tokens `[B, H·W, C]` of an `height`×`width` map (one shifted-window mask,
+  /// computed for the padded map, serves every shifted block).
+  public func runBlocks(_ x: Tensor, height h: Int, width w: Int) throws -> Tensor {
+    let mask = blocks.count > 1 ? try shiftMask(height: h, width: w, device: x.device) : nil
+    return try blocks.reduce(x) { try $1($0, height: h, width: w, mask: mask) }
+  }
+
+  private func shiftMask(height h: Int, width w: Int, device: Device) throws -> Tensor {
+    let ws = windowSize
+    let (hp, wp) = ((h + ws - 1) / ws * ws, (w + ws - 1) / ws * ws)
+    if let cached = cachedMask, cached.height == hp, cached.width == wp, cached.device == device { return cached.mask }
+    let mask = try SwinWindows.shiftMask(height: hp, width: wp, windowSize: ws, shift: ws / 2, device: device)
+    cachedMask = (hp, wp, device, mask)
+    return mask
+  }
+
+  /// The next stage's tokens and map size, or nil in the last stage.
+  public func merge(_ x: Tensor, height h: Int, width w: Int) throws -> (tokens: Tensor, height: Int, width: Int)? {
+    guard let downsample else { return nil }
+    return (try downsample(x, height: h, width: w), (h + 1) / 2, (w + 1) / 2)
+  }
+}
+
+/// Per-stage output norms `norm0`, `norm1`, … and the `[B, H·W, C]` → `[B, C, H, W]` reshape of
+/// the official segmentation backbones.
+enum SwinStageOutput {
+  static func map(_ tokens: Tensor, norm: LayerNorm, height h: Int, width w: Int) throws -> Tensor {
+    let c = tokens.shape[2]
+    return try norm(tokens).view([-1, h, w, c]).permute([0, 3, 1, 2]).contiguous()
+  }
+}

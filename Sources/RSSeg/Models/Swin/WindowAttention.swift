@@ -1,0 +1,53 @@
+import Torch
+
+/// The official `WindowAttention`: multi-head self-attention inside each window with a learned
+/// relative position bias. Keys: `qkv`, `proj`, `relative_position_bias_table`
+/// `[(2ws−1)², heads]` and the persistent buffer `relative_position_index` `[ws², ws²]` (it is in
+/// the official checkpoints, so it is part of the state dict here too).
+public final class WindowAttention: Module {
+  public let dim: Int
+  public let windowSize: Int
+  public let numHeads: Int
+  let scale: Double
+  @ParameterInfo(key: "relative_position_bias_table") var relativePositionBiasTable: Tensor
+  @BufferInfo(key: "relative_position_index") var relativePositionIndex: Tensor
+  let qkv: Linear
+  let proj: Linear
+
+  public init(dim: Int, windowSize: Int, numHeads: Int, qkvBias: Bool = true) throws {
+    self.dim = dim
+    self.windowSize = windowSize
+    self.numHeads = numHeads
+    scale = 1 / Double(dim / numHeads).squareRoot()
+    let table = try Tensor.zeros([(2 * windowSize - 1) * (2 * windowSize - 1), numHeads])
+    try Init.truncNormal_(table, std: 0.02)
+    _relativePositionBiasTable = ParameterInfo(wrappedValue: try table.requiresGrad(true), key: "relative_position_bias_table")
+    _relativePositionIndex = BufferInfo(
+      wrappedValue: try SwinWindows.relativePositionIndex(windowSize: windowSize), key: "relative_position_index")
+    qkv = try Linear(dim, 3 * dim, bias: qkvBias)
+    proj = try Linear(dim, dim)
+    super.init()
+  }
+
+  /// The bias `[heads, ws², ws²]` gathered from the table.
+  func relativePositionBias() throws -> Tensor {
+    let n = windowSize * windowSize
+    return try relativePositionBiasTable[relativePositionIndex.view([-1])].view([n, n, -1]).permute([2, 0, 1]).contiguous()
+  }
+
+  /// - Parameters:
+  ///   - x: windows `[B·nW, ws², C]`.
+  ///   - mask: `[nW, ws², ws²]` added to the scores of every image's windows, or nil.
+  public func callAsFunction(_ x: Tensor, mask: Tensor?) throws -> Tensor {
+    let (bw, n, c) = (x.shape[0], x.shape[1], x.shape[2])
+    let qkv = try self.qkv(x).reshape([bw, n, 3, numHeads, c / numHeads]).permute([2, 0, 3, 1, 4])
+    let (q, k, v) = (try qkv[0] * scale, try qkv[1], try qkv[2])
+    var attention = try q.matmul(k.transpose(-2, -1)) + relativePositionBias().unsqueeze(0)
+    if let mask {
+      let windows = mask.shape[0]
+      attention = try (attention.view([bw / windows, windows, numHeads, n, n]) + mask.unsqueeze(1).unsqueeze(0))
+        .view([-1, numHeads, n, n])
+    }
+    return try proj(attention.softmax(dim: -1).matmul(v).transpose(1, 2).reshape([bw, n, c]))
+  }
+}
