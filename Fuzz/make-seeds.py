@@ -85,10 +85,9 @@ def torch_zip(pickle_bytes, extra=(), compression=zipfile.ZIP_STORED):
     """A torch.save-style archive: archive/data.pkl, archive/byteorder, archive/data/<key>."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as z:
-        z.writestr("archive/data.pkl", pickle_bytes)
-        z.writestr("archive/byteorder", "little")
-        for name, data in extra:
-            z.writestr("archive/" + name, data)
+        for name, data in [("data.pkl", pickle_bytes), ("byteorder", "little")] + list(extra):
+            # A fixed timestamp keeps the seeds byte-identical from run to run.
+            z.writestr(zipfile.ZipInfo("archive/" + name, date_time=(2020, 1, 1, 0, 0, 0)), data, compress_type=compression)
     return out.getvalue()
 
 
@@ -242,6 +241,23 @@ def seed_rasters():
     put("raster", "truncated-tif", (CORPUS / "raster/s2-deflate-tif").read_bytes()[:600])
 
 
+def seed_coco():
+    put("coco", "rrsisd-instances.json", (SHARED / "parity/rrsis_formats/rrsisd/instances.json").read_bytes())
+
+    def instances(segmentations, height=20, width=30):
+        return json.dumps({
+            "images": [{"id": 1, "file_name": "a.jpg", "height": height, "width": width}],
+            "annotations": [{"id": k + 1, "image_id": 1, "segmentation": s} for k, s in enumerate(segmentations)],
+        })
+    put("coco", "polygons.json", instances([[[2, 2, 20, 3, 18, 15, 4, 12]], [[0, 0, 29, 0, 29, 19], [5, 5, 8, 5, 8, 9]]]))
+    put("coco", "rle.json", instances([{"size": [20, 30], "counts": [100, 50, 200, 250]}]))
+    put("coco", "compressed-rle.json", instances([{"size": [20, 30], "counts": "`5;a0O1N2Nf0"}]))
+    put("coco", "bad-rle-sum.json", instances([{"size": [20, 30], "counts": [1, 2, 3]}]))
+    put("coco", "bad-size.json", instances([{"size": [21, 30], "counts": [630]}]))
+    put("coco", "huge-image.json", instances([[[0, 0, 100000, 0, 100000, 100000]]], height=100000, width=100000))
+    put("coco", "negative-count.json", instances([{"size": [20, 30], "counts": [700, -100]}]))
+
+
 if __name__ == "__main__":
     # Inputs found by fuzzing (found-*) stay; every seed is written afresh.
     for old in CORPUS.glob("*/*"):
@@ -253,6 +269,7 @@ if __name__ == "__main__":
     seed_wordpiece()
     seed_configs()
     seed_rasters()
+    seed_coco()
     for folder in sorted(CORPUS.iterdir()):
         files = list(folder.iterdir())
         print(f"{folder.name}: {len(files)} seeds, {sum(f.stat().st_size for f in files)} bytes")

@@ -15,6 +15,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
   case config
   /// `RasterDataset` of the bytes as an image file (any GDAL format), a window of it decoded.
   case raster
+  /// `COCOInstances` of the bytes as an `instances.json`; every polygon and RLE (plain and
+  /// compressed) turned into runs and decoded.
+  case coco
 
   /// Runs the reader over `bytes`.
   public func run(_ bytes: UnsafeRawBufferPointer) -> FuzzOutcome {
@@ -25,6 +28,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
       case .wordpiece: try TextEntryPoints.wordpiece(bytes)
       case .config: try ReaderEntryPoints.config(bytes)
       case .raster: try RasterEntryPoints.raster(bytes)
+      case .coco: try COCOEntryPoints.coco(bytes)
       }
       return .accepted
     } catch let error as FuzzInvariantError {

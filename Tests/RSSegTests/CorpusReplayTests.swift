@@ -16,6 +16,7 @@ final class CorpusReplayTests: XCTestCase {
     .wordpiece: ["vocab.txt"],
     .config: ["dubai-demo.yaml", "vaihingen.yaml", "minimal.yaml", "anchors.yaml"],
     .raster: ["s0-png", "s0-jpg", "s1-png", "s2-deflate-tif", "s3-lzw-tif"],
+    .coco: ["rrsisd-instances.json", "polygons.json", "rle.json"],
   ]
 
   private func replay(_ target: FuzzTarget, folders: [URL]) throws {
@@ -50,6 +51,7 @@ final class CorpusReplayTests: XCTestCase {
   func testWordPieceCorpus() throws { try replay(.wordpiece, folders: [corpus(.wordpiece)]) }
   func testConfigCorpus() throws { try replay(.config, folders: [corpus(.config)]) }
   func testRasterCorpus() throws { try replay(.raster, folders: [corpus(.raster)]) }
+  func testCOCOCorpus() throws { try replay(.coco, folders: [corpus(.coco)]) }
 
   /// Every target has a corpus (a new target without seeds would replay nothing).
   func testEveryTargetHasACorpus() {

@@ -3,7 +3,7 @@ import Raster
 import Torch
 import XCTest
 
-/// `rsseg train`, `rsseg predict` and `rsseg prepare` killed with SIGKILL at seeded random moments (and, for
+/// `rsseg train`, `rsseg predict`, `rsseg refer` and `rsseg prepare` killed with SIGKILL at seeded random moments (and, for
 /// training, while a checkpoint is being written), then run again until done: the final result
 /// is byte for byte that of an uninterrupted run, and no final name ever holds a partial file.
 final class KillResumeTests: XCTestCase {
@@ -192,6 +192,43 @@ final class KillResumeTests: XCTestCase {
     let again = try runRSSeg(arguments("run"))
     XCTAssertEqual(again.status, 0, again.err)
     XCTAssertEqual(again.out.components(separatedBy: "skipped").count - 1, images.count, again.out)
+  }
+
+  func testKilledReferLeavesOnlyCompleteOutputsAndFinishes() throws {
+    let minilm = ProcessInfo.processInfo.environment["RSSEG_MINILM"] ?? packageRoot.appendingPathComponent(".deps/minilm").path
+    let config = #"{"swin": {"embed_dim": 8, "depths": [1, 1, 1, 1], "num_heads": [1, 1, 2, 2], "window_size": 4}, "lang_dim": 384}"#
+    try config.write(to: folder.appendingPathComponent("lavt.json"), atomically: true, encoding: .utf8)
+    let created = try runRSSeg(["init", "--architecture", "lavt", "--bert", minilm, "--lavt-config", path("lavt.json"), "-o", path("m.safetensors")])
+    XCTAssertEqual(created.status, 0, created.err)
+    let images = (1...3).map { packageRoot.appendingPathComponent("samples/dubai_aerial/data/tile_2/images/image_part_00\($0).jpg").path }
+    func arguments(_ out: String) -> [String] {
+      ["refer", "--model", path("m.safetensors"), "--text", "the road", "--text", "the white building", "--tile", "192",
+       "--overlap", "64", "--quiet"] + images + ["--out", path(out)]
+    }
+    let started = Date()
+    let reference = killWhen(try startRSSeg(arguments("reference")), deadline: .infinity) { false }
+    XCTAssertEqual(reference.killed ? -1 : reference.status, 0, "the uninterrupted run failed")
+    let duration = Date().timeIntervalSince(started)
+    let want = try tree(path("reference"))
+    XCTAssertEqual(want.count, 27)  // 3 images × (2 sentences × 4 files + summary)
+
+    var kills = 0
+    for attempt in 0..<5 {
+      let moment = (0.1 + 0.7 * Double(random.next() % 1000) / 1000) * duration / Double(attempt + 1)
+      let ended = killWhen(try startRSSeg(arguments("run")), deadline: moment) { false }
+      guard ended.killed else {
+        XCTAssertEqual(ended.status, 0, "an unkilled run failed")
+        break
+      }
+      kills += 1
+      // The summaries name the input image by path, the same in both runs.
+      for (name, data) in try tree(path("run")) { XCTAssertEqual(data, want[name], "\(name) after \(kills) kills") }
+    }
+    print("refer killed \(kills) times")
+    XCTAssertGreaterThan(kills, 0)
+    let finish = try runRSSeg(arguments("run"))
+    XCTAssertEqual(finish.status, 0, finish.err)
+    XCTAssertEqual(try tree(path("run")), want)
   }
 
   // MARK: - prepare
