@@ -3,7 +3,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: bootstrap build demo test bench clean
+.PHONY: bootstrap build demo test bench fuzz clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -20,5 +20,10 @@ test: bootstrap
 bench: build
 	@$(SWIFT) run -c release rsseg bench dispatch
 
+# libFuzzer targets (Fuzz/), each run FUZZ_SECONDS one after the other; see Fuzz/README.md.
+FUZZ_SECONDS ?= 600
+fuzz: bootstrap
+	@SWIFT=$(SWIFT) Fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -67,8 +67,19 @@ let package = Package(
       dependencies: ["RSSeg", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
-    .testTarget(name: "RSSegTests", dependencies: ["RSSeg"]),
+    .target(name: "FuzzEntryPoints", dependencies: ["RSSeg", "Torch", "Raster"], path: "Fuzz/EntryPoints"),
+    .testTarget(name: "RSSegTests", dependencies: ["RSSeg", "FuzzEntryPoints"]),
     .testTarget(name: "rssegCLITests", dependencies: ["rsseg"]),
   ],
   cxxLanguageStandard: .cxx20
 )
+
+/// libFuzzer executables over `FuzzEntryPoints`, one per folder of `Fuzz/Targets/`: only when
+/// `make fuzz` sets RSSEG_FUZZ (and builds with -sanitize=fuzzer into .build-fuzz).
+if Context.environment["RSSEG_FUZZ"] != nil {
+  let targets = (try? FileManager.default.contentsOfDirectory(atPath: "\(Context.packageDirectory)/Fuzz/Targets")) ?? []
+  for name in targets.sorted() {
+    package.targets.append(
+      .executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzEntryPoints"], path: "Fuzz/Targets/\(name)"))
+  }
+}

@@ -118,6 +118,15 @@ public final class RasterDataset: @unchecked Sendable {
     let oh = outHeight ?? window.height
     guard ow > 0, oh > 0 else { throw RasterError.invalidArgument(path: path, message: "output size \(ow)×\(oh)") }
     let size = T.rasterDataType.size
+    // A crafted header (or a whole huge scene) must not become an allocation the machine cannot make.
+    let (pixels, o1) = ow.multipliedReportingOverflow(by: oh)
+    let (count, o2) = pixels.multipliedReportingOverflow(by: bands.count)
+    let (bytes, o3) = count.multipliedReportingOverflow(by: size)
+    guard !o1, !o2, !o3, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
+      let gb = Double(ow) * Double(oh) * Double(bands.count) * Double(size) / 1e9
+      throw RasterError.invalidArgument(
+        path: path, message: String(format: "reading %d×%d pixels of %d bands needs %.1f GB, more than this machine's memory; read it in windows", ow, oh, bands.count, gb))
+    }
     var bandMap = bands.map { Int32($0 + 1) }
     var extra = GDALRasterIOExtraArg()
     extra.nVersion = RASTERIO_EXTRA_ARG_CURRENT_VERSION

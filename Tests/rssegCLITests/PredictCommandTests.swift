@@ -35,8 +35,11 @@ final class PredictCommandTests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/naip_2020_utm14n.png")))
 
     let again = try runRSSeg(args)
-    XCTAssertNotEqual(again.status, 0)
-    XCTAssertTrue(again.err.contains("exists (use --force"), again.err)
+    XCTAssertEqual(again.status, 0, again.err)
+    XCTAssertTrue(again.out.contains("outputs exist, skipped"), again.out)
+    let more = try runRSSeg(args + ["--overlay"])
+    XCTAssertNotEqual(more.status, 0)
+    XCTAssertTrue(more.err.contains("exists (use --force"), more.err)
     let forced = try runRSSeg(args + ["--force"])
     XCTAssertEqual(forced.status, 0, forced.err)
   }

@@ -43,7 +43,8 @@ public struct PredictionOutputOptions: Sendable {
 /// `<stem>_probabilities.tif` (one band per class) and `<stem>_overlay.png` (the image with the
 /// prediction blended in), and heatmaps: `<stem>_heatmaps.tif` (band l·N + c = layer l, class c,
 /// probability × 254, 255 nodata) with `<stem>_heatmaps.png`, a contact sheet of L rows × N
-/// columns of downsampled heatmaps. Every file appears under its name only when complete.
+/// columns of downsampled heatmaps. Every file appears under its name only when complete, and
+/// the class map comes last: its presence marks a finished scene (`isComplete`).
 public final class PredictionOutputs {
   public static let nodata: UInt8 = 255
 
@@ -73,8 +74,14 @@ public final class PredictionOutputs {
     return names.map { dir.appendingPathComponent($0).path }
   }
 
-  /// Opens the outputs; throws `InferenceError.outputExists` for an existing file unless
-  /// `options.force`.
+  /// Whether a scene's outputs are all there: the class map is renamed into place last.
+  public static func isComplete(directory: String, stem: String, options: PredictionOutputOptions) -> Bool {
+    paths(directory: directory, stem: stem, options: options).allSatisfy { FileManager.default.fileExists(atPath: $0) }
+  }
+
+  /// Opens the outputs; throws `InferenceError.outputExists` for an existing class map unless
+  /// `options.force`. Other outputs without their class map are what an interrupted run left:
+  /// they are replaced, and its hidden partial files removed.
   public init(scene: SceneRows, classes: SegmentationClasses, directory: String, stem: String, options: PredictionOutputOptions) throws {
     self.scene = scene
     self.classes = classes
@@ -85,9 +92,10 @@ public final class PredictionOutputs {
       throw InferenceError.invalidArgument("probability class \(bad) is outside 0..<\(classes.count)")
     }
     paths = Self.paths(directory: directory, stem: stem, options: options)
-    if !options.force, let existing = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
-      throw InferenceError.outputExists(path: existing)
+    if !options.force, FileManager.default.fileExists(atPath: paths[0]) {
+      throw InferenceError.outputExists(path: paths[0])
     }
+    Self.removePartialFiles(of: paths)
     var entries = classes.palette.map { ColorTable.Entry($0.red, $0.green, $0.blue) }
     entries += Array(repeating: ColorTable.Entry(0, 0, 0, alpha: 0), count: 256 - entries.count)
     colorTable = ColorTable(entries)
@@ -179,9 +187,19 @@ public final class PredictionOutputs {
     return sheet
   }
 
-  /// Closes and renames every file into place, writing the previews.
+  /// Hidden `.<name>.partial-*` files a killed run left next to `paths`.
+  private static func removePartialFiles(of paths: [String]) {
+    guard let first = paths.first else { return }
+    let folder = URL(fileURLWithPath: first).deletingLastPathComponent()
+    let prefixes = paths.map { ".\(URL(fileURLWithPath: $0).lastPathComponent).partial-" }
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    where prefixes.contains(where: { name.hasPrefix($0) }) {
+      try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+    }
+  }
+
+  /// Closes and renames every file into place, writing the previews; the class map last.
   public func finish() throws {
-    try classMap.finish()
     try probabilityMap?.finish()
     try heatmapMap?.finish()
     let (pw, ph) = previewSize
@@ -192,6 +210,7 @@ public final class PredictionOutputs {
       try PNGWriter.write(overlay, to: paths.first { $0.hasSuffix("_overlay.png") }!)
     }
     if heatmapMap != nil { try PNGWriter.write(contactSheet(), to: paths.first { $0.hasSuffix("_heatmaps.png") }!) }
+    try classMap.finish()
   }
 
   /// Keeps every `step`-th pixel of every `step`-th row for the previews.

@@ -39,7 +39,9 @@ public final class ReferringOutputs {
     } + [URL(fileURLWithPath: directory).appendingPathComponent("\(stem)_refer.json").path]
   }
 
-  /// Opens the outputs; throws `InferenceError.outputExists` for an existing file unless `force`.
+  /// Opens the outputs; throws `InferenceError.outputExists` for an existing summary unless
+  /// `force`. The summary is written last, so files without it are what an interrupted run left:
+  /// they are replaced.
   public init(scene: SceneRows, sentences: [String], directory: String, stem: String, mapLayers: Int = 0, force: Bool = false) throws {
     self.scene = scene
     self.sentences = sentences
@@ -49,7 +51,7 @@ public final class ReferringOutputs {
     outputs = try sentences.enumerated().map { t, sentence in
       try PredictionOutputs(
         scene: scene, classes: Self.classes, directory: directory, stem: Self.stem(stem, sentence: t),
-        options: Self.options(sentence: sentence, mapLayers: mapLayers, force: force))
+        options: Self.options(sentence: sentence, mapLayers: mapLayers, force: true))
     }
     targetPixels = Array(repeating: 0, count: sentences.count)
   }

@@ -19,9 +19,22 @@ public struct Vocabulary: Sendable {
     self.ids = ids
   }
 
+  /// Files and token counts beyond these are refused before reading (BERT's vocabularies have
+  /// 30–250 thousand tokens in under 5 MB).
+  static let maxFileSize = 64 << 20
+  static let maxTokens = 1 << 21
+
   /// Reads `vocab.txt` (UTF-8, one token per line).
-  /// - Throws: `TextError.badFile` when the file cannot be read, is not UTF-8 or is empty.
+  /// - Throws: `TextError.badFile` when the file cannot be read, is not UTF-8, is empty or is
+  ///   too large for a vocabulary.
   public init(contentsOf url: URL) throws {
+    if let size = try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int {
+      guard size <= Self.maxFileSize else {
+        throw TextError.badFile(path: url.path, problem: "\(size) bytes is too big for a vocabulary (limit \(Self.maxFileSize))")
+      }
+      // Checked before reading: Foundation leaks a buffer reading an empty file (found by fuzzing).
+      guard size > 0 else { throw TextError.badFile(path: url.path, problem: "the vocabulary is empty") }
+    }
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
       throw TextError.badFile(path: url.path, problem: "cannot read the vocabulary (\(error.localizedDescription))")
@@ -31,6 +44,9 @@ public struct Vocabulary: Sendable {
     }
     let lines = Vocabulary.lines(text)
     guard !lines.isEmpty else { throw TextError.badFile(path: url.path, problem: "the vocabulary is empty") }
+    guard lines.count <= Self.maxTokens else {
+      throw TextError.badFile(path: url.path, problem: "\(lines.count) tokens is more than a vocabulary may hold (\(Self.maxTokens))")
+    }
     self.init(tokens: lines)
   }
 

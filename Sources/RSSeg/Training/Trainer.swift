@@ -69,10 +69,11 @@ public final class Trainer<Task: TrainingTask> {
     try makeFolder(folder)
   }
 
-  /// Restores network, optimiser, scheduler and counters from the run folder's last checkpoint.
+  /// Restores network, optimiser, scheduler and counters from the run folder's last checkpoint
+  /// that passes its checksums (a damaged one is reported on stderr and skipped).
   public func resume() throws {
-    guard let name = store.last else {
-      throw TrainingError.resume(path: folder.path, "no checkpoint (checkpoints/last is missing)")
+    guard let name = store.lastGood(warn: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) else {
+      throw TrainingError.resume(path: folder.path, store.last == nil ? "no checkpoint (checkpoints/last is missing)" : "no undamaged checkpoint")
     }
     let dir = store.path(name)
     let model = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.modelFile).path)

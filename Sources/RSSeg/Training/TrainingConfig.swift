@@ -107,6 +107,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
       pathKeys: ["data", "imagenet"])
   }
 
+
   /// The settings as a flat YAML-compatible JSON object (recorded next to checkpoints).
   public func json() throws -> String { try ConfigFile.json(self) }
 }

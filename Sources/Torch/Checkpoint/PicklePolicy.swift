@@ -3,7 +3,6 @@
 /// system access (`os.system`, `builtins.eval`, `subprocess.Popen`, …) is not a checkpoint, and is
 /// rejected outright so that the user learns the file is hostile.
 enum PicklePolicy {
-  /// Modules (and their submodules) that no checkpoint has a reason to name.
   /// Modules (and their submodules) that run code, spawn processes or reach the system. Data a
   /// checkpoint may legitimately hold (`pathlib.PosixPath`, `functools.partial`,
   /// `types.SimpleNamespace`, numpy arrays) is not listed: it only becomes an inert record.
@@ -13,7 +12,15 @@ enum PicklePolicy {
     "tempfile", "commands", "platform", "signal", "_thread", "asyncio", "http", "urllib", "urllib2",
     "ftplib", "smtplib", "telnetlib", "zipimport", "pip", "setuptools", "pkgutil", "operator", "_operator",
     "inspect", "ast", "timeit", "pdb", "bdb", "cProfile", "profile", "trace", "site", "ensurepip", "venv",
-    "requests", "numpy.testing", "torch.hub",
+    "requests", "numpy.testing", "torch.hub", "_posixsubprocess", "_winapi", "msvcrt", "winreg", "imp", "fcntl",
+    "mmap", "resource", "gc", "ssl", "select", "selectors", "socketserver", "xmlrpc", "poplib", "imaplib", "nntplib",
+    "distutils", "threading", "concurrent", "cffi",
+  ]
+
+  /// Single globals elsewhere that build or run code (`types.CodeType` makes bytecode).
+  static let forbiddenGlobals: Set<String> = [
+    "types.CodeType", "types.FunctionType", "types.MethodType", "torch.load", "torch.serialization.load",
+    "numpy.load", "numpy.lib.npyio.load", "torch.jit.load", "torch._C.import_ir_module",
   ]
 
   /// The only builtins a checkpoint may name: constructors of plain data.
@@ -34,7 +41,7 @@ enum PicklePolicy {
         prefix = prefix[..<dot]
         hit = forbiddenModules.contains(String(prefix))
       }
-      forbidden = hit
+      forbidden = hit || forbiddenGlobals.contains("\(module).\(name)")
     }
     if forbidden {
       throw TorchError.io(

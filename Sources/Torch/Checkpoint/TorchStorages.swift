@@ -122,7 +122,8 @@ final class TorchStorages {
       return data
     case ("torch._tensor", "_rebuild_from_type_v2"):
       // (func, new_type, args, state): a tensor subclass; rebuild the plain tensor.
-      guard args.count >= 3, case .global(let m, let n) = args[0], let inner = args[2].items else {
+      // Only one level: a hostile pickle could otherwise nest these calls until the stack overflows.
+      guard args.count >= 3, case .global(let m, let n) = args[0], n != "_rebuild_from_type_v2", let inner = args[2].items else {
         throw fail("_rebuild_from_type_v2 with unexpected arguments")
       }
       guard let value = try call(m, n, inner) else { throw fail("_rebuild_from_type_v2 of unsupported \(m).\(n)") }

@@ -251,8 +251,36 @@ struct Unpickler {
   private mutating func textLong(at: Int) throws -> PickleValue {
     var t = try text()
     if t.hasSuffix("L") { t.removeLast() }
-    guard let i = Int(t) else { throw fail("LONG literal '\(t.prefix(40))' is not a 64-bit integer", at: at) }
-    return .int(i)
+    if let i = Int(t) { return .int(i) }
+    guard let bytes = Self.twosComplement(decimal: t) else { throw fail("bad LONG literal '\(t.prefix(40))'", at: at) }
+    return .bigInt(bytes)
+  }
+
+  /// A decimal literal beyond 64 bits as little-endian two's complement bytes (as LONG1 gives
+  /// them); nil for anything but an optional sign and up to 4096 digits.
+  static func twosComplement(decimal text: String) -> [UInt8]? {
+    var digits = Substring(text)
+    let negative = digits.first == "-"
+    if negative || digits.first == "+" { digits = digits.dropFirst() }
+    guard !digits.isEmpty, digits.count <= 4096, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+    var magnitude: [UInt8] = [0]  // little-endian
+    for d in digits.utf8 {
+      var carry = Int(d - 0x30)
+      for k in magnitude.indices {
+        let v = Int(magnitude[k]) * 10 + carry
+        magnitude[k] = UInt8(v & 0xFF)
+        carry = v >> 8
+      }
+      if carry > 0 { magnitude.append(UInt8(carry)) }
+    }
+    magnitude.append(0)  // room for the sign bit
+    guard negative else { return magnitude }
+    var carry = 1
+    return magnitude.map { b in
+      let v = Int(~b) + carry
+      carry = v >> 8
+      return UInt8(v & 0xFF)
+    }
   }
 
   private mutating func length32(at: Int) throws -> Int {

@@ -78,15 +78,23 @@ extension RSSegCommand {
       guard Set(stems).count == stems.count else {
         throw ValidationError("two images have the same name without extension; their outputs would collide")
       }
+      // Scenes whose outputs are all there are done (an earlier run, maybe interrupted later).
+      var done = Set<String>()
       if !force {
         for stem in stems {
-          for path in PredictionOutputs.paths(directory: out, stem: stem, options: outputOptions)
-          where FileManager.default.fileExists(atPath: path) {
-            throw InferenceError.outputExists(path: path)
+          let paths = PredictionOutputs.paths(directory: out, stem: stem, options: outputOptions)
+          if PredictionOutputs.isComplete(directory: out, stem: stem, options: outputOptions) {
+            done.insert(stem)
+          } else if FileManager.default.fileExists(atPath: paths[0]) {
+            throw InferenceError.outputExists(path: paths[0])
           }
         }
       }
       for (image, stem) in zip(images, stems) {
+        if done.contains(stem) {
+          print("\(image): outputs exist, skipped (--force redoes them)")
+          continue
+        }
         let scene = try SceneRows(dataset: RasterDataset(path: image), bands: bandList)
         let outputs = try PredictionOutputs(
           scene: scene, classes: description.classes, directory: out, stem: stem, options: outputOptions)

@@ -67,12 +67,15 @@ extension RSSegCommand {
       guard Set(stems).count == stems.count else {
         throw ValidationError("two images have the same name without extension; their outputs would collide")
       }
+      // The summary is written last: with it and every file there, a scene is done (an earlier
+      // run, maybe interrupted later); files without their summary are an interrupted run's.
+      var done = Set<String>()
       if !force {
         for stem in stems {
-          for path in ReferringOutputs.paths(directory: out, stem: stem, sentences: text, mapLayers: 0)
-          where FileManager.default.fileExists(atPath: path) {
-            throw InferenceError.outputExists(path: path)
-          }
+          let paths = ReferringOutputs.paths(directory: out, stem: stem, sentences: text, mapLayers: 0)
+          guard FileManager.default.fileExists(atPath: paths.last!) else { continue }
+          guard paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { throw InferenceError.outputExists(path: paths.last!) }
+          done.insert(stem)
         }
       }
       let (network, description, tokenizer) = try ReferringSegmenter.load(modelFile: model)
@@ -88,6 +91,10 @@ extension RSSegCommand {
       let bandList = try Predict.parseBands(bands, count: description.normalization.mean.count)
       try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
       for (image, stem) in zip(images, stems) {
+        if done.contains(stem) {
+          print("\(image): outputs exist, skipped (--force redoes them)")
+          continue
+        }
         let scene = try SceneRows(dataset: RasterDataset(path: image), bands: bandList)
         let outputs = try ReferringOutputs(
           scene: scene, sentences: text, directory: out, stem: stem, mapLayers: mapLayers, force: force)
