@@ -115,6 +115,35 @@ final class BTDNetModelTests: XCTestCase {
     XCTAssertEqual(try (b - a).abs().amax().double(), 0)
   }
 
+  func testDMOLSChangesTheTrainingPassOnlyWhenOn() throws {
+    Torch.manualSeed(6)
+    let plain = try ReferringSegmenter(config, bert: tinyBert)
+    var on = variant(dmols: true)
+    (on.btdnet.masking.sampleFraction, on.btdnet.masking.patchSize) = (1, 16)
+    let withHeads = try ReferringSegmenter(on, bert: tinyBert)
+    _ = try withHeads.loadStateDict(plain.stateDict(), strict: false)
+    for model in [plain, withHeads] { model.train() }
+    let (images, ids, mask, _) = try textInputs()
+
+    // Off: BTDNet's training pass is LAVT's forward, bit for bit (same random draws).
+    Torch.manualSeed(11)
+    let lavt = try plain(images, tokenIDs: ids, attentionMask: mask)
+    Torch.manualSeed(11)
+    let (off, offExtras) = try plain.btdnetForward(images, tokenIDs: ids, attentionMask: mask)
+    XCTAssertEqual(try (off.logits - lavt).abs().amax().double(), 0)
+    XCTAssertNil(offExtras.masking)
+
+    // On: the same network on the masked batch, which changes the logits.
+    Torch.manualSeed(11)
+    let (masked, extras) = try withHeads.btdnetForward(images, tokenIDs: ids, attentionMask: mask)
+    let batch = try XCTUnwrap(extras.masking)
+    Torch.manualSeed(11)
+    _ = try on.btdnet.masking(images: images, ids: ids, attentionMask: mask)
+    let onMaskedInputs = try plain(batch.images, tokenIDs: batch.ids, attentionMask: mask)
+    XCTAssertEqual(try (masked.logits - onMaskedInputs).abs().amax().double(), 0)
+    XCTAssertGreaterThan(try (masked.logits - lavt).abs().amax().double(), 1e-3)
+  }
+
   func testEverythingOnTrainsEveryParameterAndReportsEachTerm() throws {
     Torch.manualSeed(5)
     var all = variant(bsc: true, twin: true, dmols: true)
@@ -152,5 +181,40 @@ final class BTDNetModelTests: XCTestCase {
     let (logits, extraTerms) = try model.btdnetTrainingOutput(images, tokenIDs: ids, attentionMask: mask, targets: target)
     XCTAssertEqual(logits.shape, [2, 2, 64, 64])
     XCTAssertEqual(extraTerms.map(\.name), ["dice", "twin", "correlation", "words", "pixels"])
+  }
+
+  func testShippedConfigsAreTheLAVTRecipeWithTheComponentsOn() throws {
+    let configs = TextTestPaths.packageRoot.appendingPathComponent("configs")
+    for dataset in ["rrsisd", "refsegrs"] {
+      let btdnet = try ReferringTrainingConfig.load(path: configs.appendingPathComponent("\(dataset)-btdnet.yaml").path)
+      var lavt = try ReferringTrainingConfig.load(path: configs.appendingPathComponent("\(dataset)-lavt.yaml").path)
+      XCTAssertTrue(btdnet.bsc && btdnet.twinDecoder && btdnet.dmols)
+      XCTAssertEqual(btdnet.btdnet, BTDNetSettings(), "spec §3 weights and rates")
+      (lavt.bsc, lavt.twinDecoder, lavt.dmols) = (true, true, true)
+      XCTAssertEqual(btdnet, lavt, "everything else is LAVT's recipe")
+      let network = try btdnet.lavtConfig(bert: tinyBert)
+      XCTAssertTrue(network.bsc && network.twinDecoder && network.dmols)
+    }
+    let ablation = try ReferringTrainingConfig.load(
+      path: configs.appendingPathComponent("rrsisd-btdnet.yaml").path, overrides: ["dmols=false", "btdnet={loss: {twin: 0.5}}"])
+    XCTAssertFalse(ablation.dmols)
+    XCTAssertEqual(ablation.btdnet.loss.twin, 0.5)
+    XCTAssertEqual(ablation.btdnet.loss.dice, 0.1)
+  }
+
+  func testLAVTTrainsWithoutExtraTerms() throws {
+    Torch.manualSeed(5)
+    let model = try ReferringSegmenter(config, bert: tinyBert)
+    model.train()
+    let (images, ids, mask, target) = try textInputs()
+    let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, attentionMask: mask, targets: target)
+    XCTAssertEqual(logits.shape, [2, 2, 64, 64])
+    XCTAssertTrue(extra.isEmpty)
+    for (flags, names) in [((false, true), ["dice", "twin"]), ((true, false), ["dice", "correlation"])] {
+      let one = try ReferringSegmenter(variant(bsc: flags.0, twin: flags.1), bert: tinyBert)
+      one.train()
+      let terms = try one.trainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: target).extraTerms
+      XCTAssertEqual(terms.map(\.name), names)
+    }
   }
 }

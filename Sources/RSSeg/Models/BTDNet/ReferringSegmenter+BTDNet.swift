@@ -37,12 +37,17 @@ extension ReferringSegmenter {
     return (output, extras)
   }
 
+  /// Whether any BTDNet component is on (otherwise the model is LAVT and trains as LAVT).
+  public var usesBTDNet: Bool { config.bsc || config.twinDecoder || config.dmols }
+
   /// The logits and BTDNet's auxiliary loss terms, each already multiplied by its weight
   /// (`config.btdnet.loss`), for a referring training task that adds them to its cross-entropy.
+  /// LAVT (every component off) has no extra terms, not even the Dice term.
   /// - Parameter targets: int64 `[B, H, W]`, 1 for the referred object.
   public func btdnetTrainingOutput(_ images: Tensor, tokenIDs: Tensor, attentionMask: Tensor, targets: Tensor) throws
     -> (logits: Tensor, extraTerms: [(name: String, value: Tensor)])
   {
+    guard usesBTDNet else { return (try self(images, tokenIDs: tokenIDs, attentionMask: attentionMask), []) }
     let (output, extras) = try btdnetForward(images, tokenIDs: tokenIDs, attentionMask: attentionMask)
     let loss = BTDNetLoss(classWeights: config.classWeights, weights: config.btdnet.loss)
     let terms = try loss.auxiliaryTerms(logits: output.logits, outputs: extras, target: targets)
