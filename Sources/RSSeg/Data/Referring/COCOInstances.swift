@@ -37,6 +37,10 @@ public struct COCOInstances: Sendable {
   /// - Throws: `DataError.layout` naming the file when it is missing or not COCO JSON (the
   ///   message says where decoding stopped), or when ids repeat.
   public init(contentsOf url: URL) throws {
+    // An empty file is refused before reading it (Foundation leaks a buffer reading one; found by fuzzing).
+    if (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) == 0 {
+      throw DataError.layout(path: url.path, problem: "the COCO annotation file is empty")
+    }
     guard let data = FileManager.default.contents(atPath: url.path) else {
       throw DataError.layout(path: url.path, problem: "COCO annotation file not found or unreadable")
     }
