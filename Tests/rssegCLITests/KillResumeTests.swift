@@ -151,43 +151,9 @@ final class KillResumeTests: XCTestCase {
       ["predict", "--model", path("m.safetensors"), "--tile", "256", "--overlap", "64", "--overlay", "--probabilities", "uint8",
        "--quiet"] + images + ["--out", path(out)]
     }
-    // Timed the way the killed runs are started.
-    let started = Date()
-    let reference = killWhen(try startRSSeg(arguments("reference")), deadline: .infinity) { false }
-    XCTAssertEqual(reference.killed ? -1 : reference.status, 0, "the uninterrupted run failed")
-    let duration = Date().timeIntervalSince(started)
-    let names = try FileManager.default.contentsOfDirectory(atPath: path("reference")).filter { !$0.hasPrefix(".") }.sorted()
-    XCTAssertEqual(names.count, 12)
-
-    /// Every file under a final name equals the uninterrupted run's.
-    func assertOnlyCompleteOutputs(after kills: Int) throws {
-      for name in try FileManager.default.contentsOfDirectory(atPath: path("run")) where !name.hasPrefix(".") {
-        XCTAssertTrue(names.contains(name), name)
-        let got = try Data(contentsOf: URL(fileURLWithPath: path("run/\(name)")))
-        let want = try Data(contentsOf: URL(fileURLWithPath: path("reference/\(name)")))
-        XCTAssertEqual(got, want, "\(name) after \(kills) kills")
-      }
-    }
-    var kills = 0
-    for attempt in 0..<5 {
-      let child = try startRSSeg(arguments("run"))
-      // Within the first 80 % of a full run (later runs skip finished scenes and end sooner).
-      let moment = (0.1 + 0.7 * Double(random.next() % 1000) / 1000) * duration / Double(attempt + 1)
-      let ended = killWhen(child, deadline: moment) { false }
-      guard ended.killed else {
-        XCTAssertEqual(ended.status, 0, "an unkilled run failed")
-        break
-      }
-      kills += 1
-      try assertOnlyCompleteOutputs(after: kills)
-    }
-    print("predict killed \(kills) times")
-    XCTAssertGreaterThan(kills, 0)
-    let finish = try runRSSeg(arguments("run"))
-    XCTAssertEqual(finish.status, 0, finish.err)
-    try assertOnlyCompleteOutputs(after: kills)
-    let final = try FileManager.default.contentsOfDirectory(atPath: path("run")).sorted()
-    XCTAssertEqual(final, names, "every output, and no partial file left behind")
+    try checkKilledRunsFinish("predict", files: 12, arguments)
+    let names = try FileManager.default.contentsOfDirectory(atPath: path("reference")).sorted()
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("run")).sorted(), names, "a partial file was left behind")
     // A complete job run again only skips.
     let again = try runRSSeg(arguments("run"))
     XCTAssertEqual(again.status, 0, again.err)
@@ -205,12 +171,21 @@ final class KillResumeTests: XCTestCase {
       ["refer", "--model", path("m.safetensors"), "--text", "the road", "--text", "the white building", "--tile", "192",
        "--overlap", "64", "--quiet"] + images + ["--out", path(out)]
     }
+    // 3 images × (2 sentences × 4 files + summary); the summaries name the input image by path,
+    // the same in both runs.
+    try checkKilledRunsFinish("refer", files: 27, arguments)
+  }
+
+  /// Runs `arguments("reference")` to the end, then `arguments("run")` killed at up to five
+  /// seeded random moments, checking after each kill that every file under a final name equals
+  /// the reference's, and then once more to the end: both trees must be equal.
+  private func checkKilledRunsFinish(_ command: String, files: Int, _ arguments: (String) -> [String]) throws {
     let started = Date()
     let reference = killWhen(try startRSSeg(arguments("reference")), deadline: .infinity) { false }
     XCTAssertEqual(reference.killed ? -1 : reference.status, 0, "the uninterrupted run failed")
     let duration = Date().timeIntervalSince(started)
     let want = try tree(path("reference"))
-    XCTAssertEqual(want.count, 27)  // 3 images × (2 sentences × 4 files + summary)
+    XCTAssertEqual(want.count, files)
 
     var kills = 0
     for attempt in 0..<5 {
@@ -221,10 +196,9 @@ final class KillResumeTests: XCTestCase {
         break
       }
       kills += 1
-      // The summaries name the input image by path, the same in both runs.
       for (name, data) in try tree(path("run")) { XCTAssertEqual(data, want[name], "\(name) after \(kills) kills") }
     }
-    print("refer killed \(kills) times")
+    print("\(command) killed \(kills) times")
     XCTAssertGreaterThan(kills, 0)
     let finish = try runRSSeg(arguments("run"))
     XCTAssertEqual(finish.status, 0, finish.err)
@@ -273,29 +247,7 @@ final class KillResumeTests: XCTestCase {
       }
     }
     func arguments(_ out: String) -> [String] { ["prepare", "loveda", "--src", path("loveda"), "--out", path(out), "--split", "val", "--quiet"] }
-    let started = Date()
-    let reference = killWhen(try startRSSeg(arguments("reference")), deadline: .infinity) { false }
-    XCTAssertEqual(reference.killed ? -1 : reference.status, 0, "the uninterrupted run failed")
-    let duration = Date().timeIntervalSince(started)
-    let want = try tree(path("reference"))
-    XCTAssertEqual(want.count, 48)
-
-    var kills = 0
-    for attempt in 0..<5 {
-      let moment = (0.1 + 0.7 * Double(random.next() % 1000) / 1000) * duration / Double(attempt + 1)
-      let ended = killWhen(try startRSSeg(arguments("run")), deadline: moment) { false }
-      guard ended.killed else {
-        XCTAssertEqual(ended.status, 0, "an unkilled run failed")
-        break
-      }
-      kills += 1
-      for (name, data) in try tree(path("run")) { XCTAssertEqual(data, want[name], "\(name) after \(kills) kills") }
-    }
-    print("prepare killed \(kills) times")
-    XCTAssertGreaterThan(kills, 0)
-    let finish = try runRSSeg(arguments("run"))
-    XCTAssertEqual(finish.status, 0, finish.err)
-    XCTAssertEqual(try tree(path("run")), want)
+    try checkKilledRunsFinish("prepare", files: 48, arguments)
   }
 
   // MARK: - helpers
