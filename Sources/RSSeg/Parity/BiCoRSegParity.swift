@@ -19,50 +19,36 @@ public struct BiCoRSegParity: ParityFixtureKind {
     try model.loadReference(params)
     let input = try fixture.tensor("input").to(.float32)
     let mask = try fixture.tensor("mask").to(.int64)
-    var handled: Set<String> = ["input", "mask"]
-    handled.formUnion(params.keys.map { "param." + $0 })
-    var comparisons: [ParityComparison] = []
-
-    func compare(_ computed: Tensor?, _ name: String, _ group: String, _ tolerance: ParityTolerance = .outputs) throws {
-      handled.insert(name)
-      guard fixture.tensorNames.contains(name) else { return }
-      comparisons.append(try .compare(computed, fixture.tensor(name), name: name, group: group, tolerance: tolerance))
-    }
+    let results = ParityComparisons(fixture, inputs: ["input", "mask"] + params.keys.map { "param." + $0 })
 
     model.eval()
     let evalLogits = try Torch.withNoGrad { try model(input) }
-    try compare(evalLogits, "eval.logits", "eval outputs")
+    try results.compare(evalLogits, "eval.logits", "eval outputs")
 
     model.train()
     let out = try model.forward(input)
-    try compare(out.seg, "train.seg", "train outputs")
-    try compare(out.aux, "train.aux", "train outputs")
-    for (l, heatmap) in out.heatmaps.enumerated() { try compare(heatmap, "train.heatmap.\(l)", "train outputs") }
+    try results.compare(out.seg, "train.seg", "train outputs")
+    try results.compare(out.aux, "train.aux", "train outputs")
+    for (l, heatmap) in out.heatmaps.enumerated() { try results.compare(heatmap, "train.heatmap.\(l)", "train outputs") }
     for (l, embeddings) in out.classEmbeddings.enumerated() {
-      try compare(embeddings, "train.class_embed.\(l)", "train outputs")
+      try results.compare(embeddings, "train.class_embed.\(l)", "train outputs")
     }
 
     let terms = try BiCoRSegLoss(ignoreIndex: config.ignoreIndex)(out, mask)
-    try compare(terms.segAux, "loss.seg_aux", "losses")
-    try compare(terms.fisherFinal, "loss.fisher_final", "losses")
-    try compare(terms.heatmapSum, "loss.heatmap_sum", "losses")
-    try compare(terms.fisherLayersSum, "loss.fisher_layers_sum", "losses")
-    try compare(terms.total, "loss.total", "losses")
+    try results.compare(terms.segAux, "loss.seg_aux", "losses")
+    try results.compare(terms.fisherFinal, "loss.fisher_final", "losses")
+    try results.compare(terms.heatmapSum, "loss.heatmap_sum", "losses")
+    try results.compare(terms.fisherLayersSum, "loss.fisher_layers_sum", "losses")
+    try results.compare(terms.total, "loss.total", "losses")
 
     try terms.total.backward()
-    for (key, parameter) in try model.namedParameters() {
-      try compare(parameter.grad, "grad." + key, "gradients", .grads)
-    }
-
-    for name in fixture.tensorNames where !handled.contains(name) {
-      comparisons.append(.unmatched(name, group: "unchecked", problem: "no counterpart computed"))
-    }
+    try results.compareGradients(of: model)
     let notes = [
       "fixture: \(fixture.path)",
       "model: BiCoR-Seg dims \(config.encoder.dims) depths \(config.encoder.depths), C \(config.embedDim), "
         + "\(config.classes) classes, \(config.layers) HBIS layers, top-k \(config.topkRatio)/\(config.minPixels)",
       "loaded \(params.count) parameters strictly; input \(input.shape)",
     ]
-    return ParityReport(kind: kind, notes: notes, comparisons: comparisons)
+    return ParityReport(kind: kind, notes: notes, comparisons: results.finished())
   }
 }

@@ -51,36 +51,22 @@ public struct LAVTParity: ParityFixtureKind {
     let words = try fixture.tensor("words").to(.float32)
     let wordMask = try fixture.tensor("word_mask").to(.float32)
     let target = try fixture.tensor("target").to(.int64)
-    var handled: Set<String> = ["input", "words", "word_mask", "target"]
-    handled.formUnion(params.keys.map { "param." + $0 })
-    var comparisons: [ParityComparison] = []
-
-    func compare(_ computed: Tensor?, _ name: String, _ group: String, _ tolerance: ParityTolerance = .outputs) throws {
-      handled.insert(name)
-      guard fixture.tensorNames.contains(name) else { return }
-      comparisons.append(try .compare(computed, fixture.tensor(name), name: name, group: group, tolerance: tolerance))
-    }
+    let results = ParityComparisons(fixture, inputs: ["input", "words", "word_mask", "target"] + params.keys.map { "param." + $0 })
 
     model.eval()
     let evalLogits = try Torch.withNoGrad { try model(input, words: words, wordMask: wordMask) }
-    try compare(evalLogits, "eval.logits", "eval outputs")
+    try results.compare(evalLogits, "eval.logits", "eval outputs")
 
     model.train()
     let out = try model.forward(input, words: words, wordMask: wordMask)
-    for (i, stage) in out.stages.enumerated() { try compare(stage, "train.stage.\(i)", "train outputs") }
-    try compare(out.logits, "train.logits", "train outputs")
+    for (i, stage) in out.stages.enumerated() { try results.compare(stage, "train.stage.\(i)", "train outputs") }
+    try results.compare(out.logits, "train.logits", "train outputs")
 
     let loss = try LAVTLoss(classWeights: config.classWeights)(out.logits, target)
-    try compare(loss, "loss.total", "losses")
+    try results.compare(loss, "loss.total", "losses")
 
     try loss.backward()
-    for (key, parameter) in try model.namedParameters() {
-      try compare(parameter.grad, "grad." + key, "gradients", .grads)
-    }
-
-    for name in fixture.tensorNames where !handled.contains(name) {
-      comparisons.append(.unmatched(name, group: "unchecked", problem: "no counterpart computed"))
-    }
+    try results.compareGradients(of: model)
     let swin = config.swin
     let notes = [
       "fixture: \(fixture.path)",
@@ -88,6 +74,6 @@ public struct LAVTParity: ParityFixtureKind {
         + "language width \(config.langDim), fusion heads \(config.fusionHeads)",
       "loaded \(params.count) parameters strictly; input \(input.shape), words \(words.shape)",
     ]
-    return ParityReport(kind: kind, notes: notes, comparisons: comparisons)
+    return ParityReport(kind: kind, notes: notes, comparisons: results.finished())
   }
 }
