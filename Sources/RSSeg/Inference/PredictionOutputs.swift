@@ -128,7 +128,8 @@ public final class PredictionOutputs {
   public func write(_ rows: PredictedRows) throws {
     let count = rows.logits.shape[1]
     let width = scene.width
-    let (pixels, nodata) = try scene.read(y: rows.y, count: count)
+    // The input is read again only for what needs it: the nodata mask and the overlay.
+    let (pixels, nodata) = options.overlay || scene.hasNodata ? try scene.read(y: rows.y, count: count) : (nil, nil)
     let logits = try rows.logits[0..<classes.count]
     var labels = try logits.argmax(dim: 0).to(.uint8).scalars(as: UInt8.self)
     if let nodata { for i in labels.indices where nodata[i] { labels[i] = Self.nodata } }
@@ -214,7 +215,7 @@ public final class PredictionOutputs {
   }
 
   /// Keeps every `step`-th pixel of every `step`-th row for the previews.
-  private func sample(labels: [UInt8], pixels: RasterBuffer<Float>, y: Int, count: Int) {
+  private func sample(labels: [UInt8], pixels: RasterBuffer<Float>?, y: Int, count: Int) {
     let (pw, ph) = previewSize
     let plane = pw * ph
     for r in 0..<count where (y + r) % step == 0 {
@@ -223,7 +224,7 @@ public final class PredictionOutputs {
         let i = r * scene.width + px * step
         let label = labels[i]
         preview[py * pw + px] = label
-        guard options.overlay else { continue }
+        guard options.overlay, let pixels else { continue }
         for c in 0..<3 {
           let image = UInt8(clamping: Int(pixels.values[min(c, pixels.bands - 1) * pixels.pixelCount + i].rounded()))
           let tinted = label < classes.count && options.overlayClasses?.contains(Int(label)) != false

@@ -16,6 +16,9 @@ public struct SceneRows {
     self.bands = bands
   }
 
+  /// Whether any selected band has a nodata value (otherwise no pixel is nodata).
+  public var hasNodata: Bool { bands.contains { dataset.nodata[$0] != nil } }
+
   public var width: Int { dataset.width }
   public var height: Int { dataset.height }
 
