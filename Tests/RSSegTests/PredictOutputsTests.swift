@@ -20,12 +20,15 @@ final class PredictOutputsTests: XCTestCase {
     return path
   }
 
-  private func predict(_ image: String? = nil, into folder: URL, options: PredictionOutputOptions) throws -> (SceneRows, PredictionOutputs) {
+  private func predict(
+    _ image: String? = nil, into folder: URL, stem: String = "naip", options: PredictionOutputOptions, blendBufferBytes: Int = 64 << 20
+  ) throws -> (SceneRows, PredictionOutputs) {
     let scene = try SceneRows(dataset: RasterDataset(path: image ?? PredictFixtures.naip), bands: [0, 1, 2])
     let classes = SegmentationClasses(names: ["a", "b", "c", "d"], palette: [RGB(255, 0, 0), RGB(0, 255, 0), RGB(0, 0, 255), RGB(9, 9, 9)])
-    let outputs = try PredictionOutputs(scene: scene, classes: classes, directory: folder.path, stem: "naip", options: options)
-    let predictor = try SlidingWindowPredictor(
-      model: PixelwiseModel(), normalization: PredictFixtures.normalization, options: SlidingWindowOptions(tile: 256, overlap: 64, batch: 2))
+    let outputs = try PredictionOutputs(scene: scene, classes: classes, directory: folder.path, stem: stem, options: options)
+    var windows = SlidingWindowOptions(tile: 256, overlap: 64, batch: 2)
+    windows.blendBufferBytes = blendBufferBytes
+    let predictor = try SlidingWindowPredictor(model: PixelwiseModel(), normalization: PredictFixtures.normalization, options: windows)
     try predictor.predict(scene, emit: outputs.write)
     try outputs.finish()
     return (scene, outputs)
@@ -68,6 +71,24 @@ final class PredictOutputsTests: XCTestCase {
     XCTAssertEqual(probability, [255, 255, 255, 255])
     let sums = try probabilities.read(UInt8.self, window: PixelWindow(x: 5, y: 5, width: 1, height: 1)).values
     XCTAssertEqual(Double(sums.reduce(0) { $0 + Int($1) }), 254, accuracy: 2)
+  }
+
+  /// Cut into bands of one window column each, the scene's files are the same, previews included.
+  func testOutputsDoNotDependOnTheColumnBands() throws {
+    let folder = try PredictFixtures.folder(self)
+    let image = try naipWithNodata(in: folder)
+    var options = PredictionOutputOptions(probabilities: .uint8, overlay: true)
+    options.previewMaxSide = 333  // a preview step that does not divide the bands' widths
+    let (scene, whole) = try predict(image, into: folder, stem: "whole", options: options)
+    let (_, banded) = try predict(image, into: folder, stem: "banded", options: options, blendBufferBytes: 4 * 4 * 256 * 256)
+    XCTAssertGreaterThan(scene.width, 3 * 256)
+    // Sums in another order may move a probability across a rounding step (×254), nothing else.
+    for (a, b) in zip(whole.paths, banded.paths) {
+      let (x, y) = (try RasterDataset(path: a).read(UInt8.self).values, try RasterDataset(path: b).read(UInt8.self).values)
+      XCTAssertEqual(x.count, y.count, b)
+      let largest = zip(x, y).map { abs(Int($0) - Int($1)) }.max() ?? 0
+      XCTAssertLessThanOrEqual(largest, b.hasSuffix("_probabilities.tif") ? 1 : 0, b)
+    }
   }
 
   func testHeatmapsAreBlendedAndWritten() throws {

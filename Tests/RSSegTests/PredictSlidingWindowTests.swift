@@ -52,22 +52,33 @@ enum PredictFixtures {
 }
 
 final class PredictSlidingWindowTests: XCTestCase {
-  /// Runs the predictor and joins the emitted rows, checking they arrive in order, once each.
-  private func slide(_ model: PixelwiseModel, _ scene: SceneRows, _ options: SlidingWindowOptions) throws -> Tensor {
-    var rows: [Tensor] = []
-    var next = 0
+  /// Runs the predictor and pastes the emitted blocks together, checking that they cover
+  /// every pixel once, each band of columns top to bottom and the bands left to right.
+  static func slide(
+    _ model: any SegmentationModel, _ scene: SceneRows, _ options: SlidingWindowOptions, progress: (Int) -> Void = { _ in }
+  ) throws -> Tensor {
     let predictor = try SlidingWindowPredictor(model: model, normalization: PredictFixtures.normalization, options: options)
-    try predictor.predict(scene) { part in
-      XCTAssertEqual(part.y, next)
-      next += part.logits.shape[1]
-      rows.append(part.logits)
+    let result = try Tensor.full([predictor.channelCount, scene.height, scene.width], .float(.nan))
+    var covered = [Int](repeating: 0, count: scene.width * scene.height)
+    var (x, y, bandWidth) = (0, 0, 0)
+    try predictor.predict(scene, progress: progress) { block in
+      if y == scene.height { (x, y) = (x + bandWidth, 0) }
+      bandWidth = block.width
+      XCTAssertEqual([block.x, block.y], [x, y], "blocks out of order")
+      y += block.height
+      try result[.all, block.y..<(block.y + block.height), block.x..<(block.x + block.width)].copy_(block.logits)
+      for r in block.y..<(block.y + block.height) { for c in block.x..<(block.x + block.width) { covered[r * scene.width + c] += 1 } }
     }
-    XCTAssertEqual(next, scene.height)
-    return try Tensor.cat(rows, dim: 1)
+    XCTAssertEqual(Set(covered), [1], "every pixel exactly once")
+    return result
+  }
+
+  private func slide(_ model: PixelwiseModel, _ scene: SceneRows, _ options: SlidingWindowOptions) throws -> Tensor {
+    try Self.slide(model, scene, options)
   }
 
   private func wholeImage(_ model: PixelwiseModel, _ scene: SceneRows) throws -> Tensor {
-    let (pixels, _) = try scene.read(y: 0, count: scene.height)
+    let (pixels, _) = try scene.read(PixelWindow(x: 0, y: 0, width: scene.width, height: scene.height))
     let n = PredictFixtures.normalization
     let x = try (Tensor(pixels.values, shape: [1, 3, scene.height, scene.width]) / 255
       - Tensor(n.mean, shape: [1, 3, 1, 1])) / Tensor(n.std, shape: [1, 3, 1, 1])
@@ -83,10 +94,16 @@ final class PredictSlidingWindowTests: XCTestCase {
       (32, 8, 1, .none), (48, 16, 3, .none), (64, 0, 2, .none), (40, 39, 5, .none), (32, 8, 4, .flips), (32, 16, 2, .dihedral),
     ]
     for s in settings {
-      let got = try slide(model, scene, SlidingWindowOptions(tile: s.tile, overlap: s.overlap, batch: s.batch, tta: s.tta))
-      XCTAssertEqual(got.shape, [4, 77, 101])
-      let error = try (got - expected).abs().max().double()
-      XCTAssertLessThan(error, 1e-4, "tile \(s.tile) overlap \(s.overlap) tta \(s.tta)")
+      // Also with room for one window's logits only: one band per window column, each handing
+      // its overlap on to the next (through several bands when the overlap exceeds the stride).
+      for blendBytes in [64 << 20, 4 * 4 * s.tile * s.tile] {
+        var options = SlidingWindowOptions(tile: s.tile, overlap: s.overlap, batch: s.batch, tta: s.tta)
+        options.blendBufferBytes = blendBytes
+        let got = try slide(model, scene, options)
+        XCTAssertEqual(got.shape, [4, 77, 101])
+        let error = try (got - expected).abs().max().double()
+        XCTAssertLessThan(error, 1e-4, "tile \(s.tile) overlap \(s.overlap) tta \(s.tta) buffer \(blendBytes)")
+      }
     }
   }
 
@@ -115,14 +132,13 @@ final class PredictSlidingWindowTests: XCTestCase {
     try GeoTIFFWriter.write(RasterBuffer(width: width, height: height, bands: 3, values: values), to: path, options: GeoTIFFOptions(nodata: 0))
     let scene = try SceneRows(dataset: RasterDataset(path: path), bands: [0, 1, 2])
     let model = try CountingModel(PixelwiseModel())
-    var rows: [Tensor] = []
-    let predictor = try SlidingWindowPredictor(
-      model: model, normalization: PredictFixtures.normalization, options: SlidingWindowOptions(tile: 32, overlap: 8))
+    var options = SlidingWindowOptions(tile: 32, overlap: 8)
+    options.blendBufferBytes = 4 * 4 * 32 * 80  // two bands: window columns at 0, 24, 48 and 69
+    let predictor = try SlidingWindowPredictor(model: model, normalization: PredictFixtures.normalization, options: options)
     var progressed = 0
-    try predictor.predict(scene, progress: { progressed += $0 }) { rows.append($0.logits) }
+    let got = try Self.slide(model, scene, options, progress: { progressed += $0 })
     XCTAssertEqual(progressed, predictor.windowCount(width: width, height: height))
     XCTAssertEqual(model.windows, progressed - 2 * 3, "two window columns of three window-rows skipped")
-    let got = try Tensor.cat(rows, dim: 1)
     let expected = try wholeImage(model.inner, scene)
     XCTAssertEqual(try got.isfinite().all().int(), 1)
     XCTAssertLessThan(try (got[.all, .all, 60...] - expected[.all, .all, 60...]).abs().max().double(), 1e-4)
@@ -141,6 +157,30 @@ final class PredictSlidingWindowTests: XCTestCase {
     XCTAssertEqual(WindowGrid.starts(length: 100, window: 32, stride: 24), [0, 24, 48, 68])
     XCTAssertEqual(WindowGrid.starts(length: 96, window: 32, stride: 32), [0, 32, 64])
     XCTAssertEqual(WindowGrid.starts(length: 20, window: 32, stride: 24), [0])
+  }
+
+  func testColumnBandsTileTheAxisAndRunEachWindowOnce() {
+    for (length, window, stride) in [(100, 32, 24), (5000, 1024, 768), (101, 40, 1), (20, 32, 24)] {
+      let starts = WindowGrid.starts(length: length, window: window, stride: stride)
+      for maxWidth in [1, window, 2 * window + 7, 4096, 1 << 30] {
+        let bands = ColumnBand.bands(starts: starts, window: min(window, length), length: length, maxWidth: maxWidth)
+        XCTAssertEqual(bands.flatMap { Array($0.windows) }, Array(starts.indices), "each window once, in order")
+        XCTAssertEqual(bands.first?.origin, 0)
+        for (band, next) in zip(bands, bands.dropFirst()) {
+          XCTAssertEqual(band.origin + band.finished, next.origin, "finished columns tile the axis")
+          XCTAssertLessThanOrEqual(band.width - band.finished, next.width, "the left-over fits the next band")
+        }
+        XCTAssertEqual(bands.last.map { $0.origin + $0.finished }, length)
+        XCTAssertEqual(bands.last.map { $0.width == $0.finished }, true, "nothing left over at the end")
+        for band in bands where band.windows.count > 1 { XCTAssertLessThanOrEqual(band.width, maxWidth) }
+      }
+    }
+    XCTAssertEqual(
+      ColumnBand.bands(starts: [0, 768, 1536, 2304, 2976], window: 1024, length: 4000, maxWidth: 2600),
+      [
+        ColumnBand(windows: 0..<3, origin: 0, width: 2560, finished: 2304),
+        ColumnBand(windows: 3..<5, origin: 2304, width: 1696, finished: 1696),
+      ])
   }
 
   func testBlendingWeightsFallTowardsTheEdgesAndKeepTheFloor() throws {

@@ -37,7 +37,7 @@ public struct PredictionOutputOptions: Sendable {
   }
 }
 
-/// The files of one predicted scene, written row strip by row strip as `PredictedRows` arrive:
+/// The files of one predicted scene, written block by block as `PredictedBlock`s arrive:
 /// `<stem>.tif` class indices (uint8, tiled, deflate, the classes' colour table, nodata 255,
 /// the input's CRS and geotransform), `<stem>.png` colour preview, and on request
 /// `<stem>_probabilities.tif` (one band per class) and `<stem>_overlay.png` (the image with the
@@ -124,53 +124,58 @@ public final class PredictionOutputs {
     overlayPixels = options.overlay ? [UInt8](repeating: 0, count: 3 * previewSize.width * previewSize.height) : []
   }
 
-  /// Writes finished rows.
-  public func write(_ rows: PredictedRows) throws {
-    let count = rows.logits.shape[1]
-    let width = scene.width
+  /// Writes a finished block.
+  public func write(_ block: PredictedBlock) throws {
+    let (x, y, width, count) = (block.x, block.y, block.width, block.height)
     // The input is read again only for what needs it: the nodata mask and the overlay.
-    let (pixels, nodata) = options.overlay || scene.hasNodata ? try scene.read(y: rows.y, count: count) : (nil, nil)
-    let logits = try rows.logits[0..<classes.count]
+    let (pixels, nodata) = options.overlay || scene.hasNodata ? try scene.read(block.window) : (nil, nil)
+    let logits = try block.logits[0..<classes.count]
     var labels = try logits.argmax(dim: 0).to(.uint8).scalars(as: UInt8.self)
     if let nodata { for i in labels.indices where nodata[i] { labels[i] = Self.nodata } }
-    try classMap.write(RasterBuffer(width: width, height: count, bands: 1, values: labels), x: 0, y: rows.y)
+    try classMap.write(RasterBuffer(width: width, height: count, bands: 1, values: labels), x: x, y: y)
 
+    /// The block's channel-major `values` with `fill` at its nodata pixels.
+    func masked<T>(_ values: [T], bands: Int, fill: T) -> [T] {
+      guard let nodata else { return values }
+      var values = values
+      let plane = width * count
+      for c in 0..<bands { for i in 0..<plane where nodata[i] { values[c * plane + i] = fill } }
+      return values
+    }
     if let probabilityMap, let type = options.probabilities {
       var p = try logits.softmax(dim: 0)
       if probabilityClasses != Array(0..<classes.count) {
         p = try p.indexSelect(dim: 0, index: Tensor(probabilityClasses.map(Int64.init)))
       }
       let bands = probabilityClasses.count
-      let plane = width * count
       switch type {
       case .uint8:
-        var values = try (p * 254).round().to(.uint8).scalars(as: UInt8.self)
-        if let nodata { for c in 0..<bands { for i in 0..<plane where nodata[i] { values[c * plane + i] = Self.nodata } } }
-        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: 0, y: rows.y)
+        let values = masked(try (p * 254).round().to(.uint8).scalars(as: UInt8.self), bands: bands, fill: Self.nodata)
+        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: x, y: y)
       case .float16:
-        var values = try p.scalars(as: Float.self)
-        if let nodata { for c in 0..<bands { for i in 0..<plane where nodata[i] { values[c * plane + i] = .nan } } }
-        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: 0, y: rows.y)
+        let values = masked(try p.scalars(as: Float.self), bands: bands, fill: .nan)
+        try probabilityMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: x, y: y)
       }
     }
     if let heatmapMap {
       let bands = heatmapMap.bands
-      var values = try (rows.logits[classes.count...] * 254).round().to(.uint8).scalars(as: UInt8.self)
-      let plane = width * count
-      if let nodata { for c in 0..<bands { for i in 0..<plane where nodata[i] { values[c * plane + i] = Self.nodata } } }
-      try heatmapMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: 0, y: rows.y)
-      sampleHeatmaps(values, bands: bands, y: rows.y, count: count)
+      let values = masked(try (block.logits[classes.count...] * 254).round().to(.uint8).scalars(as: UInt8.self), bands: bands, fill: Self.nodata)
+      try heatmapMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: x, y: y)
+      forEachPreviewPixel(of: block) { i, p in
+        for b in 0..<bands { heatmapPreview[b * previewSize.width * previewSize.height + p] = values[b * width * count + i] }
+      }
     }
-    sample(labels: labels, pixels: pixels, y: rows.y, count: count)
+    sample(labels: labels, pixels: pixels, block: block)
   }
 
-  private func sampleHeatmaps(_ values: [UInt8], bands: Int, y: Int, count: Int) {
-    let (pw, ph) = previewSize
-    let plane = scene.width * count
-    for b in 0..<bands {
-      for r in 0..<count where (y + r) % step == 0 {
-        let py = (y + r) / step
-        for px in 0..<pw { heatmapPreview[(b * ph + py) * pw + px] = values[b * plane + r * scene.width + px * step] }
+  /// Calls `body` with (index in the block, index in a preview plane) for each block pixel the
+  /// previews keep: every `step`-th pixel of every `step`-th row of the scene.
+  private func forEachPreviewPixel(of block: PredictedBlock, _ body: (Int, Int) -> Void) {
+    let firstColumn = (block.x + step - 1) / step * step
+    for r in 0..<block.height where (block.y + r) % step == 0 {
+      let row = (block.y + r) / step * previewSize.width
+      for column in Swift.stride(from: firstColumn, to: block.x + block.width, by: step) {
+        body(r * block.width + column - block.x, row + column / step)
       }
     }
   }
@@ -214,23 +219,18 @@ public final class PredictionOutputs {
     try classMap.finish()
   }
 
-  /// Keeps every `step`-th pixel of every `step`-th row for the previews.
-  private func sample(labels: [UInt8], pixels: RasterBuffer<Float>?, y: Int, count: Int) {
-    let (pw, ph) = previewSize
-    let plane = pw * ph
-    for r in 0..<count where (y + r) % step == 0 {
-      let py = (y + r) / step
-      for px in 0..<pw {
-        let i = r * scene.width + px * step
-        let label = labels[i]
-        preview[py * pw + px] = label
-        guard options.overlay, let pixels else { continue }
-        for c in 0..<3 {
-          let image = UInt8(clamping: Int(pixels.values[min(c, pixels.bands - 1) * pixels.pixelCount + i].rounded()))
-          let tinted = label < classes.count && options.overlayClasses?.contains(Int(label)) != false
-          let colour = tinted ? [classes.palette[Int(label)].red, classes.palette[Int(label)].green, classes.palette[Int(label)].blue][c] : image
-          overlayPixels[c * plane + py * pw + px] = UInt8((Int(image) + Int(colour)) / 2)
-        }
+  /// Keeps the preview pixels of a block's labels and, for the overlay, of its image.
+  private func sample(labels: [UInt8], pixels: RasterBuffer<Float>?, block: PredictedBlock) {
+    let plane = previewSize.width * previewSize.height
+    forEachPreviewPixel(of: block) { i, p in
+      let label = labels[i]
+      preview[p] = label
+      guard options.overlay, let pixels else { return }
+      let tinted = label < classes.count && options.overlayClasses?.contains(Int(label)) != false
+      for c in 0..<3 {
+        let image = UInt8(clamping: Int(pixels.values[min(c, pixels.bands - 1) * pixels.pixelCount + i].rounded()))
+        let colour = tinted ? [classes.palette[Int(label)].red, classes.palette[Int(label)].green, classes.palette[Int(label)].blue][c] : image
+        overlayPixels[c * plane + p] = UInt8((Int(image) + Int(colour)) / 2)
       }
     }
   }

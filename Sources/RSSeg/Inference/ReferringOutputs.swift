@@ -2,7 +2,7 @@ import Foundation
 import Raster
 import Torch
 
-/// The files of one scene segmented for T sentences, written strip by strip as the rows of a
+/// The files of one scene segmented for T sentences, written block by block as the blocks of a
 /// `ReferringWindowModel` arrive. For sentence t (1-based k = t + 1), through `PredictionOutputs`
 /// with the classes background/target: `<stem>_text<k>.tif` the mask (0 background, 1 target,
 /// 255 nodata; the input's georeferencing), `<stem>_text<k>.png` its preview,
@@ -59,16 +59,15 @@ public final class ReferringOutputs {
   /// Every file, per sentence, then the summary.
   public var paths: [String] { outputs.flatMap(\.paths) + [summaryPath] }
 
-  /// Splits finished rows `[2T (1 + L), rows, W]` into each sentence's (background, target)
+  /// Splits a finished block `[2T (1 + L), h, w]` into each sentence's (background, target)
   /// logits and maps, and writes them.
-  public func write(_ rows: PredictedRows) throws {
+  public func write(_ block: PredictedBlock) throws {
     let t = sentences.count
-    let count = rows.logits.shape[1]
-    let valid = try scene.read(y: rows.y, count: count).nodata.map { nodata in try Tensor(nodata.map { !$0 }, shape: [count, scene.width]) }
+    let valid = try scene.read(block.window).nodata.map { nodata in try Tensor(nodata.map { !$0 }, shape: [block.height, block.width]) }
     for (k, output) in outputs.enumerated() {
       let channels = ([0] + (0..<mapLayers).map { 2 * t * ($0 + 1) }).flatMap { [$0 + 2 * k, $0 + 2 * k + 1] }
-      let logits = try rows.logits.indexSelect(dim: 0, index: Tensor(channels.map(Int64.init)))
-      try output.write(PredictedRows(y: rows.y, logits: logits))
+      let logits = try block.logits.indexSelect(dim: 0, index: Tensor(channels.map(Int64.init)))
+      try output.write(PredictedBlock(x: block.x, y: block.y, logits: logits))
       var target = try logits[1].gt(logits[0])
       if let valid { target = try target.logicalAnd(valid) }
       targetPixels[k] += try target.sum(dtype: .int64).int()

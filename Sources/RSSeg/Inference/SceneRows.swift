@@ -1,7 +1,7 @@
 import Raster
 import Torch
 
-/// Strips or windows of the selected bands of a scene, with the pixels that are nodata.
+/// Windows of the selected bands of a scene, with the pixels that are nodata.
 /// A pixel is nodata when every selected band that has a nodata value holds it.
 public struct SceneRows {
   public let dataset: RasterDataset
@@ -22,13 +22,8 @@ public struct SceneRows {
   public var width: Int { dataset.width }
   public var height: Int { dataset.height }
 
-  /// Rows `y ..< y + count`: pixel values `[C, count, W]` and the nodata mask (true = nodata),
-  /// `count × W` values, nil when the bands have no nodata value.
-  public func read(y: Int, count: Int) throws -> (pixels: RasterBuffer<Float>, nodata: [Bool]?) {
-    try read(PixelWindow(x: 0, y: y, width: width, height: count))
-  }
-
-  /// The pixels of `window` `[C, h, w]` and its nodata mask (`h × w`, nil without nodata values).
+  /// The pixels of `window` `[C, h, w]` and its nodata mask (`h × w`, true = nodata; nil when
+  /// the bands have no nodata value).
   public func read(_ window: PixelWindow) throws -> (pixels: RasterBuffer<Float>, nodata: [Bool]?) {
     let pixels = try dataset.read(Float.self, bands: bands, window: window)
     let values = bands.map { dataset.nodata[$0].map(Float.init) }
@@ -50,11 +45,14 @@ public struct SceneRows {
 public enum InferenceError: Error, CustomStringConvertible, Equatable {
   case invalidArgument(String)
   case outputExists(path: String)
+  /// Scratch space (`TensorSpill`) could not be written or read back.
+  case temporaryStorage(String)
 
   public var description: String {
     switch self {
     case .invalidArgument(let message): return message
     case .outputExists(let path): return "\(path) exists (use --force to overwrite it)"
+    case .temporaryStorage(let message): return message
     }
   }
 }

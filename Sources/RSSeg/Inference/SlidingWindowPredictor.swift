@@ -14,8 +14,10 @@ public struct SlidingWindowOptions: Sendable {
   public var bf16 = false
   /// Smallest blending weight (at window corners).
   public var weightFloor: Float = 0.05
-  /// Also blend the heatmaps of a `HeatmapSegmentationModel` (after the logits in `PredictedRows`).
+  /// Also blend the heatmaps of a `HeatmapSegmentationModel` (after the logits in `PredictedBlock`).
   public var heatmaps = false
+  /// Most bytes of blended logits held at once; wider scenes are run in bands of columns.
+  public var blendBufferBytes = 64 << 20
 
   public init(
     tile: Int = 1024, overlap: Int = 256, batch: Int = 1, tta: TestTimeAugmentation = .none, bf16: Bool = false, heatmaps: Bool = false
@@ -29,23 +31,33 @@ public struct SlidingWindowOptions: Sendable {
   }
 }
 
-/// Finished rows of a scene starting at row `y`: blended logits `[N, rows, W]` (float32),
-/// followed by L·N heatmap channels when heatmaps were asked for.
-public struct PredictedRows {
+/// A finished block of a scene, columns `x ..< x + width` of rows `y ..< y + height`: blended
+/// logits `[N, height, width]` (float32), followed by L·N heatmap channels when heatmaps were
+/// asked for.
+public struct PredictedBlock {
+  public let x: Int
   public let y: Int
   public let logits: Tensor
 
-  public init(y: Int, logits: Tensor) {
+  public init(x: Int, y: Int, logits: Tensor) {
+    self.x = x
     self.y = y
     self.logits = logits
   }
+
+  public var width: Int { logits.shape[2] }
+  public var height: Int { logits.shape[1] }
+  /// The scene pixels the block covers.
+  public var window: PixelWindow { PixelWindow(x: x, y: y, width: width, height: height) }
 }
 
 /// Slides a `SegmentationModel` over a scene in overlapping windows and blends their logits
-/// with `BlendingWindow` weights. Streaming: each window reads only its own pixels, windows are
-/// run one window-row at a time and blended logits are kept only for the rows those windows
-/// cover (`tile × W` per class, one buffer reused); rows no later window touches are handed to
-/// `emit` and dropped, so memory does not grow with the scene's height.
+/// with `BlendingWindow` weights. Streaming, so memory does not grow with the scene: each window
+/// reads only its own pixels; the scene is run in bands of neighbouring window columns
+/// (`ColumnBand`, at most `SlidingWindowOptions.blendBufferBytes` of blended logits each), each
+/// band one window-row at a time, keeping only the rows its current windows cover. Finished
+/// blocks go to `emit` and are dropped; what a band's last windows add to the columns of the
+/// next band waits on disk (`TensorSpill`), so no window runs twice.
 public struct SlidingWindowPredictor {
   public let model: any SegmentationModel
   public let normalization: Normalization
@@ -76,10 +88,11 @@ public struct SlidingWindowPredictor {
       * WindowGrid.starts(length: width, window: tw, stride: stride).count
   }
 
-  /// Predicts the whole scene, handing finished rows to `emit` top to bottom; `progress` is
-  /// called with the number of windows just run. Windows whose pixels are all nodata are not
-  /// run: every pixel they cover is nodata in the outputs anyway.
-  public func predict(_ scene: SceneRows, progress: (Int) -> Void = { _ in }, emit: (PredictedRows) throws -> Void) throws {
+  /// Predicts the whole scene, handing finished blocks to `emit`: the blocks of one band of
+  /// columns top to bottom, the bands left to right. `progress` is called with the number of
+  /// windows just run. Windows whose pixels are all nodata are not run: every pixel they cover
+  /// is nodata in the outputs anyway.
+  public func predict(_ scene: SceneRows, progress: (Int) -> Void = { _ in }, emit: (PredictedBlock) throws -> Void) throws {
     let (width, height) = (scene.width, scene.height)
     let (th, tw) = (windowSide(height), windowSide(width))
     let stride = options.tile - options.overlap
@@ -97,50 +110,64 @@ public struct SlidingWindowPredictor {
     // pixel is the product of their sums over the windows that cover its row and its column. A
     // window left out for being all nodata changes it only at nodata pixels.
     let rowWeights = Self.coverage(starts: ys, window: th, length: height, floor: options.weightFloor)
-    let columnWeights = try Tensor(Self.coverage(starts: xs, window: tw, length: width, floor: options.weightFloor), shape: [1, width])
-    // Finished rows go out in pieces of about 2 Mpx, so what the outputs derive from them
-    // (labels, probabilities, the pixels re-read for the overlay) stays small on wide scenes.
-    let emitRows = max(1, (1 << 21) / width)
+    let columnWeights = Self.coverage(starts: xs, window: tw, length: width, floor: options.weightFloor)
+    let bands = ColumnBand.bands(starts: xs, window: tw, length: width, maxWidth: options.blendBufferBytes / (4 * n * th))
 
     try Torch.withInferenceMode {
-      // Weighted logit sums of the rows the current window-row covers.
-      let sum = try Tensor.zeros([n, th, width])
-      var base = 0  // the scene row of `sum`'s first row
-      for (k, y) in ys.enumerated() {
-        let rows = min(th, height - y)
-        var pending: [(x: Int, input: Tensor)] = []
-        func runPending() throws {
-          guard !pending.isEmpty else { return }
-          let logits = try forward(Tensor.stack(pending.map(\.input), dim: 0))
-          for (i, x) in pending.map(\.x).enumerated() {
-            let cols = min(tw, width - x)
-            let w = try weights[0..<rows, 0..<cols]
-            let target = y - base
-            try sum[.all, target..<(target + rows), x..<(x + cols)].add_(try logits[i, .all, 0..<rows, 0..<cols] * w)
+      // What the previous band added beyond its finished columns, one record per window-row.
+      var incoming: (spill: TensorSpill, width: Int)?
+      for band in bands {
+        // Weighted logit sums of the rows the current window-row covers.
+        let sum = try Tensor.zeros([n, th, band.width])
+        let leftover = band.width - band.finished
+        let outgoing = leftover > 0 ? try TensorSpill() : nil
+        let bandWeights = try Tensor(Array(columnWeights[band.origin..<(band.origin + band.finished)]), shape: [1, band.finished])
+        // Finished rows go out in pieces of about 2 Mpx, so what the outputs derive from them
+        // (labels, probabilities, the pixels re-read for the overlay) stays small.
+        let emitRows = max(1, (1 << 21) / band.finished)
+        var base = 0  // the scene row of `sum`'s first row
+        for (k, y) in ys.enumerated() {
+          let rows = min(th, height - y)
+          var pending: [(x: Int, input: Tensor)] = []
+          func runPending() throws {
+            guard !pending.isEmpty else { return }
+            let logits = try forward(Tensor.stack(pending.map(\.input), dim: 0))
+            for (i, x) in pending.map(\.x).enumerated() {
+              let cols = min(tw, width - x)
+              let (top, left) = (y - base, x - band.origin)
+              try sum[.all, top..<(top + rows), left..<(left + cols)].add_(try logits[i, .all, 0..<rows, 0..<cols] * weights[0..<rows, 0..<cols])
+            }
+            progress(pending.count)
+            pending.removeAll()
           }
-          progress(pending.count)
-          pending.removeAll()
-        }
-        for x in xs {
-          guard let input = try normalizedWindow(scene, x: x, y: y, rows: rows, height: th, width: tw, mean: mean, std: std) else {
-            progress(1)
-            continue
+          for x in xs[band.windows] {
+            guard let input = try normalizedWindow(scene, x: x, y: y, rows: rows, height: th, width: tw, mean: mean, std: std) else {
+              progress(1)
+              continue
+            }
+            pending.append((x, input))
+            if pending.count == options.batch { try runPending() }
           }
-          pending.append((x, input))
-          if pending.count == options.batch { try runPending() }
+          try runPending()
+          // Rows above the next window-row are final in this band's columns, once what the
+          // previous band's windows added to them is in.
+          let next = k + 1 < ys.count ? ys[k + 1] : height
+          let done = next - base
+          let finished = try sum.narrow(dim: 1, start: 0, length: done)
+          if let incoming {
+            try finished.narrow(dim: 2, start: 0, length: incoming.width).add_(incoming.spill.next(shape: [n, done, incoming.width]))
+          }
+          try outgoing?.append(finished.narrow(dim: 2, start: band.finished, length: leftover))
+          for first in Swift.stride(from: 0, to: done, by: emitRows) {
+            let range = first..<min(done, first + emitRows)
+            let rowWeight = try Tensor(Array(rowWeights[(base + range.lowerBound)..<(base + range.upperBound)]), shape: [range.count, 1])
+            let blended = try finished[.all, range, 0..<band.finished] / (rowWeight * bandWeights)
+            try emit(PredictedBlock(x: band.origin, y: base + first, logits: blended))
+          }
+          try shiftUp(sum, by: done, dim: 1)
+          base = next
         }
-        try runPending()
-        // Rows above the next window-row are final.
-        let next = k + 1 < ys.count ? ys[k + 1] : height
-        let done = next - base
-        for first in Swift.stride(from: 0, to: done, by: emitRows) {
-          let range = first..<min(done, first + emitRows)
-          let rowWeight = try Tensor(Array(rowWeights[(base + range.lowerBound)..<(base + range.upperBound)]), shape: [range.count, 1])
-          let blended = try sum[.all, range] / (rowWeight * columnWeights)
-          try emit(PredictedRows(y: base + first, logits: blended))
-        }
-        try shiftUp(sum, by: done, dim: 1)
-        base = next
+        incoming = outgoing.map { ($0, leftover) }
       }
     }
   }
@@ -167,7 +194,7 @@ public struct SlidingWindowPredictor {
     try t.narrow(dim: dim, start: keep, length: length - keep).zero_()
   }
 
-  /// Channels of `PredictedRows.logits`.
+  /// Channels of `PredictedBlock.logits`.
   public var channelCount: Int {
     guard options.heatmaps, let model = model as? any HeatmapSegmentationModel else { return model.classCount }
     return model.classCount * (1 + model.heatmapLayerCount)
