@@ -183,6 +183,21 @@ final class PredictSlidingWindowTests: XCTestCase {
       ])
   }
 
+  func testSpillGivesBackTensorsInOrderAndNamesAnUnusableFolder() throws {
+    let spill = try TensorSpill()
+    let (a, b) = (try Tensor((0..<6).map(Float.init), shape: [2, 3]), try Tensor([Float(-1.5)], shape: [1]))
+    try spill.append(a)
+    try spill.append(b)
+    XCTAssertEqual(try spill.next(shape: [2, 3]).scalars(as: Float.self), [0, 1, 2, 3, 4, 5])
+    XCTAssertEqual(try spill.next(shape: [1]).scalars(as: Float.self), [-1.5])
+    XCTAssertThrowsError(try spill.next(shape: [1])) { XCTAssertTrue("\($0)".contains("shorter than written"), "\($0)") }
+
+    let saved = ProcessInfo.processInfo.environment["TMPDIR"]
+    defer { if let saved { setenv("TMPDIR", saved, 1) } else { unsetenv("TMPDIR") } }
+    setenv("TMPDIR", "/nonexistent-rsseg-folder", 1)
+    XCTAssertThrowsError(try TensorSpill()) { XCTAssertTrue("\($0)".hasPrefix("/nonexistent-rsseg-folder: cannot create"), "\($0)") }
+  }
+
   func testBlendingWeightsFallTowardsTheEdgesAndKeepTheFloor() throws {
     let p = BlendingWindow.profile(size: 8, floor: 0.05)
     XCTAssertEqual(p.count, 8)
