@@ -20,6 +20,15 @@ public enum Torch {
   public static var cudaDeviceCount: Int { Int(rs_cuda_device_count()) }
   /// Whether the CPU has native bfloat16 matrix instructions (AVX512-BF16 or AMX).
   public static var cpuHasBF16: Bool { rs_cpu_has_bf16() != 0 }
+  /// Makes CPU tensors of 1 MB or more keep their memory when freed, up to `limitBytes` in all,
+  /// for the next tensor of the same size. A model run over and over (sliding windows, training
+  /// steps) then stops paying for fresh pages, each of which faults on first touch; the price
+  /// is up to `limitBytes` more resident memory. Calling it again changes the limit.
+  public static func cacheCPUBlocks(limitBytes: Int) throws {
+    try check(rs_cpu_cache_enable(Int64(limitBytes)), "cacheCPUBlocks")
+  }
+  /// Bytes of freed blocks `cacheCPUBlocks` holds now.
+  public static var cachedCPUBytes: Int { Int(rs_cpu_cache_bytes()) }
   /// libtorch's CPU kernel level plus bf16 features, e.g. "simd=AVX512 amx_bf16 avx512_bf16".
   public static var cpuCapability: String {
     var text: UnsafeMutablePointer<CChar>?

@@ -106,6 +106,12 @@ int32_t rs_cpu_has_bf16(void);
 const char* rs_library_path(void);
 /// Capability flags of this CPU as libtorch sees them (caller frees with rs_free_buffer).
 rs_status rs_cpu_capability(char** out);
+/// From now on CPU tensors of 1 MB or more keep their memory when freed, up to `limit_bytes`
+/// in all, for the next tensor of the same size (0 keeps nothing). Calling it again changes
+/// the limit and drops what no longer fits.
+rs_status rs_cpu_cache_enable(int64_t limit_bytes);
+/// Bytes of freed blocks the CPU cache holds now.
+int64_t rs_cpu_cache_bytes(void);
 
 #ifdef __cplusplus
 }

@@ -70,6 +70,7 @@ extension RSSegCommand.Bench {
     var channelsLast = false
 
     func run() throws {
+      try MemoryPolicy.forRepeatedModelRuns()
       let subject: ModelBenchmark.Subject =
         ["lavt", "btdnet"].contains(preset.lowercased())
         ? try .referring(named: preset) : .bicor(try BiCoRSegPreset.named(preset))

@@ -60,6 +60,7 @@ extension RSSegCommand {
 
     func run() throws {
       if threads > 0 { Torch.threads = threads }
+      try MemoryPolicy.forRepeatedModelRuns()
       if let benchmark = ReferringBenchmark(rawValue: dataset.lowercased()) { return try runReferring(benchmark) }
       let kind = try DatasetKind(named: dataset)
       let (network, description) = try BiCoRSeg.load(modelFile: model)

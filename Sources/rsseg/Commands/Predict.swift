@@ -63,7 +63,7 @@ extension RSSegCommand {
         }
         outputOptions.probabilities = type
       }
-      StreamingMemory.returnLargeBlocksToTheSystem()
+      try MemoryPolicy.forRepeatedModelRuns()
       let (network, description) = try BiCoRSeg.load(modelFile: model)
       network.eval()
       if heatmaps { outputOptions.heatmapLayers = network.heatmapLayerCount }

@@ -78,7 +78,7 @@ extension RSSegCommand {
           done.insert(stem)
         }
       }
-      StreamingMemory.returnLargeBlocksToTheSystem()
+      try MemoryPolicy.forRepeatedModelRuns()
       let (network, description, tokenizer) = try ReferringSegmenter.load(modelFile: model)
       network.eval()
       let windowModel = try ReferringWindowModel(model: network, tokens: try tokenizer.batch(text))

@@ -23,6 +23,7 @@ extension RSSegCommand {
     var resume: String?
 
     func run() throws {
+      try MemoryPolicy.forRepeatedModelRuns()
       let folder = URL(fileURLWithPath: resume ?? out)
       let savedConfig = folder.appendingPathComponent("run-config.json").path
       guard let configPath = config ?? (resume != nil ? savedConfig : nil) else {
