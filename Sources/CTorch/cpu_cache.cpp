@@ -45,21 +45,20 @@ class CachingCPUAllocator final : public c10::Allocator {
       return {p, p, &c10::free_cpu, cpu};
     }
     const size_t size = size_class(n);
-    void* p = nullptr;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto found = free_.find(size);
       if (found != free_.end() && !found->second.empty()) {
-        p = found->second.back();
+        void* p = found->second.back();
         found->second.pop_back();
         cached_ -= size;
+        live_[p] = size;
+        return {p, p, &release, cpu};
       }
     }
-    if (!p) p = c10::alloc_cpu(size);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      live_[p] = size;
-    }
+    void* p = c10::alloc_cpu(size);  // outside the lock: fresh memory is the slow case
+    std::lock_guard<std::mutex> lock(mutex_);
+    live_[p] = size;
     return {p, p, &release, cpu};
   }
 

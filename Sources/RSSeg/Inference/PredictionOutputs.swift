@@ -124,11 +124,17 @@ public final class PredictionOutputs {
     overlayPixels = options.overlay ? [UInt8](repeating: 0, count: 3 * previewSize.width * previewSize.height) : []
   }
 
-  /// Writes a finished block.
+  /// Writes a finished block. The input is read again only for what needs it: the nodata
+  /// mask and the overlay.
   public func write(_ block: PredictedBlock) throws {
+    try write(block, input: options.overlay || scene.hasNodata ? try scene.read(block.window) : nil)
+  }
+
+  /// Writes a finished block whose input pixels (`scene.read(block.window)`) the caller has
+  /// read already, or nil when neither the nodata mask nor the overlay needs them.
+  func write(_ block: PredictedBlock, input: (pixels: RasterBuffer<Float>, nodata: [Bool]?)?) throws {
     let (x, y, width, count) = (block.x, block.y, block.width, block.height)
-    // The input is read again only for what needs it: the nodata mask and the overlay.
-    let (pixels, nodata) = options.overlay || scene.hasNodata ? try scene.read(block.window) : (nil, nil)
+    let (pixels, nodata) = (input?.pixels, input?.nodata)
     let logits = try block.logits[0..<classes.count]
     var labels = try logits.argmax(dim: 0).to(.uint8).scalars(as: UInt8.self)
     if let nodata { for i in labels.indices where nodata[i] { labels[i] = Self.nodata } }
@@ -161,8 +167,9 @@ public final class PredictionOutputs {
       let bands = heatmapMap.bands
       let values = masked(try (block.logits[classes.count...] * 254).round().to(.uint8).scalars(as: UInt8.self), bands: bands, fill: Self.nodata)
       try heatmapMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: x, y: y)
+      let (previewPlane, blockPlane) = (previewSize.width * previewSize.height, width * count)
       forEachPreviewPixel(of: block) { i, p in
-        for b in 0..<bands { heatmapPreview[b * previewSize.width * previewSize.height + p] = values[b * width * count + i] }
+        for b in 0..<bands { heatmapPreview[b * previewPlane + p] = values[b * blockPlane + i] }
       }
     }
     sample(labels: labels, pixels: pixels, block: block)

@@ -63,11 +63,13 @@ public final class ReferringOutputs {
   /// logits and maps, and writes them.
   public func write(_ block: PredictedBlock) throws {
     let t = sentences.count
-    let valid = try scene.read(block.window).nodata.map { nodata in try Tensor(nodata.map { !$0 }, shape: [block.height, block.width]) }
+    // One read of the input serves every sentence's overlay and nodata mask.
+    let input = try scene.read(block.window)
+    let valid = try input.nodata.map { nodata in try Tensor(nodata.map { !$0 }, shape: [block.height, block.width]) }
     for (k, output) in outputs.enumerated() {
       let channels = ([0] + (0..<mapLayers).map { 2 * t * ($0 + 1) }).flatMap { [$0 + 2 * k, $0 + 2 * k + 1] }
       let logits = try block.logits.indexSelect(dim: 0, index: Tensor(channels.map(Int64.init)))
-      try output.write(PredictedBlock(x: block.x, y: block.y, logits: logits))
+      try output.write(PredictedBlock(x: block.x, y: block.y, logits: logits), input: input)
       var target = try logits[1].gt(logits[0])
       if let valid { target = try target.logicalAnd(valid) }
       targetPixels[k] += try target.sum(dtype: .int64).int()

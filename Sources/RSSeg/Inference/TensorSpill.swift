@@ -36,21 +36,21 @@ final class TensorSpill {
     }
   }
 
-  /// The oldest tensor not read yet, which must have `shape`.
+  /// The oldest tensor not read yet, which must have `shape`; read straight into its memory.
   func next(shape: [Int]) throws -> Tensor {
-    let count = shape.reduce(1, *)
-    let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-      let total = count * MemoryLayout<Float>.size
+    let tensor = try Tensor.empty(shape, dtype: .float32)
+    let total = tensor.count * MemoryLayout<Float>.size
+    try tensor.withUnsafeRawPointer { start in
+      let destination = UnsafeMutableRawPointer(mutating: start)
       var done = 0
       while done < total {
-        let n = pread(descriptor, UnsafeMutableRawPointer(buffer.baseAddress!) + done, total - done, readOffset + off_t(done))
+        let n = pread(descriptor, destination + done, total - done, readOffset + off_t(done))
         guard n > 0 else { throw InferenceError.temporaryStorage("\(directory): cannot read back a temporary file: \(n == 0 ? "it is shorter than written" : Self.lastError)") }
         done += n
       }
-      readOffset += off_t(total)
-      initialized = count
     }
-    return try Tensor(values, shape: shape)
+    readOffset += off_t(total)
+    return tensor
   }
 
   private static var lastError: String { String(cString: strerror(errno)) }
