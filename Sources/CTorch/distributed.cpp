@@ -89,6 +89,8 @@ struct GradReduction {
   std::mutex mutex;
   bool armed = false;
   std::vector<size_t> pending;
+  /// Which parameters have reported their gradient in this backward pass.
+  std::vector<bool> marked;
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   size_t next = 0;
   int64_t overlapped = 0;
@@ -96,6 +98,7 @@ struct GradReduction {
   void reset() {
     pending.clear();
     for (auto& b : buckets) pending.push_back(b.size());
+    marked.assign(params.size(), false);
     works.assign(buckets.size(), {});
     next = 0;
   }
@@ -123,6 +126,11 @@ struct GradReduction {
   void ready(size_t i) {
     std::lock_guard<std::mutex> lock(mutex);
     if (!armed) return;
+    // A second report means the gradient was not final at the first, which may already have
+    // started its bucket's all-reduce (as DDP, which refuses it too).
+    TORCH_CHECK(!marked[i], "DataParallel: parameter ", i, " received its gradient twice in one backward pass; "
+                "a parameter used in two separately checkpointed calls (Torch.checkpoint) does that");
+    marked[i] = true;
     size_t b = bucket_of[i];
     if (pending[b] > 0) --pending[b];
     while (next < buckets.size() && pending[next] == 0) {

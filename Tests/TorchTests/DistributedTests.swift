@@ -111,6 +111,30 @@ final class DistributedTests: XCTestCase {
     for result in results { XCTAssertEqual(try result.get(), [1.5, 1.5, 2]) }
   }
 
+  /// A parameter recomputed in two checkpointed calls accumulates its gradient twice in one
+  /// backward pass; its first report was not final, so the armed reducer refuses it.
+  func testParameterReportedTwiceInOneBackwardIsAnError() throws {
+    let port = try freeLoopbackPort()
+    let results = runRanks(2) { rank -> String in
+      let group = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: 2, timeout: 30)
+      let weight = try Tensor([Float(2)]).requiresGrad(true)
+      let parallel = try DataParallel(parameters: [weight], group: group)
+      let x = try Tensor([Float(1)]).requiresGrad(true)
+      let scaled = { (inputs: [Tensor]) in [try inputs[0] * weight] }
+      try parallel.prepareForBackward()
+      let loss = try Torch.checkpoint([x], scaled)[0] + Torch.checkpoint([x], scaled)[0]
+      do {
+        try loss.sum().backward()
+        return "no error"
+      } catch {
+        return "\(error)"
+      }
+    }
+    for result in results {
+      XCTAssertTrue(try result.get().contains("received its gradient twice"), "\(result)")
+    }
+  }
+
   /// The equivalence: two ranks × batch B after k AdamW steps hold the weights of one
   /// process × batch 2B (the loss is a per-sample mean, so the mean of the ranks' gradients is
   /// the whole batch's gradient). Here each rank is a thread with its own process group.

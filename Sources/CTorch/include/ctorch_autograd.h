@@ -36,6 +36,21 @@ rs_status rs_tensor_detach_(rs_tensor t);
 /// The name of t's grad_fn (caller frees with rs_free_buffer), or NULL in *out for a leaf.
 rs_status rs_tensor_grad_fn_name(char** out, rs_tensor t);
 
+// --- activation checkpointing (torch.utils.checkpoint) -------------------------------------
+/// The function of rs_checkpoint: reads `n_inputs` tensors (handles it owns and frees), writes a
+/// malloc'ed array of `*n_outputs` handles that the caller then owns; returns 0, or non-zero
+/// with a malloc'ed message in *error.
+typedef int32_t (*rs_checkpoint_body)(void* context, rs_tensor* inputs, int64_t n_inputs,
+                                      rs_tensor** outputs, int64_t* n_outputs, char** error);
+/// Called once when `context` is no longer needed.
+typedef void (*rs_checkpoint_release)(void* context);
+/// Runs `fn` on `inputs` without recording its operations, and again with recording in
+/// backward, so that only the inputs are kept between forward and backward. Random-number
+/// state (CPU and the inputs' devices) and autocast state are those of the first run. Runs `fn`
+/// plainly when grad mode is off or no input requires grad. Always releases `context`.
+rs_status rs_checkpoint(rs_tensor** out, int64_t* n_out, const rs_tensor* inputs, int64_t n_inputs,
+                        rs_checkpoint_body fn, void* context, rs_checkpoint_release release);
+
 // --- inference mode (c10::InferenceMode) ---------------------------------------------------
 typedef struct rs_inference_mode_s* rs_inference_mode;
 /// Enters inference mode (enabled = 1) or leaves it (0) on this thread until the guard is exited.

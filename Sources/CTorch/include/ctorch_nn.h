@@ -42,6 +42,15 @@ rs_status rs_dropout(rs_tensor* out, rs_tensor x, double p, int32_t training);
 /// Stochastic depth per sample (torchvision stochastic_depth, mode "row").
 rs_status rs_drop_path(rs_tensor* out, rs_tensor x, double p, int32_t training);
 
+// --- fused blocks --------------------------------------------------------------------------
+/// torchvision's ConvNeXt block (CNBlock): x + drop_path(γ ⊙ Linear(GELU(Linear(LayerNorm(
+/// dwconv(x)))))), for x [B, C, H, W]; `gamma` is [C, 1, 1]. Where a graph is recorded (and
+/// autocast is off) it is one autograd node that keeps x and the 4C-wide hidden layer only and
+/// recomputes the rest in backward; otherwise it runs the separate operations.
+rs_status rs_convnext_block(rs_tensor* out, rs_tensor x, rs_tensor dw_w, rs_tensor dw_b, rs_tensor ln_w,
+                            rs_tensor ln_b, double eps, rs_tensor w1, rs_tensor b1, rs_tensor w2, rs_tensor b2,
+                            rs_tensor gamma, double drop_path, int32_t training);
+
 // --- resampling and padding ----------------------------------------------------------------
 typedef enum { RS_INTERP_NEAREST = 0, RS_INTERP_BILINEAR = 1, RS_INTERP_BICUBIC = 2 } rs_interp_mode;
 /// F.interpolate on [N, C, H, W]: `size` (2 entries) or `scale` (2 entries) is NULL.

@@ -22,29 +22,39 @@ final class BiCoRDecoder: Module {
     super.init()
   }
 
-  /// Logits `[B, N, H, W]` from class weights `[B, N, C/16]` and upsampled features
-  /// `[B, C/16, H, W]` (einsum 'bnc,bchw->bnhw').
-  private func classify(_ weights: Tensor, _ upsampled: Tensor) throws -> Tensor {
-    let (b, h, w) = (upsampled.shape[0], upsampled.shape[2], upsampled.shape[3])
-    return try weights.matmul(upsampled.flatten(startDim: 2)).reshape([b, -1, h, w])
+  /// Logits `[B, N, H, W]` for each pair of class weights `[B, N, C/16]` and features
+  /// `[B, C, H4, W4]`: the upsampler, then einsum 'bnc,bchw->bnhw'. One call recomputed in
+  /// backward for all pairs: the upsampler keeps four full-resolution tensors per pair for
+  /// backward otherwise, and in two such calls its parameters would report their gradients
+  /// twice in one backward pass (which `DataParallel` refuses).
+  private func classify(_ pairs: [(weights: Tensor, features: Tensor)]) throws -> [Tensor] {
+    try Torch.checkpoint(pairs.flatMap { [$0.weights, $0.features] }) { inputs in
+      try stride(from: 0, to: inputs.count, by: 2).map { k in
+        let upsampled = try self.upsampler(inputs[k + 1])
+        let (b, h, w) = (upsampled.shape[0], upsampled.shape[2], upsampled.shape[3])
+        return try inputs[k].matmul(upsampled.flatten(startDim: 2)).reshape([b, -1, h, w])
+      }
+    }
   }
 
   /// - Parameter features: F0 `[B, C, H4, W4]`.
   func callAsFunction(_ features: Tensor) throws -> BiCoRSegOutput {
     let batch = features.shape[0]
     let stack = try bicorStack(classEmbeddings: classDict.expanded(batch: batch), features: features)
-    let seg = try classify(classifierProj(stack.classEmbeddings), upsampler(stack.features))
-    guard training else {
-      return BiCoRSegOutput(seg: seg, heatmaps: stack.heatmaps, classEmbeddings: stack.layerClassEmbeddings)
-    }
-    var aux: Tensor?
-    if config.useAux {
+    var heads = [(try classifierProj(stack.classEmbeddings), stack.features)]
+    let withAux = training && config.useAux
+    if withAux {
       // The static dictionary reaches the auxiliary head without gradient.
       let staticEmbeddings = try classDict.expanded(batch: batch).detach()
-      aux = try classify(staticClassifier(staticEmbeddings), upsampler(features))
+      heads.append((try staticClassifier(staticEmbeddings), features))
+    }
+    let logits = try classify(heads)
+    guard training else {
+      return BiCoRSegOutput(seg: logits[0], heatmaps: stack.heatmaps, classEmbeddings: stack.layerClassEmbeddings)
     }
     let fisher = config.inModelFisher ? try FisherDiscriminativeLoss()(stack.classEmbeddings) : nil
     return BiCoRSegOutput(
-      seg: seg, aux: aux, fisherFinal: fisher, heatmaps: stack.heatmaps, classEmbeddings: stack.layerClassEmbeddings)
+      seg: logits[0], aux: withAux ? logits[1] : nil, fisherFinal: fisher, heatmaps: stack.heatmaps,
+      classEmbeddings: stack.layerClassEmbeddings)
   }
 }

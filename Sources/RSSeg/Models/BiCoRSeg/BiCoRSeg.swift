@@ -31,13 +31,16 @@ public final class BiCoRSeg: Module, UnaryLayer {
   /// The ConvNeXt encoder.
   public var backbone: ConvNeXtFeatures { encoder[0] }
 
-  /// Neck: F0 `[B, C, H/4, W/4]` from the four stage outputs.
+  /// Neck: F0 `[B, C, H/4, W/4]` from the four stage outputs. Recomputed in backward: it keeps
+  /// the 4C-wide concatenation at H/4 × W/4 and the projections for it otherwise.
   func neck(_ stages: [Tensor]) throws -> Tensor {
-    let size = Array(stages[0].shape[2...])
-    let projected = try zip(stages, projLayers).map { stage, proj in
-      try Functional.interpolate(proj(stage), size: size, mode: .bilinear, alignCorners: false)
-    }
-    return try featureAggregator(Tensor.cat(projected.reversed(), dim: 1))
+    try Torch.checkpoint(stages) { stages in
+      let size = Array(stages[0].shape[2...])
+      let projected = try zip(stages, self.projLayers).map { stage, proj in
+        try Functional.interpolate(proj(stage), size: size, mode: .bilinear, alignCorners: false)
+      }
+      return [try self.featureAggregator(Tensor.cat(projected.reversed(), dim: 1))]
+    }[0]
   }
 
   /// All outputs for `[B, 3, H, W]` (H and W multiples of 4, at least 32; multiples of 32 keep

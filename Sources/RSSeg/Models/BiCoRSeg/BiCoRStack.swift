@@ -23,9 +23,13 @@ final class BiCoRStack: Module {
     var heatmaps: [Tensor] = []
     var embeddings: [Tensor] = []
     for layer in layers {
-      let out = try layer(classEmbeddings: ce, features: f)
-      (ce, f) = (out.classEmbeddings, out.features)
-      heatmaps.append(out.heatmap)
+      // Recomputed in backward: a layer keeps several [B, C, H4, W4] tensors for it otherwise.
+      let out = try Torch.checkpoint([ce, f]) { inputs in
+        let out = try layer(classEmbeddings: inputs[0], features: inputs[1])
+        return [out.classEmbeddings, out.features, out.heatmap]
+      }
+      (ce, f) = (out[0], out[1])
+      heatmaps.append(out[2])
       embeddings.append(ce)
     }
     return Output(classEmbeddings: ce, features: f, heatmaps: heatmaps, layerClassEmbeddings: embeddings)

@@ -2,6 +2,8 @@ import Torch
 
 /// torchvision's `CNBlock`: depthwise 7×7 conv → LayerNorm → Linear C→4C → GELU → Linear 4C→C,
 /// scaled per channel by `layer_scale`, dropped per sample by stochastic depth, plus the input.
+/// It runs as one fused operation (`Functional.convNeXtBlock`), which in training keeps less than
+/// half the activations of the separate layers for backward.
 ///
 /// Keys: `block.0` (dwconv), `block.2` (LayerNorm), `block.3`, `block.5` (Linear), `layer_scale`
 /// ([C, 1, 1]). `block.1` and `block.6` are parameter-free permutes, `block.4` the GELU.
@@ -25,7 +27,14 @@ final class ConvNeXtBlock: Module, UnaryLayer {
   }
 
   func callAsFunction(_ x: Tensor) throws -> Tensor {
-    try stochasticDepth(layerScale * block(x)) + x
+    // The layers are the ones `init` builds (computed here so they are not walked twice as
+    // children), with biases and an affine LayerNorm, so every optional is set.
+    let dwconv = block.layers[0] as! Conv2d, norm = block.layers[2] as! LayerNorm
+    let fc1 = block.layers[3] as! Linear, fc2 = block.layers[5] as! Linear
+    return try Functional.convNeXtBlock(
+      x, dwconv: (dwconv.weight, dwconv.bias!), norm: (norm.weight!, norm.bias!, norm.eps),
+      fc1: (fc1.weight, fc1.bias!), fc2: (fc2.weight, fc2.bias!), layerScale: layerScale,
+      dropPath: stochasticDepth.p, training: training)
   }
 }
 

@@ -1,0 +1,116 @@
+import XCTest
+@testable import Torch
+
+/// `Functional.convNeXtBlock` against the same block written as separate operations: values
+/// and every gradient, in float64 so that a wrong term cannot hide in rounding.
+final class ConvNeXtBlockTests: XCTestCase {
+  struct Block {
+    let dwWeight, dwBias, normWeight, normBias, fc1Weight, fc1Bias, fc2Weight, fc2Bias, gamma: Tensor
+    let eps = 1e-6
+
+    init(channels c: Int) throws {
+      func random(_ shape: [Int], scale: Double = 0.3) throws -> Tensor {
+        try (Tensor.randn(shape, dtype: .float64) * scale).requiresGrad(true)
+      }
+      dwWeight = try random([c, 1, 7, 7])
+      dwBias = try random([c])
+      normWeight = try (Tensor.randn([c], dtype: .float64) * 0.2 + 1).requiresGrad(true)
+      normBias = try random([c])
+      fc1Weight = try random([4 * c, c])
+      fc1Bias = try random([4 * c])
+      fc2Weight = try random([c, 4 * c])
+      fc2Bias = try random([c])
+      gamma = try random([c, 1, 1])  // not the usual 1e-6, so that γ's gradient matters
+    }
+
+    var parameters: [Tensor] { [dwWeight, dwBias, normWeight, normBias, fc1Weight, fc1Bias, fc2Weight, fc2Bias, gamma] }
+
+    func fused(_ x: Tensor, dropPath: Double = 0, training: Bool = false) throws -> Tensor {
+      try Functional.convNeXtBlock(
+        x, dwconv: (dwWeight, dwBias), norm: (normWeight, normBias, eps), fc1: (fc1Weight, fc1Bias),
+        fc2: (fc2Weight, fc2Bias), layerScale: gamma, dropPath: dropPath, training: training)
+    }
+
+    /// torchvision's CNBlock as written there.
+    func separate(_ x: Tensor, dropPath: Double = 0, training: Bool = false) throws -> Tensor {
+      var y = try Functional.conv2d(x, weight: dwWeight, bias: dwBias, padding: 3, groups: x.shape[1]).permute([0, 2, 3, 1])
+      y = try Functional.layerNorm(y, normalizedShape: [x.shape[1]], weight: normWeight, bias: normBias, eps: eps)
+      y = try Functional.linear(y, weight: fc1Weight, bias: fc1Bias).gelu()
+      y = try Functional.linear(y, weight: fc2Weight, bias: fc2Bias).permute([0, 3, 1, 2])
+      return try Functional.dropPath(gamma * y, p: dropPath, training: training) + x
+    }
+  }
+
+  override func setUp() { Torch.manualSeed(3) }
+
+  /// Output and gradients (for `x` and every parameter) of the fused block and the separate
+  /// operations, from the same random state, under a loss that weights every element.
+  func assertSameAsSeparate(
+    _ block: Block, _ input: Tensor, dropPath: Double = 0, training: Bool = false,
+    file: StaticString = #filePath, line: UInt = #line
+  ) throws {
+    let x = try input.detach().requiresGrad(true)
+    let weights = try Tensor.randnLike(x)
+    var results: [[Tensor]] = []
+    for run in [block.fused, block.separate] {
+      Torch.manualSeed(11)
+      let out = try run(x, dropPath, training)
+      let leaves = [x] + block.parameters
+      let grads = try Torch.grad(outputs: [(out * weights).sum()], inputs: leaves)
+      results.append([try out.detach()] + grads)
+    }
+    let names = ["output", "x", "dwconv.weight", "dwconv.bias", "norm.weight", "norm.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "gamma"]
+    for (name, (a, b)) in zip(names, zip(results[0], results[1])) {
+      XCTAssertEqual(a.shape, b.shape, name, file: file, line: line)
+      let error = try (a - b).abs().max().double()
+      let scale = try b.abs().max().double()
+      XCTAssertLessThanOrEqual(error, 1e-10 * Swift.max(1, scale), "\(name): max |error| \(error)", file: file, line: line)
+    }
+  }
+
+  func testMatchesSeparateOperations() throws {
+    let block = try Block(channels: 8)
+    try assertSameAsSeparate(block, try Tensor.randn([2, 8, 9, 7], dtype: .float64))
+  }
+
+  func testStochasticDepthDropsTheSameSamples() throws {
+    let block = try Block(channels: 4)
+    let x = try Tensor.randn([16, 4, 5, 5], dtype: .float64)
+    try assertSameAsSeparate(block, x, dropPath: 0.5, training: true)
+    // Some samples are dropped (output = input) and some kept, so the mask is really exercised.
+    Torch.manualSeed(11)
+    let out = try Torch.withNoGrad { try block.fused(x, dropPath: 0.5, training: true) }
+    let unchanged = try (out - x).abs().amax(dims: [1, 2, 3]).eq(0).sum().double()
+    XCTAssertTrue((1...15).contains(Int(unchanged)), "\(unchanged) of 16 samples dropped")
+  }
+
+  func testChannelsLastInput() throws {
+    let block = try Block(channels: 6)
+    try assertSameAsSeparate(block, try Tensor.randn([2, 6, 8, 8], dtype: .float64).contiguous(channelsLast: true))
+  }
+
+  func testFrozenWeightsStillGiveTheInputGradient() throws {
+    let block = try Block(channels: 4)
+    for p in block.parameters { try p.requiresGrad(false) }
+    let x = try Tensor.randn([1, 4, 6, 6], dtype: .float64).requiresGrad(true)
+    let fused = try Torch.grad(of: block.fused(x).square().sum(), withRespectTo: x)
+    let separate = try Torch.grad(of: block.separate(x).square().sum(), withRespectTo: x)
+    XCTAssertLessThanOrEqual(try (fused - separate).abs().max().double(), 1e-10)
+  }
+
+  func testWithoutGradientRecordingMatches() throws {
+    let block = try Block(channels: 4)
+    let x = try Tensor.randn([2, 4, 6, 6], dtype: .float64)
+    let (fused, separate) = try Torch.withNoGrad { (try block.fused(x), try block.separate(x)) }
+    XCTAssertFalse(fused.requiresGrad)
+    XCTAssertLessThanOrEqual(try (fused - separate).abs().max().double(), 1e-12)
+  }
+
+  func testRejectsWrongInput() throws {
+    let block = try Block(channels: 4)
+    XCTAssertThrowsError(try block.fused(Tensor.randn([2, 5, 6, 6], dtype: .float64))) {
+      XCTAssertTrue("\($0)".contains("ConvNeXt block"), "\($0)")
+    }
+    XCTAssertThrowsError(try block.fused(Tensor.randn([2, 4, 6, 6], dtype: .float64), dropPath: 1.5, training: true))
+  }
+}
