@@ -2,7 +2,9 @@
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
 
+#include <algorithm>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -10,10 +12,18 @@
 
 namespace {
 
-/// Blocks of at least `kLargeBytes` are rounded up to a size class and, when freed, kept by size
-/// (up to `limit` bytes in all) for the next request of that size. Fresh large blocks come from
-/// mmap, and every page of one faults on first touch: a model run over and over (sliding
-/// windows, training steps) otherwise spends a third of its CPU time in the kernel.
+/// Requests of at least `kLargeBytes` are served from segments of memory that stay mapped when
+/// freed, the way PyTorch's CUDA caching allocator serves GPU memory: a request takes the
+/// smallest free block that fits, split when what is left is large enough to use; a freed block
+/// merges with free neighbours. Fresh memory comes from mmap, and every page of it faults on
+/// first touch: without reuse, a model run over and over (sliding windows, training steps)
+/// spends a third of its CPU time in the kernel.
+///
+/// Free memory is kept up to max(limit, peak live − live) bytes, where live counts the large
+/// blocks in use and peak live is its high-water mark, by handing whole free segments back to the
+/// system. So the cache never takes resident memory above max(peak live, live + limit), yet
+/// between the peaks of a repeated pattern (a training step frees its activations, then
+/// allocates them again) it keeps what the next one needs.
 class CachingCPUAllocator final : public c10::Allocator {
  public:
   static constexpr size_t kLargeBytes = size_t(1) << 20;
@@ -24,18 +34,18 @@ class CachingCPUAllocator final : public c10::Allocator {
   }
 
   void set_limit(size_t bytes) {
-    std::vector<std::pair<void*, size_t>> dropped;
+    std::vector<void*> released;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       limit_ = bytes;
-      evict_locked(dropped, limit_);
+      trim_locked(released);
     }
-    for (auto& [p, size] : dropped) c10::free_cpu(p);
+    for (void* p : released) c10::free_cpu(p);
   }
 
-  int64_t cached_bytes() {
+  rs_cpu_cache_stats stats() {
     std::lock_guard<std::mutex> lock(mutex_);
-    return (int64_t)cached_;
+    return {(int64_t)cached_, (int64_t)live_bytes_, (int64_t)peak_live_bytes_};
   }
 
   c10::DataPtr allocate(size_t n) override {
@@ -44,22 +54,30 @@ class CachingCPUAllocator final : public c10::Allocator {
       void* p = c10::alloc_cpu(n);
       return {p, p, &c10::free_cpu, cpu};
     }
-    const size_t size = size_class(n);
+    const size_t size = round_up(n, kPage);
+    std::vector<void*> released;
+    Block* block = nullptr;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      auto found = free_.find(size);
-      if (found != free_.end() && !found->second.empty()) {
-        void* p = found->second.back();
-        found->second.pop_back();
-        cached_ -= size;
-        live_[p] = size;
-        return {p, p, &release, cpu};
+      block = take_free_locked(size);
+      if (!block) {
+        // Make room first: the new segment counts as live once handed out.
+        live_bytes_ += size;
+        peak_live_bytes_ = std::max(peak_live_bytes_, live_bytes_);
+        trim_locked(released);
+        live_bytes_ -= size;
       }
     }
-    void* p = c10::alloc_cpu(size);  // outside the lock: fresh memory is the slow case
-    std::lock_guard<std::mutex> lock(mutex_);
-    live_[p] = size;
-    return {p, p, &release, cpu};
+    for (void* p : released) c10::free_cpu(p);
+    if (!block) {
+      const size_t segment = limit_ == 0 ? size : segment_size(size);  // off: nothing left over
+      char* base = static_cast<char*>(c10::alloc_cpu(segment));  // outside the lock: the slow case
+      std::lock_guard<std::mutex> lock(mutex_);
+      block = new Block{base, segment, true, nullptr, nullptr};
+      cached_ += segment;
+      block = split_locked(block, size);
+    }
+    return {block->ptr, block->ptr, &release, cpu};
   }
 
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
@@ -69,58 +87,128 @@ class CachingCPUAllocator final : public c10::Allocator {
   }
 
  private:
+  static constexpr size_t kPage = 4096;
+
+  /// A piece of a segment; neighbours in the same segment are linked in address order.
+  struct Block {
+    char* ptr;
+    size_t size;
+    bool free;
+    Block* prev;
+    Block* next;
+    bool whole_segment() const { return !prev && !next; }
+  };
+  struct BySize {
+    bool operator()(const Block* a, const Block* b) const {
+      return a->size != b->size ? a->size < b->size : a->ptr < b->ptr;
+    }
+  };
+
+  static size_t round_up(size_t n, size_t step) { return (n + step - 1) / step * step; }
+
+  /// A fresh segment for `size`: rounded up to a quarter step between powers of two, so that
+  /// what is left over can serve a later, similar request.
+  static size_t segment_size(size_t size) {
+    size_t power = kLargeBytes;
+    while (power * 2 <= size) power *= 2;
+    return round_up(size, power / 4);
+  }
+
   static void release(void* p) { shared().give_back(p); }
 
-  /// `n` rounded up to a quarter step between powers of two (at most 25 % more), so that
-  /// tensors of similar sizes share cached blocks; the pages past `n` are never touched.
-  static size_t size_class(size_t n) {
-    size_t power = kLargeBytes;
-    while (power * 2 <= n) power *= 2;
-    const size_t step = power / 4;
-    return (n + step - 1) / step * step;
+  /// What may stay free now (nothing when the limit is 0: the cache is off).
+  size_t allowed_locked() const {
+    if (limit_ == 0) return 0;
+    return std::max(limit_, peak_live_bytes_ - std::min(peak_live_bytes_, live_bytes_));
+  }
+
+  /// The smallest free block of at least `size`, split to `size`; null when none fits.
+  Block* take_free_locked(size_t size) {
+    Block key{nullptr, size, true, nullptr, nullptr};
+    auto found = free_.lower_bound(&key);
+    if (found == free_.end()) return nullptr;
+    Block* block = *found;
+    free_.erase(found);
+    return split_locked(block, size);
+  }
+
+  /// Hands out the first `size` bytes of free `block` (not in the free set); the rest goes back
+  /// to the free set when it is large enough to serve a large request.
+  Block* split_locked(Block* block, size_t size) {
+    if (block->size - size >= kLargeBytes) {
+      auto* rest = new Block{block->ptr + size, block->size - size, true, block, block->next};
+      if (block->next) block->next->prev = rest;
+      block->next = rest;
+      block->size = size;
+      free_.insert(rest);
+    }
+    block->free = false;
+    cached_ -= block->size;
+    live_bytes_ += block->size;
+    peak_live_bytes_ = std::max(peak_live_bytes_, live_bytes_);
+    live_[block->ptr] = block;
+    return block;
   }
 
   void give_back(void* p) {
-    std::vector<std::pair<void*, size_t>> dropped;
+    std::vector<void*> released;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto found = live_.find(p);
       if (found == live_.end()) {
-        dropped.emplace_back(p, 0);  // a small block handed out through raw_allocate
+        released.push_back(p);  // a small block handed out through raw_allocate
       } else {
-        const size_t size = found->second;
+        Block* block = found->second;
         live_.erase(found);
-        if (size <= limit_) {
-          free_[size].push_back(p);
-          cached_ += size;
-          evict_locked(dropped, limit_);
-        } else {
-          dropped.emplace_back(p, size);
-        }
+        live_bytes_ -= block->size;
+        cached_ += block->size;
+        block->free = true;
+        block = merge_locked(block, block->prev);
+        if (block->next && block->next->free) block = merge_locked(block->next, block);
+        free_.insert(block);
+        trim_locked(released);
       }
     }
-    for (auto& [block, size] : dropped) c10::free_cpu(block);
+    for (void* block : released) c10::free_cpu(block);
   }
 
-  /// Drops cached blocks, largest sizes first, until the cache holds at most `keep` bytes.
-  void evict_locked(std::vector<std::pair<void*, size_t>>& dropped, size_t keep) {
-    while (cached_ > keep) {
-      auto largest = free_.end();
-      for (auto it = free_.begin(); it != free_.end(); ++it) {
-        if (!it->second.empty() && (largest == free_.end() || it->first > largest->first)) largest = it;
+  /// Merges free `block` into its free neighbour `before` (if that is free); returns the result,
+  /// which is not in the free set.
+  Block* merge_locked(Block* block, Block* before) {
+    if (!before || !before->free) return block;
+    if (before != block->prev) return block;
+    free_.erase(before);
+    free_.erase(block);
+    before->size += block->size;
+    before->next = block->next;
+    if (block->next) block->next->prev = before;
+    delete block;
+    return before;
+  }
+
+  /// Hands whole free segments back to the system, largest first, until what is free fits.
+  void trim_locked(std::vector<void*>& released) {
+    const size_t allowed = allowed_locked();
+    for (auto it = free_.rbegin(); it != free_.rend() && cached_ > allowed;) {
+      Block* block = *it;
+      if (!block->whole_segment()) {
+        ++it;
+        continue;
       }
-      if (largest == free_.end()) break;
-      dropped.emplace_back(largest->second.back(), largest->first);
-      largest->second.pop_back();
-      cached_ -= largest->first;
+      it = std::make_reverse_iterator(free_.erase(std::next(it).base()));
+      cached_ -= block->size;
+      released.push_back(block->ptr);
+      delete block;
     }
   }
 
   std::mutex mutex_;
   size_t limit_ = 0;
-  size_t cached_ = 0;
-  std::unordered_map<size_t, std::vector<void*>> free_;
-  std::unordered_map<void*, size_t> live_;
+  size_t cached_ = 0;  // free bytes in segments
+  size_t live_bytes_ = 0;
+  size_t peak_live_bytes_ = 0;
+  std::set<Block*, BySize> free_;
+  std::unordered_map<void*, Block*> live_;
 };
 
 }  // namespace
@@ -137,6 +225,6 @@ rs_status rs_cpu_cache_enable(int64_t limit_bytes) {
   })
 }
 
-int64_t rs_cpu_cache_bytes(void) { return CachingCPUAllocator::shared().cached_bytes(); }
+rs_cpu_cache_stats rs_cpu_cache_statistics(void) { return CachingCPUAllocator::shared().stats(); }
 
 }  // extern "C"

@@ -20,15 +20,31 @@ public enum Torch {
   public static var cudaDeviceCount: Int { Int(rs_cuda_device_count()) }
   /// Whether the CPU has native bfloat16 matrix instructions (AVX512-BF16 or AMX).
   public static var cpuHasBF16: Bool { rs_cpu_has_bf16() != 0 }
-  /// Makes CPU tensors of 1 MB or more keep their memory when freed, up to `limitBytes` in all,
-  /// for the next tensor of the same size. A model run over and over (sliding windows, training
-  /// steps) then stops paying for fresh pages, each of which faults on first touch; the price
-  /// is up to `limitBytes` more resident memory. Calling it again changes the limit.
+  /// Makes CPU tensors of 1 MB or more keep their memory when freed, for later tensors (a
+  /// request takes the smallest free block that fits, split if need be, as PyTorch's CUDA
+  /// caching allocator does). A model run over and over (sliding windows, training steps) then
+  /// stops paying for fresh pages, each of which faults on first touch. Free memory is kept up
+  /// to max(`limitBytes`, peak live − live), so resident memory stays under max(peak live, live +
+  /// `limitBytes`); 0 keeps nothing. Calling it again changes the limit.
   public static func cacheCPUBlocks(limitBytes: Int) throws {
     try check(rs_cpu_cache_enable(Int64(limitBytes)), "cacheCPUBlocks")
   }
-  /// Bytes of freed blocks `cacheCPUBlocks` holds now.
-  public static var cachedCPUBytes: Int { Int(rs_cpu_cache_bytes()) }
+
+  /// What `cacheCPUBlocks` holds: free bytes kept, bytes of large blocks in use, and the
+  /// high-water mark of the latter.
+  public struct CPUCacheStatistics: Sendable, Equatable {
+    public let cachedBytes: Int
+    public let liveBytes: Int
+    public let peakLiveBytes: Int
+  }
+
+  public static var cpuCacheStatistics: CPUCacheStatistics {
+    let s = rs_cpu_cache_statistics()
+    return CPUCacheStatistics(cachedBytes: Int(s.cached_bytes), liveBytes: Int(s.live_bytes), peakLiveBytes: Int(s.peak_live_bytes))
+  }
+
+  /// Free bytes `cacheCPUBlocks` holds now.
+  public static var cachedCPUBytes: Int { cpuCacheStatistics.cachedBytes }
   /// libtorch's CPU kernel level plus bf16 features, e.g. "simd=AVX512 amx_bf16 avx512_bf16".
   public static var cpuCapability: String {
     var text: UnsafeMutablePointer<CChar>?

@@ -6,11 +6,12 @@ final class CPUBlockCacheTests: XCTestCase {
     try t.withUnsafeRawPointer { UInt(bitPattern: $0) }
   }
 
-  /// Large freed blocks are reused for the next tensor of the same size class, within the
-  /// limit; small ones are never kept; a zero limit keeps nothing.
-  func testFreedLargeBlocksAreReusedWithinTheLimit() throws {
+  override func tearDown() { try? Torch.cacheCPUBlocks(limitBytes: 0) }
+
+  /// Large freed blocks are reused for the next tensor that fits; small ones are never kept; a
+  /// zero limit keeps nothing.
+  func testFreedLargeBlocksAreReused() throws {
     try Torch.cacheCPUBlocks(limitBytes: 16 << 20)
-    defer { try? Torch.cacheCPUBlocks(limitBytes: 0) }
     var first: UInt = 0
     do {
       let a = try Tensor.ones([1 << 20])  // 4 MB
@@ -18,20 +19,51 @@ final class CPUBlockCacheTests: XCTestCase {
       XCTAssertEqual(Torch.cachedCPUBytes, 0)
     }
     XCTAssertEqual(Torch.cachedCPUBytes, 4 << 20)
-    let b = try Tensor.zeros([(1 << 20) - 1000])  // same size class
+    let b = try Tensor.zeros([(1 << 20) - 1000])  // fits, and too little is left over to split off
     XCTAssertEqual(try address(b), first, "the freed block is handed out again")
     XCTAssertEqual(Torch.cachedCPUBytes, 0)
     XCTAssertEqual(try b.sum().double(), 0, "a reused block holds what the new tensor says")
 
+    let cached = Torch.cachedCPUBytes
     do { _ = try Tensor.ones([64]) }
-    XCTAssertEqual(Torch.cachedCPUBytes, 0, "small blocks are not kept")
-    do { _ = try Tensor.ones([8 << 20]) }  // 32 MB > 16 MB limit
-    XCTAssertEqual(Torch.cachedCPUBytes, 0, "a block larger than the limit is not kept")
+    XCTAssertEqual(Torch.cachedCPUBytes, cached, "small blocks are not kept")
 
     try Torch.cacheCPUBlocks(limitBytes: 0)
+    XCTAssertEqual(Torch.cachedCPUBytes, 0, "a zero limit hands back what was kept")
     do { _ = try Tensor.ones([1 << 20]) }
     XCTAssertEqual(Torch.cachedCPUBytes, 0)
     XCTAssertThrowsError(try Torch.cacheCPUBlocks(limitBytes: -1))
+  }
+
+  /// A free block serves smaller requests by splitting, and the pieces merge again when freed.
+  func testBlocksSplitAndMerge() throws {
+    try Torch.cacheCPUBlocks(limitBytes: 64 << 20)
+    var first: UInt = 0
+    do { first = try address(Tensor.ones([4 << 20])) }  // 16 MB, then free
+    XCTAssertGreaterThanOrEqual(Torch.cachedCPUBytes, 16 << 20)
+    do {
+      let a = try Tensor.ones([2 << 20]), b = try Tensor.ones([2 << 20])  // 8 MB each
+      XCTAssertEqual(try address(a), first)
+      XCTAssertEqual(try address(b), first + (8 << 20), "the second half of the same block")
+    }
+    let whole = try Tensor.ones([4 << 20])
+    XCTAssertEqual(try address(whole), first, "the halves merged back into one block")
+  }
+
+  /// Free memory is kept up to max(limit, peak live − live): after a peak it may be as much as
+  /// what was freed since, never more.
+  func testKeepsNoMoreThanThePeakAllows() throws {
+    try Torch.cacheCPUBlocks(limitBytes: 2 << 20)
+    for round in 0..<3 {
+      var tensors = try (0..<6).map { try Tensor.ones([(1 + $0) << 18]) }  // 1…6 MB
+      let stats = Torch.cpuCacheStatistics
+      XCTAssertGreaterThanOrEqual(stats.peakLiveBytes, stats.liveBytes)
+      tensors.removeAll()
+      let after = Torch.cpuCacheStatistics
+      XCTAssertLessThanOrEqual(
+        after.cachedBytes, Swift.max(2 << 20, after.peakLiveBytes - after.liveBytes), "round \(round)")
+      XCTAssertGreaterThanOrEqual(after.cachedBytes, 21 << 20, "round \(round): what was freed is kept for the next round")
+    }
   }
 
   /// Model-like work gives the same numbers with and without the cache.
@@ -45,7 +77,6 @@ final class CPUBlockCacheTests: XCTestCase {
     }
     let plain = try work()
     try Torch.cacheCPUBlocks(limitBytes: 64 << 20)
-    defer { try? Torch.cacheCPUBlocks(limitBytes: 0) }
     XCTAssertEqual(try work(), plain)
     XCTAssertEqual(try work(), plain)
     XCTAssertGreaterThan(Torch.cachedCPUBytes, 0)

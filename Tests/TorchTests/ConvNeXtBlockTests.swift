@@ -84,6 +84,12 @@ final class ConvNeXtBlockTests: XCTestCase {
     XCTAssertTrue((1...15).contains(Int(unchanged)), "\(unchanged) of 16 samples dropped")
   }
 
+  /// 2 × 48 × 48 pixels: the per-pixel layers run in chunks of 2048 pixels, the last one partial.
+  func testMatchesSeparateOperationsAcrossPixelChunks() throws {
+    let block = try Block(channels: 3)
+    try assertSameAsSeparate(block, try Tensor.randn([2, 3, 48, 48], dtype: .float64), dropPath: 0.3, training: true)
+  }
+
   func testChannelsLastInput() throws {
     let block = try Block(channels: 6)
     try assertSameAsSeparate(block, try Tensor.randn([2, 6, 8, 8], dtype: .float64).contiguous(channelsLast: true))

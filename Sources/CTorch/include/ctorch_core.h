@@ -106,12 +106,19 @@ int32_t rs_cpu_has_bf16(void);
 const char* rs_library_path(void);
 /// Capability flags of this CPU as libtorch sees them (caller frees with rs_free_buffer).
 rs_status rs_cpu_capability(char** out);
-/// From now on CPU tensors of 1 MB or more keep their memory when freed, up to `limit_bytes`
-/// in all, for the next tensor of the same size (0 keeps nothing). Calling it again changes
-/// the limit and drops what no longer fits.
+/// From now on CPU tensors of 1 MB or more come from segments that stay mapped when freed (a
+/// request takes the smallest free block that fits, split if need be; freed blocks merge), and
+/// free memory is kept up to max(limit_bytes, peak live − live) bytes (0 keeps nothing), where
+/// live is the large blocks in use and peak live its high-water mark. Calling it again changes
+/// the limit and hands back what no longer fits.
 rs_status rs_cpu_cache_enable(int64_t limit_bytes);
-/// Bytes of freed blocks the CPU cache holds now.
-int64_t rs_cpu_cache_bytes(void);
+/// Free bytes the CPU cache holds, bytes of large blocks in use, and their high-water mark.
+typedef struct {
+  int64_t cached_bytes;
+  int64_t live_bytes;
+  int64_t peak_live_bytes;
+} rs_cpu_cache_stats;
+rs_cpu_cache_stats rs_cpu_cache_statistics(void);
 
 #ifdef __cplusplus
 }
