@@ -6,15 +6,16 @@ import Torch
 /// How commands that run a model over and over (`predict`, `refer`, `train`, `evaluate`,
 /// `bench model`) use memory.
 enum MemoryPolicy {
-  /// Freed tensor memory kept for reuse unless `RSSEG_CPU_CACHE_MB` says otherwise (0 = none).
+  /// Freed tensor memory kept for reuse beyond what the peak allows, unless
+  /// `RSSEG_CPU_CACHE_MB` says otherwise (0 = none).
   static let defaultCacheMegabytes = 256
 
-  /// Keeps freed tensor blocks for the next tensor of the same size (`Torch.cacheCPUBlocks`),
-  /// so repeated runs do not fault in fresh pages, and hands every other large block back to
-  /// the system when freed: glibc serves allocations below its mmap threshold from heaps that
-  /// rarely shrink, and raises that threshold to 32 MB as large blocks are freed, so window-sized
-  /// buffers would otherwise fragment the heap (a fixed 1 MB threshold measured 0.15 GB less peak
-  /// RSS for the Vaihingen preset at 1024 windows).
+  /// Keeps freed tensor blocks of 1 MB or more for later tensors (`Torch.cacheCPUBlocks`), so
+  /// repeated runs do not fault in fresh pages, and hands every other large block (GDAL
+  /// buffers, arrays) back to the system when freed: glibc serves allocations below its mmap
+  /// threshold from heaps that rarely shrink, and raises that threshold to 32 MB as large blocks
+  /// are freed, so window-sized buffers would otherwise fragment the heap (a fixed 1 MB threshold
+  /// measured 0.15 GB less peak RSS for the Vaihingen preset at 1024 windows).
   static func forRepeatedModelRuns() throws {
     let text = ProcessInfo.processInfo.environment["RSSEG_CPU_CACHE_MB"]
     let megabytes = text.map { Int($0) ?? -1 } ?? defaultCacheMegabytes
