@@ -5,6 +5,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -52,23 +53,19 @@ class Body {
   rs_checkpoint_release release_;
 };
 
-/// Random-number and autocast state at the first run, put back for the recomputation so that
-/// dropout masks and precisions are the same in both.
+/// Random-number state (CPU and the given devices) and autocast state: captured at the first
+/// run and put back for the recomputation, so that dropout masks and precisions match.
 struct RunState {
   std::vector<std::pair<at::Generator, at::Tensor>> generators;
   bool autocast_cpu, autocast_cuda;
   at::ScalarType autocast_cpu_dtype, autocast_cuda_dtype;
 
-  static RunState capture(const variable_list& inputs) {
+  static RunState current(const std::vector<at::Device>& devices) {
     RunState s{{},
                at::autocast::is_autocast_enabled(at::kCPU),
                at::autocast::is_autocast_enabled(at::kCUDA),
                at::autocast::get_autocast_dtype(at::kCPU),
                at::autocast::get_autocast_dtype(at::kCUDA)};
-    std::vector<at::Device> devices{at::Device(at::kCPU)};
-    for (const auto& t : inputs)
-      if (t.defined() && std::find(devices.begin(), devices.end(), t.device()) == devices.end())
-        devices.push_back(t.device());
     for (const auto& device : devices) {
       auto generator = at::globalContext().defaultGenerator(device);
       std::lock_guard<std::mutex> lock(generator.mutex());
@@ -76,64 +73,64 @@ struct RunState {
     }
     return s;
   }
+
+  /// The CPU and every device an input lives on.
+  static std::vector<at::Device> devices_of(const variable_list& inputs) {
+    std::vector<at::Device> devices{at::Device(at::kCPU)};
+    for (const auto& t : inputs)
+      if (t.defined() && std::find(devices.begin(), devices.end(), t.device()) == devices.end())
+        devices.push_back(t.device());
+    return devices;
+  }
+
+  std::vector<at::Device> devices() const {
+    std::vector<at::Device> list;
+    for (const auto& entry : generators) list.push_back(entry.first.device());
+    return list;
+  }
+
+  void apply() const {
+    for (auto [generator, saved] : generators) {  // a Generator copy shares its state
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(saved);
+    }
+    at::autocast::set_autocast_enabled(at::kCPU, autocast_cpu);
+    at::autocast::set_autocast_enabled(at::kCUDA, autocast_cuda);
+    at::autocast::set_autocast_dtype(at::kCPU, autocast_cpu_dtype);
+    at::autocast::set_autocast_dtype(at::kCUDA, autocast_cuda_dtype);
+  }
 };
 
-/// Sets a captured state for a scope and restores what was there before.
+/// Puts a captured state in place for a scope and restores what was there before.
 class StateScope {
  public:
-  explicit StateScope(const RunState& state) {
-    for (auto [generator, saved] : state.generators) {  // a Generator copy shares its state
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      previous_.generators.emplace_back(generator, generator.get_state());
-      generator.set_state(saved);
-    }
-    previous_.autocast_cpu = at::autocast::is_autocast_enabled(at::kCPU);
-    previous_.autocast_cuda = at::autocast::is_autocast_enabled(at::kCUDA);
-    previous_.autocast_cpu_dtype = at::autocast::get_autocast_dtype(at::kCPU);
-    previous_.autocast_cuda_dtype = at::autocast::get_autocast_dtype(at::kCUDA);
-    apply_autocast(state);
-  }
-  ~StateScope() {
-    for (auto& [generator, saved] : previous_.generators) {
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_state(saved);
-    }
-    apply_autocast(previous_);
-  }
+  explicit StateScope(const RunState& state) : previous_(RunState::current(state.devices())) { state.apply(); }
+  ~StateScope() { previous_.apply(); }
 
  private:
-  static void apply_autocast(const RunState& s) {
-    at::autocast::set_autocast_enabled(at::kCPU, s.autocast_cpu);
-    at::autocast::set_autocast_enabled(at::kCUDA, s.autocast_cuda);
-    at::autocast::set_autocast_dtype(at::kCPU, s.autocast_cpu_dtype);
-    at::autocast::set_autocast_dtype(at::kCUDA, s.autocast_cuda_dtype);
-  }
   RunState previous_;
 };
 
 struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction> {
   static variable_list forward(AutogradContext* ctx, at::TensorList inputs, std::shared_ptr<Body> body) {
     variable_list list(inputs.begin(), inputs.end());
-    auto state = std::make_shared<RunState>(RunState::capture(list));
+    auto state = RunState::current(RunState::devices_of(list));
     auto outputs = (*body)(list);
-    std::vector<bool> needs_grad;
-    for (const auto& t : inputs) needs_grad.push_back(t.requires_grad());
     ctx->save_for_backward(list);
-    ctx->saved_data["body"] = c10::IValue::make_capsule(c10::make_intrusive<Holder>(body, state, needs_grad));
+    ctx->saved_data["body"] = c10::IValue::make_capsule(c10::make_intrusive<Holder>(body, std::move(state)));
     return outputs;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto holder = ctx->saved_data["body"].toCapsule();
     auto& h = *static_cast<Holder*>(holder.get());
-    auto saved = ctx->get_saved_variables();
     variable_list inputs;
-    for (size_t k = 0; k < saved.size(); ++k) inputs.push_back(saved[k].detach().requires_grad_(h.needs_grad[k]));
+    for (const auto& t : ctx->get_saved_variables()) inputs.push_back(t.detach().requires_grad_(t.requires_grad()));
 
     variable_list outputs;
     {
       c10::AutoGradMode enable(true);
-      StateScope scope(*h.state);
+      StateScope scope(h.state);
       outputs = (*h.body)(inputs);
     }
     TORCH_CHECK(outputs.size() == grads.size(), "checkpoint: the recomputation gave ", outputs.size(),
@@ -155,11 +152,9 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
 
   /// What backward needs besides the saved inputs, kept in the node's saved data.
   struct Holder : torch::CustomClassHolder {
-    Holder(std::shared_ptr<Body> body, std::shared_ptr<RunState> state, std::vector<bool> needs_grad)
-        : body(std::move(body)), state(std::move(state)), needs_grad(std::move(needs_grad)) {}
+    Holder(std::shared_ptr<Body> body, RunState state) : body(std::move(body)), state(std::move(state)) {}
     std::shared_ptr<Body> body;
-    std::shared_ptr<RunState> state;
-    std::vector<bool> needs_grad;
+    RunState state;
   };
 };
 

@@ -57,20 +57,17 @@ class CachingCPUAllocator final : public c10::Allocator {
     const size_t size = round_up(n, kPage);
     std::vector<void*> released;
     Block* block = nullptr;
+    size_t segment = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       block = take_free_locked(size);
       if (!block) {
-        // Make room first: the new segment counts as live once handed out.
-        live_bytes_ += size;
-        peak_live_bytes_ = std::max(peak_live_bytes_, live_bytes_);
-        trim_locked(released);
-        live_bytes_ -= size;
+        trim_locked(released, /*incoming=*/size);  // make room first
+        segment = limit_ == 0 ? size : segment_size(size);  // off: nothing left over
       }
     }
     for (void* p : released) c10::free_cpu(p);
     if (!block) {
-      const size_t segment = limit_ == 0 ? size : segment_size(size);  // off: nothing left over
       char* base = static_cast<char*>(c10::alloc_cpu(segment));  // outside the lock: the slow case
       std::lock_guard<std::mutex> lock(mutex_);
       block = new Block{base, segment, true, nullptr, nullptr};
@@ -116,10 +113,12 @@ class CachingCPUAllocator final : public c10::Allocator {
 
   static void release(void* p) { shared().give_back(p); }
 
-  /// What may stay free now (nothing when the limit is 0: the cache is off).
-  size_t allowed_locked() const {
+  /// What may stay free once `incoming` more bytes are live (nothing when the limit is 0: the
+  /// cache is off).
+  size_t allowed_locked(size_t incoming = 0) const {
     if (limit_ == 0) return 0;
-    return std::max(limit_, peak_live_bytes_ - std::min(peak_live_bytes_, live_bytes_));
+    const size_t live = live_bytes_ + incoming;
+    return std::max(limit_, std::max(peak_live_bytes_, live) - live);
   }
 
   /// The smallest free block of at least `size`, split to `size`; null when none fits.
@@ -163,8 +162,12 @@ class CachingCPUAllocator final : public c10::Allocator {
         live_bytes_ -= block->size;
         cached_ += block->size;
         block->free = true;
-        block = merge_locked(block, block->prev);
-        if (block->next && block->next->free) block = merge_locked(block->next, block);
+        if (block->next && block->next->free) absorb_next_locked(block);
+        if (block->prev && block->prev->free) {
+          block = block->prev;
+          free_.erase(block);  // its size changes, and with it its place in the set
+          absorb_next_locked(block);
+        }
         free_.insert(block);
         trim_locked(released);
       }
@@ -172,23 +175,20 @@ class CachingCPUAllocator final : public c10::Allocator {
     for (void* block : released) c10::free_cpu(block);
   }
 
-  /// Merges free `block` into its free neighbour `before` (if that is free); returns the result,
-  /// which is not in the free set.
-  Block* merge_locked(Block* block, Block* before) {
-    if (!before || !before->free) return block;
-    if (before != block->prev) return block;
-    free_.erase(before);
-    free_.erase(block);
-    before->size += block->size;
-    before->next = block->next;
-    if (block->next) block->next->prev = before;
-    delete block;
-    return before;
+  /// Merges the free block after `block` (both free, `block` not in the free set) into it.
+  void absorb_next_locked(Block* block) {
+    Block* next = block->next;
+    free_.erase(next);
+    block->size += next->size;
+    block->next = next->next;
+    if (next->next) next->next->prev = block;
+    delete next;
   }
 
-  /// Hands whole free segments back to the system, largest first, until what is free fits.
-  void trim_locked(std::vector<void*>& released) {
-    const size_t allowed = allowed_locked();
+  /// Hands whole free segments back to the system, largest first, until what is free fits
+  /// (with `incoming` more bytes about to be live).
+  void trim_locked(std::vector<void*>& released, size_t incoming = 0) {
+    const size_t allowed = allowed_locked(incoming);
     for (auto it = free_.rbegin(); it != free_.rend() && cached_ > allowed;) {
       Block* block = *it;
       if (!block->whole_segment()) {

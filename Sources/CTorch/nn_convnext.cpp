@@ -65,24 +65,11 @@ at::Tensor finish(const at::Tensor& x, const at::Tensor& y, const BlockWeights& 
   return branch + x;
 }
 
-/// The block as torchvision writes it; used under autocast, whose casts the chunked products
-/// (written into preallocated outputs) would not get.
-at::Tensor separate_ops(const at::Tensor& x, const BlockWeights& p, const at::Tensor& scale) {
-  auto conv = at::conv2d(x, p.dw_w, p.dw_b, 1, p.padding(), 1, p.channels()).permute({0, 2, 3, 1});
-  auto hidden = at::linear(at::layer_norm(conv, {p.channels()}, p.ln_w, p.ln_b, p.eps), p.w1, p.b1);
-  auto branch = at::linear(at::gelu(hidden), p.w2, p.b2).permute({0, 3, 1, 2}) * p.gamma;
-  if (scale.defined()) branch = branch * scale;
-  return branch + x;
-}
-
-/// The per-sample stochastic-depth scale (torchvision stochastic_depth, mode "row"): Bernoulli
-/// survival over 1 − p; undefined when nothing is dropped.
-at::Tensor sample_scale(const at::Tensor& x, double p, bool training) {
-  if (!training || p == 0.0) return {};
-  double survival = 1.0 - p;
-  auto noise = at::empty({x.size(0), 1, 1, 1}, x.options()).bernoulli_(survival);
-  if (survival > 0.0) noise.div_(survival);
-  return noise;
+/// The block without chunks, as torchvision writes it; used under autocast, whose casts the
+/// chunked products (written into preallocated outputs) would not get.
+at::Tensor unchunked(const at::Tensor& x, const BlockWeights& p, const at::Tensor& scale) {
+  auto normed = at::layer_norm(depthwise_rows(x, p), {p.channels()}, p.ln_w, p.ln_b, p.eps);
+  return finish(x, at::linear(at::gelu(at::linear(normed, p.w1, p.b1)), p.w2, p.b2), p, scale);
 }
 
 struct ConvNeXtBlockFunction : public torch::autograd::Function<ConvNeXtBlockFunction> {
@@ -165,17 +152,16 @@ rs_status rs_convnext_block(rs_tensor* out, rs_tensor x, rs_tensor dw_w, rs_tens
                             rs_tensor ln_b, double eps, rs_tensor w1, rs_tensor b1, rs_tensor w2, rs_tensor b2,
                             rs_tensor gamma, double drop_path, int32_t training) {
   RS_GUARD({
-    TORCH_CHECK(drop_path >= 0 && drop_path <= 1, "drop path probability has to be between 0 and 1, but got ", drop_path);
     BlockWeights p{T(dw_w), T(dw_b), T(ln_w), T(ln_b), T(w1), T(b1), T(w2), T(b2), T(gamma), eps};
     const auto& input = T(x);
     TORCH_CHECK(input.dim() == 4 && input.size(1) == p.channels(), "ConvNeXt block: expected input [B, ",
                 p.channels(), ", H, W], got ", input.sizes());
-    auto scale = sample_scale(input, drop_path, training != 0);
+    auto scale = rs::drop_path_scale(input, drop_path, training != 0);
     bool needs_graph = c10::GradMode::is_enabled() &&
                        (input.requires_grad() || p.dw_w.requires_grad() || p.w1.requires_grad() ||
                         p.w2.requires_grad() || p.gamma.requires_grad());
     if (autocasting())
-      *out = rs::wrap(separate_ops(input, p, scale));
+      *out = rs::wrap(unchunked(input, p, scale));
     else if (needs_graph)
       *out = rs::wrap(ConvNeXtBlockFunction::apply(input, p.dw_w, p.dw_b, p.ln_w, p.ln_b, p.w1, p.b1, p.w2,
                                                    p.b2, p.gamma, std::optional<at::Tensor>(scale), eps));

@@ -29,6 +29,10 @@ rs_scalar from_scalar(const at::Scalar& s);
 at::ScalarType dtype(int32_t code);
 at::Device device(rs_device d);
 at::TensorOptions options(int32_t dtype, rs_device d);
+/// Stochastic depth's per-sample factor for `x` (torchvision stochastic_depth, mode "row"):
+/// Bernoulli survival over 1 − p divided by 1 − p, shaped [B, 1, …]; undefined when nothing is
+/// dropped (not training, or p = 0).
+at::Tensor drop_path_scale(const at::Tensor& x, double p, bool training);
 /// Hands a list of tensors to C as a malloc'ed array of owned handles.
 void wrap_list(std::vector<at::Tensor> list, rs_tensor** out, int64_t* n);
 
