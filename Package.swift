@@ -31,10 +31,10 @@ let ncclFlags: [String] =
 
 let package = Package(
   name: "rsseg",
-  platforms: [.macOS(.v14)],
   products: [
     .executable(name: "rsseg", targets: ["rsseg"]),
     .library(name: "Torch", targets: ["Torch"]),
+    .library(name: "RSSegModels", targets: ["RSSegModels"]),
     .library(name: "RSSeg", targets: ["RSSeg"]),
   ],
   dependencies: [
@@ -59,17 +59,25 @@ let package = Package(
       ]
     ),
     .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
-    .target(name: "Torch", dependencies: ["CTorch"]),
-    .target(name: "Raster", dependencies: ["CGDAL"]),
-    .target(name: "RSSeg", dependencies: ["Torch", "Raster", .product(name: "Yams", package: "Yams")]),
+    // Writing files under a temporary name and renaming them into place, for every layer.
+    .target(name: "AtomicFiles"),
+    .target(name: "Torch", dependencies: ["CTorch", "AtomicFiles"]),
+    .target(name: "Raster", dependencies: ["CGDAL", "AtomicFiles"]),
+    // Models, losses, metrics, text encoders, model files and parity checks: no file formats
+    // beyond safetensors/pickle, so anything that runs a model links no GDAL.
+    .target(name: "RSSegModels", dependencies: ["Torch"]),
+    // Datasets, loaders, training, evaluation and scene inference.
+    .target(name: "RSSeg", dependencies: ["RSSegModels", "Torch", "Raster", "AtomicFiles", .product(name: "Yams", package: "Yams")]),
     .executableTarget(
       name: "rsseg",
-      dependencies: ["RSSeg", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        "RSSeg", "RSSegModels", "Torch", "Raster", "AtomicFiles", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
-    .target(name: "FuzzEntryPoints", dependencies: ["RSSeg", "Torch", "Raster"], path: "Fuzz/EntryPoints"),
-    .testTarget(name: "RSSegTests", dependencies: ["RSSeg", "FuzzEntryPoints"]),
-    .testTarget(name: "rssegCLITests", dependencies: ["rsseg"]),
+    .target(name: "FuzzEntryPoints", dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster"], path: "Fuzz/EntryPoints"),
+    .testTarget(name: "RSSegTests", dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster", "FuzzEntryPoints"]),
+    .testTarget(name: "rssegCLITests", dependencies: ["rsseg", "Torch", "Raster"]),
   ],
   cxxLanguageStandard: .cxx20
 )

@@ -1,5 +1,6 @@
 import Foundation
 import RSSeg
+import RSSegModels
 
 /// COCO segmentations as referring datasets store them: the bytes as an `instances.json`, each
 /// annotation's polygons or RLE turned into runs for its image and, up to 4 Mpx, decoded.

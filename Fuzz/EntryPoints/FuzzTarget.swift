@@ -11,7 +11,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
   case checkpoint
   /// `WordPieceTokenizer` on the bytes as text (a fixed vocabulary), and the bytes as a `vocab.txt`.
   case wordpiece
-  /// `TrainingConfig.load` of the bytes as a YAML config.
+  /// `SegmentationTrainingConfig.load` of the bytes as a YAML config.
   case config
   /// `RasterDataset` of the bytes as an image file (any GDAL format), a window of it decoded.
   case raster

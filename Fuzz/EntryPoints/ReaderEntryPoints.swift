@@ -1,5 +1,6 @@
 import Foundation
 import RSSeg
+import RSSegModels
 import Torch
 
 /// Model and training files: safetensors, torch.save checkpoints and pickles, YAML configs.
@@ -24,6 +25,6 @@ enum ReaderEntryPoints {
 
   /// Parses the file as a training config (unknown keys, wrong types and bad YAML must throw).
   static func config(_ bytes: UnsafeRawBufferPointer) throws {
-    _ = try TrainingConfig.load(path: try ScratchFile.write(bytes, for: .config))
+    _ = try SegmentationTrainingConfig.load(path: try ScratchFile.write(bytes, for: .config))
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RSSeg
+import RSSegModels
 
 /// The WordPiece tokenizer: arbitrary text through a fixed vocabulary, and arbitrary bytes as a
 /// vocabulary file.

@@ -1,6 +1,7 @@
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// BSC and T-BTD as standalone modules (BTDNet spec §3).
 final class BTDNetComponentTests: XCTestCase {

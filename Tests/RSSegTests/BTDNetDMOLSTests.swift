@@ -1,6 +1,7 @@
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// D-MOLS masking statistics (seeded) and the reconstruction heads (BTDNet spec §3).
 final class BTDNetDMOLSTests: XCTestCase {

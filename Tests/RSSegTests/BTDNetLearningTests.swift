@@ -5,8 +5,9 @@ import XCTest
 @testable import RSSeg
 
 /// A tiny BTDNet (configs/synthetic-referring.yaml with BSC, T-BTD and D-MOLS on) learns the
-/// generated referring task at least as well as the tiny LAVT of `ReferringLearningTests` in the
-/// same budget (same data, seed, steps and optimiser).
+/// generated referring task: it clearly beats the prediction that ignores the sentence, by the
+/// same margin as the tiny LAVT of `ReferringLearningTests`. Whether it beats LAVT is a
+/// benchmark over seeds (scripts/bench-referring-seeds), not a test.
 final class BTDNetLearningTests: XCTestCase {
   private var root: URL!
 
@@ -17,33 +18,15 @@ final class BTDNetLearningTests: XCTestCase {
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
 
-  /// Trains configs/synthetic-referring.yaml with `overrides` and returns the validation metrics.
-  private func train(_ name: String, data: URL, overrides: [String]) throws -> (metrics: [String: Double], steps: Int) {
-    let shipped = TextTestPaths.packageRoot.appendingPathComponent("configs/synthetic-referring.yaml").path
-    let config = try ReferringTrainingConfig.load(
-      path: shipped,
-      overrides: [
-        "data=\(data.path)", "bert=\(TextTestPaths.minilm.path)", "image_size=48", "epochs=6", "validate_every=6",
-        "progress=false",
-      ] + overrides)
-    Torch.threads = 2
-    let (task, options, _) = try ReferringTrainingTask.make(config)
-    let outcome = try Trainer(task: task, options: options, folder: root.appendingPathComponent(name)).run()
-    XCTAssertTrue(outcome.finished)
-    task.network.eval()
-    return (try Torch.withInferenceMode { try task.validate() }, outcome.step)
-  }
-
-  func testTinyBTDNetLearnsAtLeastAsWellAsTinyLAVT() throws {
-    let data = root.appendingPathComponent("data")
-    try SyntheticReferringDataset.write(.init(images: 120, size: 48, seed: 5), to: data)
-    let lavt = try train("lavt", data: data, overrides: [])
+  func testTinyBTDNetLearnsWhichShapeTheSentenceMeans() throws {
+    let fixture = try ReferringLearningFixture(root: root)
     // 48-pixel images: 16-pixel patches give D-MOLS 9 patches to mask 2 of.
-    let btdnet = try train(
-      "btdnet", data: data, overrides: ["bsc=true", "twin_decoder=true", "dmols=true", "btdnet={masking: {patch_size: 16}}"])
-    XCTAssertEqual(lavt.steps, btdnet.steps)
-    print("BTDNet learning: \(btdnet.steps) steps; LAVT \(lavt.metrics); BTDNet \(btdnet.metrics)")
-    // Measured (2 threads, 180 steps): LAVT oIoU 49.5, mIoU 48.1; BTDNet oIoU 51.3, mIoU 51.9.
-    XCTAssertGreaterThanOrEqual(btdnet.metrics["oIoU"]!, lavt.metrics["oIoU"]!, "LAVT \(lavt.metrics), BTDNet \(btdnet.metrics)")
+    let (learned, steps) = try fixture.train(
+      "btdnet", overrides: ["bsc=true", "twin_decoder=true", "dmols=true", "btdnet={masking: {patch_size: 16}}"])
+    XCTAssertLessThanOrEqual(steps, 200)
+    let baseline = try fixture.everyShapeBaseline()
+    print("BTDNet learning: \(steps) steps; every-shape oIoU \(baseline); BTDNet \(learned)")
+    XCTAssertGreaterThan(learned["oIoU"]!, baseline + ReferringLearningFixture.oIoUMargin, "BTDNet \(learned), every-shape oIoU \(baseline)")
+    XCTAssertGreaterThan(learned["P@0.5"]!, ReferringLearningFixture.minimumP50, "BTDNet \(learned)")
   }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// BTDNet's loss terms (spec §3).
 final class BTDNetLossTests: XCTestCase {

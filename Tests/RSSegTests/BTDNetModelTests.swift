@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// BTDNet's components switched on and off in the LAVT network and the referring model.
 final class BTDNetModelTests: XCTestCase {

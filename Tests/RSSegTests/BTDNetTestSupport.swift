@@ -1,6 +1,7 @@
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// Asserts that every parameter of `module` received a non-zero gradient.
 func assertGradientsReachEveryParameter(_ module: Module, file: StaticString = #filePath, line: UInt = #line) throws {

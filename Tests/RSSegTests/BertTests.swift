@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import RSSeg
+@testable import RSSegModels
 import Torch
 
 final class BertTests: XCTestCase {

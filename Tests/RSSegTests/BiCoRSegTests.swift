@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class BiCoRSegTests: XCTestCase {
   /// The fixture's `config` metadata.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// 300 segmentations decoded by pycocotools (`Tests/Fixtures/gen/coco_masks.py`): random
 /// polygons inside the image, across its borders, on a half-pixel grid and with repeated

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// The RRSIS-D/RefSegRS format fixtures (`../shared/parity/rrsis_formats`), decoded with pycocotools.
 enum RRSISFixtures {

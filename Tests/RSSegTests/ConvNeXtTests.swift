@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Torch
 @testable import RSSeg
+@testable import RSSegModels
 
 final class ConvNeXtTests: XCTestCase {
   private let tiny = ConvNeXtConfig(dims: [8, 16, 24, 32], depths: [1, 2, 1, 1])

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class DataAugmentationTests: XCTestCase {
   /// 3 wide, 2 high, one channel = mask = values 0...5 row-major.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// The real Dubai aerial sample in ../shared/data/dubai_aerial.
 final class DataDubaiAerialTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class DataISPRSTests: XCTestCase {
   private let ignore: UInt8 = 6

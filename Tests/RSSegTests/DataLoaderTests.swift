@@ -3,6 +3,7 @@ import Raster
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class DataLoaderTests: XCTestCase {
   private func dataset() throws -> (SegmentationDataset, URL) {

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import XCTest
 import RSSeg
+import RSSegModels
 
 /// Loader throughput on LoveDA-sized images (1024², PNG) with the training augmentation at 512
 /// crops. A measurement, not a check: runs only with RSSEG_BENCH=1, in a release build:

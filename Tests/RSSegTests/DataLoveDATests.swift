@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class DataLoveDATests: XCTestCase {
   private func options(_ src: URL, _ out: URL) -> PrepareOptions {

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import XCTest
 import RSSeg
+import RSSegModels
 
 /// `prepare potsdam` on one full-size (6000 × 6000) tile: time and peak memory. A measurement,
 /// not a check: runs only with RSSEG_BENCH=1, in a release build:

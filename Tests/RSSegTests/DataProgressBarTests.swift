@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class DataProgressBarTests: XCTestCase {
   func testLineShowsCountRateAndETA() {

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// Tiny datasets in the official layouts, written by the tests with known labels.
 enum DataFixtures {

@@ -3,6 +3,7 @@ import Torch
 import XCTest
 
 @testable import RSSeg
+@testable import RSSegModels
 
 /// Sizes and structures read from files are checked before anything large is allocated, and
 /// training checkpoints carry checksums that catch damage after they were written.
@@ -46,20 +47,20 @@ final class HardeningTests: XCTestCase {
     var laughs = base + "l0: &l0 [x, x]\n"
     for k in 1...30 { laughs += "l\(k): &l\(k) [*l\(k - 1), *l\(k - 1)]\n" }
     let bomb = try file("laughs.yaml", laughs)
-    assertThrows(try TrainingConfig.load(path: bomb.path), bomb.path, "expands to more than 100000 values")
+    assertThrows(try SegmentationTrainingConfig.load(path: bomb.path), bomb.path, "expands to more than 100000 values")
     let big = try sparseFile("big.yaml", size: 2 << 20)
-    assertThrows(try TrainingConfig.load(path: big.path), big.path, "too big for a config")
+    assertThrows(try SegmentationTrainingConfig.load(path: big.path), big.path, "too big for a config")
     let list = try file("list.yaml", "- dataset\n- data\n")
-    assertThrows(try TrainingConfig.load(path: list.path), "not a mapping")
+    assertThrows(try SegmentationTrainingConfig.load(path: list.path), "not a mapping")
     let date = try file("date.yaml", base + "seed: 2001-12-14\n")
-    assertThrows(try TrainingConfig.load(path: date.path), date.path, "not a number, string")
+    assertThrows(try SegmentationTrainingConfig.load(path: date.path), date.path, "not a number, string")
     let typo = try file("typo.yaml", base + "learning_rate: 0.1\n")
-    assertThrows(try TrainingConfig.load(path: typo.path), typo.path, "unknown key 'learning_rate'")
+    assertThrows(try SegmentationTrainingConfig.load(path: typo.path), typo.path, "unknown key 'learning_rate'")
     let wrong = try file("wrong.yaml", base + "epochs: many\n")
-    assertThrows(try TrainingConfig.load(path: wrong.path), wrong.path)
+    assertThrows(try SegmentationTrainingConfig.load(path: wrong.path), wrong.path)
     // Aliases within the budget are fine.
     let anchors = try file("anchors.yaml", base + "encoder_dims: &d [8, 16, 24, 32]\n")
-    XCTAssertEqual(try TrainingConfig.load(path: anchors.path).encoderDims, [8, 16, 24, 32])
+    XCTAssertEqual(try SegmentationTrainingConfig.load(path: anchors.path).encoderDims, [8, 16, 24, 32])
   }
 
   // MARK: - vocabulary

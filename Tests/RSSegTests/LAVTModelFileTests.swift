@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class LAVTModelFileTests: XCTestCase {
   private let config = LAVTConfig(

@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class LAVTTests: XCTestCase {
   private var fixturePath: String { parityFolder().appendingPathComponent("lavt_tiny.safetensors").path }

@@ -1,6 +1,7 @@
 import XCTest
 import Torch
 @testable import RSSeg
+@testable import RSSegModels
 
 /// Expected values computed with NumPy from the reference formulas (pytorch-toolbelt's
 /// label-smoothed NLL and soft Dice, BiCoR-Seg's fisher_discriminative_loss).

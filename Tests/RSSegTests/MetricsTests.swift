@@ -1,5 +1,6 @@
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class MetricsTests: XCTestCase {
   /// 3 classes, ignore index 3. Truth/prediction pairs chosen so every score is easy by hand.

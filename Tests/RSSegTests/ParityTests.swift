@@ -1,6 +1,7 @@
 import XCTest
 import Torch
 @testable import RSSeg
+@testable import RSSegModels
 
 final class ParityTests: XCTestCase {
   private var fixture: String { parityFolder().appendingPathComponent("bicor_tiny.safetensors").path }

@@ -3,6 +3,7 @@ import Raster
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// Outputs of a prediction over the real NAIP sample (RGBN, nodata 0, UTM 14N).
 final class PredictOutputsTests: XCTestCase {
@@ -21,12 +22,12 @@ final class PredictOutputsTests: XCTestCase {
   }
 
   private func predict(
-    _ image: String? = nil, into folder: URL, stem: String = "naip", options: PredictionOutputOptions, blendBufferBytes: Int = 64 << 20
-  ) throws -> (SceneRows, PredictionOutputs) {
-    let scene = try SceneRows(dataset: RasterDataset(path: image ?? PredictFixtures.naip), bands: [0, 1, 2])
+    _ image: String? = nil, into folder: URL, stem: String = "naip", options: PredictionOptions, blendBufferBytes: Int = 64 << 20
+  ) throws -> (SceneReader, PredictionWriter) {
+    let scene = try SceneReader(dataset: RasterDataset(path: image ?? PredictFixtures.naip), bands: [0, 1, 2])
     let classes = SegmentationClasses(names: ["a", "b", "c", "d"], palette: [RGB(255, 0, 0), RGB(0, 255, 0), RGB(0, 0, 255), RGB(9, 9, 9)])
-    let outputs = try PredictionOutputs(scene: scene, classes: classes, directory: folder.path, stem: stem, options: options)
-    var windows = SlidingWindowOptions(tile: 256, overlap: 64, batch: 2)
+    let outputs = try PredictionWriter(scene: scene, classes: classes, directory: folder.path, stem: stem, options: options)
+    var windows = SlidingWindowOptions(tile: 256, overlap: 64, batch: 2, blockImage: options.overlay)
     windows.blendBufferBytes = blendBufferBytes
     let predictor = try SlidingWindowPredictor(model: PixelwiseModel(), normalization: PredictFixtures.normalization, options: windows)
     try predictor.predict(scene, emit: outputs.write)
@@ -37,12 +38,12 @@ final class PredictOutputsTests: XCTestCase {
   func testClassMapKeepsGeoreferenceAndNodata() throws {
     let folder = try PredictFixtures.folder(self)
     let image = try naipWithNodata(in: folder)
-    let (scene, outputs) = try predict(image, into: folder, options: PredictionOutputOptions(probabilities: .uint8, overlay: true))
-    for path in outputs.paths { XCTAssertTrue(FileManager.default.fileExists(atPath: path), path) }
+    let (scene, outputs) = try predict(image, into: folder, options: PredictionOptions(probabilities: .uint8, overlay: true))
+    for path in outputs.files.all { XCTAssertTrue(FileManager.default.fileExists(atPath: path), path) }
 
     let input = scene.dataset
     XCTAssertEqual(input.geoReference, try RasterDataset(path: PredictFixtures.naip).geoReference)
-    let output = try RasterDataset(path: outputs.paths[0])
+    let output = try RasterDataset(path: outputs.paths.classMap)
     XCTAssertEqual(output.width, input.width)
     XCTAssertEqual(output.height, input.height)
     XCTAssertEqual(output.dataTypes, [.uint8])
@@ -64,7 +65,7 @@ final class PredictOutputsTests: XCTestCase {
     XCTAssertEqual(nodataCount, 80 * 100)
     XCTAssertLessThan(labels[10 * input.width + 10], 4)
 
-    let probabilities = try RasterDataset(path: outputs.paths[2])
+    let probabilities = try RasterDataset(path: outputs.paths.probabilities!)
     XCTAssertEqual(probabilities.bandCount, 4)
     XCTAssertEqual(probabilities.geoReference, input.geoReference)
     let probability = try probabilities.read(UInt8.self, window: PixelWindow(x: 650, y: 150, width: 1, height: 1)).values
@@ -77,13 +78,13 @@ final class PredictOutputsTests: XCTestCase {
   func testOutputsDoNotDependOnTheColumnBands() throws {
     let folder = try PredictFixtures.folder(self)
     let image = try naipWithNodata(in: folder)
-    var options = PredictionOutputOptions(probabilities: .uint8, overlay: true)
+    var options = PredictionOptions(probabilities: .uint8, overlay: true)
     options.previewMaxSide = 333  // a preview step that does not divide the bands' widths
     let (scene, whole) = try predict(image, into: folder, stem: "whole", options: options)
     let (_, banded) = try predict(image, into: folder, stem: "banded", options: options, blendBufferBytes: 4 * 4 * 256 * 256)
     XCTAssertGreaterThan(scene.width, 3 * 256)
     // Sums in another order may move a probability across a rounding step (×254), nothing else.
-    for (a, b) in zip(whole.paths, banded.paths) {
+    for (a, b) in zip(whole.files.all, banded.files.all) {
       let (x, y) = (try RasterDataset(path: a).read(UInt8.self).values, try RasterDataset(path: b).read(UInt8.self).values)
       XCTAssertEqual(x.count, y.count, b)
       let largest = zip(x, y).map { abs(Int($0) - Int($1)) }.max() ?? 0
@@ -93,10 +94,10 @@ final class PredictOutputsTests: XCTestCase {
 
   func testHeatmapsAreBlendedAndWritten() throws {
     let folder = try PredictFixtures.folder(self)
-    let scene = try SceneRows(dataset: RasterDataset(path: PredictFixtures.scene(width: 70, height: 50, in: folder)), bands: [0, 1, 2])
+    let scene = try SceneReader(dataset: RasterDataset(path: PredictFixtures.scene(width: 70, height: 50, in: folder)), bands: [0, 1, 2])
     let classes = SegmentationClasses(names: ["a", "b", "c", "d"], palette: Array(repeating: RGB(1, 2, 3), count: 4))
-    let options = PredictionOutputOptions(heatmapLayers: 2)
-    let outputs = try PredictionOutputs(scene: scene, classes: classes, directory: folder.path, stem: "h", options: options)
+    let options = PredictionOptions(heatmapLayers: 2)
+    let outputs = try PredictionWriter(scene: scene, classes: classes, directory: folder.path, stem: "h", options: options)
     let predictor = try SlidingWindowPredictor(
       model: PixelwiseHeatmapModel(), normalization: PredictFixtures.normalization,
       options: SlidingWindowOptions(tile: 32, overlap: 8, heatmaps: true))
@@ -115,11 +116,11 @@ final class PredictOutputsTests: XCTestCase {
 
   func testExistingOutputsNeedForce() throws {
     let folder = try PredictFixtures.folder(self)
-    _ = try predict(into: folder, options: PredictionOutputOptions())
-    XCTAssertThrowsError(try predict(into: folder, options: PredictionOutputOptions())) { error in
+    _ = try predict(into: folder, options: PredictionOptions())
+    XCTAssertThrowsError(try predict(into: folder, options: PredictionOptions())) { error in
       XCTAssertEqual(error as? InferenceError, .outputExists(path: folder.appendingPathComponent("naip.tif").path))
     }
-    XCTAssertNoThrow(try predict(into: folder, options: PredictionOutputOptions(force: true)))
+    XCTAssertNoThrow(try predict(into: folder, options: PredictionOptions(force: true)))
   }
 }
 

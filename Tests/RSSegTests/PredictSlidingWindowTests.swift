@@ -3,6 +3,7 @@ import Raster
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// A model whose output depends on each pixel alone (a 1×1 convolution), so any correct
 /// blending of overlapping windows must reproduce a whole-image forward exactly.
@@ -55,7 +56,7 @@ final class PredictSlidingWindowTests: XCTestCase {
   /// Runs the predictor and pastes the emitted blocks together, checking that they cover
   /// every pixel once, each band of columns top to bottom and the bands left to right.
   static func slide(
-    _ model: any SegmentationModel, _ scene: SceneRows, _ options: SlidingWindowOptions, progress: (Int) -> Void = { _ in }
+    _ model: any SegmentationModel, _ scene: SceneReader, _ options: SlidingWindowOptions, progress: (Int) -> Void = { _ in }
   ) throws -> Tensor {
     let predictor = try SlidingWindowPredictor(model: model, normalization: PredictFixtures.normalization, options: options)
     let result = try Tensor.full([predictor.channelCount, scene.height, scene.width], .float(.nan))
@@ -73,11 +74,11 @@ final class PredictSlidingWindowTests: XCTestCase {
     return result
   }
 
-  private func slide(_ model: PixelwiseModel, _ scene: SceneRows, _ options: SlidingWindowOptions) throws -> Tensor {
+  private func slide(_ model: PixelwiseModel, _ scene: SceneReader, _ options: SlidingWindowOptions) throws -> Tensor {
     try Self.slide(model, scene, options)
   }
 
-  private func wholeImage(_ model: PixelwiseModel, _ scene: SceneRows) throws -> Tensor {
+  private func wholeImage(_ model: PixelwiseModel, _ scene: SceneReader) throws -> Tensor {
     let (pixels, _) = try scene.read(PixelWindow(x: 0, y: 0, width: scene.width, height: scene.height))
     let n = PredictFixtures.normalization
     let x = try (Tensor(pixels.values, shape: [1, 3, scene.height, scene.width]) / 255
@@ -87,7 +88,7 @@ final class PredictSlidingWindowTests: XCTestCase {
 
   func testNoSeamsAtSeveralTileAndOverlapSettings() throws {
     let folder = try PredictFixtures.folder(self)
-    let scene = try SceneRows(dataset: RasterDataset(path: PredictFixtures.scene(width: 101, height: 77, in: folder)), bands: [0, 1, 2])
+    let scene = try SceneReader(dataset: RasterDataset(path: PredictFixtures.scene(width: 101, height: 77, in: folder)), bands: [0, 1, 2])
     let model = try PixelwiseModel()
     let expected = try wholeImage(model, scene)
     let settings: [(tile: Int, overlap: Int, batch: Int, tta: TestTimeAugmentation)] = [
@@ -130,7 +131,7 @@ final class PredictSlidingWindowTests: XCTestCase {
     let folder = try PredictFixtures.folder(self)
     let path = folder.appendingPathComponent("nodata.tif").path
     try GeoTIFFWriter.write(RasterBuffer(width: width, height: height, bands: 3, values: values), to: path, options: GeoTIFFOptions(nodata: 0))
-    let scene = try SceneRows(dataset: RasterDataset(path: path), bands: [0, 1, 2])
+    let scene = try SceneReader(dataset: RasterDataset(path: path), bands: [0, 1, 2])
     let model = try CountingModel(PixelwiseModel())
     var options = SlidingWindowOptions(tile: 32, overlap: 8)
     options.blendBufferBytes = 4 * 4 * 32 * 80  // two bands: window columns at 0, 24, 48 and 69
@@ -146,7 +147,7 @@ final class PredictSlidingWindowTests: XCTestCase {
 
   func testImageSmallerThanTheTile() throws {
     let folder = try PredictFixtures.folder(self)
-    let scene = try SceneRows(dataset: RasterDataset(path: PredictFixtures.scene(width: 13, height: 21, in: folder)), bands: [0, 1, 2])
+    let scene = try SceneReader(dataset: RasterDataset(path: PredictFixtures.scene(width: 13, height: 21, in: folder)), bands: [0, 1, 2])
     let model = try PixelwiseModel()
     let got = try slide(model, scene, SlidingWindowOptions(tile: 64, overlap: 16))
     XCTAssertEqual(got.shape, [4, 21, 13])

@@ -1,6 +1,7 @@
 import Raster
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class ReferringBitmapFontTests: XCTestCase {
   /// Glyphs as rows of # and . (the font's data read back).

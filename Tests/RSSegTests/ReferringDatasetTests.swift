@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// A minimal protocol-2 pickle writer for plain data (what `refs(unc).p` holds), so tests can
 /// write RRSIS-D layouts with chosen defects.

@@ -4,6 +4,7 @@ import Torch
 import XCTest
 
 @testable import RSSeg
+@testable import RSSegModels
 
 /// The referring evaluator's per-sample scores and outputs, and the overlay picture.
 final class ReferringEvaluationTests: XCTestCase {

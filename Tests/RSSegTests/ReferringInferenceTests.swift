@@ -3,6 +3,7 @@ import Raster
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// A pixelwise referring model: the sentence's sign (+1 when its first word id is even, −1 when
 /// odd) times the normalised red band is the target logit, so "even" sentences select bright
@@ -50,13 +51,13 @@ final class ReferringInferenceTests: XCTestCase {
     return path
   }
 
-  private func run(_ image: String, into folder: URL, maps: Int = 0, force: Bool = false) throws -> ReferringOutputs {
+  private func run(_ image: String, into folder: URL, maps: Int = 0, force: Bool = false) throws -> ReferringWriter {
     let model = try ReferringWindowModel(model: SignReferringModel(maps: maps), tokens: tokens)
     let predictor = try SlidingWindowPredictor(
       model: model, normalization: PredictFixtures.normalization,
-      options: SlidingWindowOptions(tile: 64, overlap: 16, batch: 2, heatmaps: maps > 0))
-    let scene = try SceneRows(dataset: RasterDataset(path: image), bands: [0, 1, 2])
-    let outputs = try ReferringOutputs(scene: scene, sentences: sentences, directory: folder.path, stem: "field", mapLayers: maps, force: force)
+      options: SlidingWindowOptions(tile: 64, overlap: 16, batch: 2, heatmaps: maps > 0, blockImage: true))
+    let scene = try SceneReader(dataset: RasterDataset(path: image), bands: [0, 1, 2])
+    let outputs = try ReferringWriter(scene: scene, sentences: sentences, directory: folder.path, stem: "field", heatmapLayers: maps, force: force)
     try predictor.predict(scene, emit: outputs.write)
     try outputs.finish()
     return outputs
@@ -68,13 +69,14 @@ final class ReferringInferenceTests: XCTestCase {
     let folder = try PredictFixtures.folder(self)
     let image = try scene(in: folder)
     let outputs = try run(image, into: folder)
-    let names = outputs.paths.map { ($0 as NSString).lastPathComponent }
+    let names = outputs.files.all.map { ($0 as NSString).lastPathComponent }
     XCTAssertEqual(names, [
-      "field_text1.tif", "field_text1.png", "field_text1_probabilities.tif", "field_text1_overlay.png",
-      "field_text2.tif", "field_text2.png", "field_text2_probabilities.tif", "field_text2_overlay.png", "field_refer.json",
+      "field_text1_probabilities.tif", "field_text1.png", "field_text1_overlay.png", "field_text1.tif",
+      "field_text2_probabilities.tif", "field_text2.png", "field_text2_overlay.png", "field_text2.tif", "field_refer.json",
     ])
-    XCTAssertEqual(names, ReferringOutputs.paths(directory: folder.path, stem: "field", sentences: sentences, mapLayers: 0).map { ($0 as NSString).lastPathComponent })
-    for path in outputs.paths { XCTAssertTrue(FileManager.default.fileExists(atPath: path), path) }
+    XCTAssertEqual(
+      outputs.files, ReferringWriter.files(directory: folder.path, stem: "field", sentences: sentences, heatmapLayers: 0))
+    for path in outputs.files.all { XCTAssertTrue(FileManager.default.fileExists(atPath: path), path) }
 
     let input = try RasterDataset(path: image)
     for (k, bright) in [(1, true), (2, false)] {
@@ -98,7 +100,7 @@ final class ReferringInferenceTests: XCTestCase {
       XCTAssertEqual(overlay[1, 99, background], 90, "untinted background shows the image")
       XCTAssertEqual(overlay[1, 99, target], (90 + 40) / 2, "target blended with its colour")
     }
-    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: outputs.summaryPath))) as! [String: Any]
+    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: outputs.files.marker))) as! [String: Any]
     let entries = summary["sentences"] as! [[String: Any]]
     XCTAssertEqual(entries.map { $0["text"] as! String }, sentences)
     XCTAssertEqual(entries.map { $0["target_pixels"] as! Int }, [6000, 90 * 100 - 100])
@@ -119,11 +121,11 @@ final class ReferringInferenceTests: XCTestCase {
     XCTAssertEqual(Int(heatmaps[0, 50, 120]) + Int(heatmaps[1, 50, 120]), 254, accuracy: 1)
     XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("field_text1_heatmaps.png").path))
 
-    let before = try first.paths.filter { $0.hasSuffix(".tif") }.map(values)
+    let before = try first.files.all.filter { $0.hasSuffix(".tif") }.map(values)
     XCTAssertThrowsError(try run(image, into: folder, maps: 2)) { error in
       XCTAssertTrue("\(error)".contains("exists"), "\(error)")
     }
     let second = try run(image, into: folder, maps: 2, force: true)
-    XCTAssertEqual(try second.paths.filter { $0.hasSuffix(".tif") }.map(values), before)
+    XCTAssertEqual(try second.files.all.filter { $0.hasSuffix(".tif") }.map(values), before)
   }
 }

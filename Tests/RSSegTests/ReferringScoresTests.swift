@@ -1,6 +1,7 @@
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class ReferringScoresTests: XCTestCase {
   /// Three samples by hand: IoU 3/4, 0/0 (counts as 0) and 9/10 (exactly at the 0.9 threshold).

@@ -3,6 +3,7 @@ import Torch
 import XCTest
 
 @testable import RSSeg
+@testable import RSSegModels
 
 /// A small text-conditioned network standing in for LAVT in trainer tests: conv features
 /// modulated (FiLM) by the masked mean of word embeddings, 2-class logits.
@@ -84,9 +85,9 @@ final class ReferringTrainingTests: XCTestCase {
 
   private func options(epochs: Int) -> TrainerOptions {
     var config = ReferringTrainingConfig(dataset: "rrsisd", data: "", bert: "")
-    config.epochs = epochs
+    config.run.epochs = epochs
     config.lr = 1e-2
-    config.progress = false
+    config.run.progress = false
     return config.trainerOptions
   }
 
@@ -126,7 +127,7 @@ final class ReferringTrainingTests: XCTestCase {
     }
     let straight = try Trainer(task: try task(), options: options, folder: root.appendingPathComponent("straight")).run()
     var stopping = options
-    stopping.maxSteps = straight.step / 2 - 1  // mid-epoch
+    stopping.run.maxSteps = straight.step / 2 - 1  // mid-epoch
     let first = try Trainer(task: try task(), options: stopping, folder: root.appendingPathComponent("resumed")).run()
     XCTAssertFalse(first.finished)
     let resumedTrainer = try Trainer(task: try task(seed: 2), options: options, folder: root.appendingPathComponent("resumed"))
@@ -159,20 +160,20 @@ final class ReferringTrainingTests: XCTestCase {
     XCTAssertEqual(try terms[0].value.double(), sum, accuracy: 1e-4)
 
     var stopping = options
-    stopping.maxSteps = 1
+    stopping.run.maxSteps = 1
     let run = root.appendingPathComponent("run")
     _ = try Trainer(task: task, options: stopping, folder: run).run()
     let store = CheckpointStore(run: run)
     let checkpoint = store.path(store.last!)
     let modelKeys = try SafeTensors.read(checkpoint.appendingPathComponent(CheckpointStore.modelFile).path).names
-    let stateKeys = try SafeTensors.read(checkpoint.appendingPathComponent(CheckpointStore.stateFile).path).names
+    let stateKeys = try SafeTensors.read(checkpoint.appendingPathComponent(TrainingState.file).path).names
     XCTAssertFalse(modelKeys.contains { $0.hasPrefix("dmols.") })
     XCTAssertTrue(stateKeys.contains { $0.hasPrefix("network.dmols.") })
     let resumed = try Trainer(task: try ReferringTrainingTask.make(config).task, options: options, folder: run)
     try resumed.resume()
     XCTAssertEqual(resumed.step, 1)
     let heads = try (resumed.task.network as! ReferringSegmenter).dmolsHeads!.orderedStateDict()
-    let saved = Dictionary(uniqueKeysWithValues: try SafeTensors.read(checkpoint.appendingPathComponent(CheckpointStore.stateFile).path).tensors())
+    let saved = Dictionary(uniqueKeysWithValues: try SafeTensors.read(checkpoint.appendingPathComponent(TrainingState.file).path).tensors())
     for (key, tensor) in heads { XCTAssertEqual(try tensor.bytes(), try saved["network.dmols." + key]!.bytes(), key) }
   }
 
@@ -198,8 +199,8 @@ final class ReferringTrainingTests: XCTestCase {
       let path = configs.appendingPathComponent("\(name).yaml").path
       XCTAssertTrue(try ReferringTrainingConfig.describesReferring(path: path))
       let config = try ReferringTrainingConfig.load(path: path)
-      XCTAssertEqual(config.epochs, 40)
-      XCTAssertEqual(config.batchSize, 8)
+      XCTAssertEqual(config.run.epochs, 40)
+      XCTAssertEqual(config.run.batchSize, 8)
       XCTAssertEqual(config.lr, 5e-5)
       XCTAssertEqual(config.weightDecay, 0.01)
       XCTAssertEqual(config.polyPower, 0.9)

@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 final class SwinTests: XCTestCase {
   private let small = SwinConfig(embedDim: 8, depths: [2, 2, 2, 2], numHeads: [1, 2, 2, 4], windowSize: 3)

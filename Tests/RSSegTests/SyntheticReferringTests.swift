@@ -3,6 +3,7 @@ import Torch
 import XCTest
 
 @testable import RSSeg
+@testable import RSSegModels
 
 /// The pickle writer, COCO run-length encoding and the generated RRSIS-D-format dataset.
 final class SyntheticReferringTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import RSSeg
+@testable import RSSegModels
 
 final class TextParityTests: XCTestCase {
   private func verify(_ fixture: URL) throws -> ParityReport {

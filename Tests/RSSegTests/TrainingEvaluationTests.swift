@@ -3,6 +3,7 @@ import Raster
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// Scoring of mask files, the evaluator with each test-time augmentation, and the outputs.
 final class TrainingEvaluationTests: XCTestCase {
@@ -63,25 +64,26 @@ final class TrainingEvaluationTests: XCTestCase {
     let conv = try Conv2d(3, 4, kernelSize: 1)
     let x = try Tensor.randn([2, 3, 64, 96])
     let plain = try Torch.withInferenceMode { try conv(x) }
-    for mode in ["none", "lr"] {
-      let tta = try TestTimeAugmentation.named(mode, dataset: "vaihingen")
+    for mode in [TestTimeAugmentation.Mode.none, .lr] {
+      let tta = SegmentationBenchmark.vaihingen.augmentation(mode)
       let y = try Torch.withInferenceMode { try tta.logits(x) { try conv($0) } }
-      XCTAssertLessThan(try (y - plain).abs().max().double(), 1e-5, mode)
+      XCTAssertLessThan(try (y - plain).abs().max().double(), 1e-5, mode.rawValue)
     }
     let rotations = TestTimeAugmentation(horizontalFlip: true, verticalFlip: true, rotations: [0, 1])
     XCTAssertEqual(rotations.passes, 8)
     let rotated = try Torch.withInferenceMode { try rotations.logits(x) { try conv($0) } }
     XCTAssertLessThan(try (rotated - plain).abs().max().double(), 1e-5)
-    XCTAssertEqual(try TestTimeAugmentation.named("d4", dataset: "vaihingen").passes, 40)
-    XCTAssertEqual(try TestTimeAugmentation.named("d4", dataset: "potsdam").passes, 16)
-    XCTAssertEqual(try TestTimeAugmentation.named("d4", dataset: "loveda").passes, 8)
+    XCTAssertEqual(SegmentationBenchmark.vaihingen.augmentation(.d4).passes, 40)
+    XCTAssertEqual(SegmentationBenchmark.potsdam.augmentation(.d4).passes, 16)
+    XCTAssertEqual(SegmentationBenchmark.loveda.augmentation(.d4).passes, 8)
+    XCTAssertEqual(TestTimeAugmentation.forScenes(.d4).passes, 8)
     // On a smooth image the scales (resized and back) stay close to the plain logits.
     let smooth = try Functional.interpolate(try Tensor.randn([2, 3, 4, 6]), size: [64, 96], mode: .bilinear)
     let smoothPlain = try Torch.withInferenceMode { try conv(smooth) }
-    let d4 = try Torch.withInferenceMode { try TestTimeAugmentation.named("d4", dataset: "vaihingen").logits(smooth) { try conv($0) } }
+    let d4 = try Torch.withInferenceMode { try SegmentationBenchmark.vaihingen.augmentation(.d4).logits(smooth) { try conv($0) } }
     XCTAssertEqual(d4.shape, plain.shape)
     XCTAssertLessThan(try (d4 - smoothPlain).abs().mean().double(), 0.05)
-    XCTAssertThrowsError(try TestTimeAugmentation.named("d8", dataset: "vaihingen"))
+    XCTAssertNil(TestTimeAugmentation.Mode(rawValue: "d8"))
   }
 
   func testEvaluatorPadsOddSizesAndReportsPredictions() throws {
@@ -95,7 +97,7 @@ final class TrainingEvaluationTests: XCTestCase {
   }
 
   func testZipChecksumAndConfusionLegend() throws {
-    XCTAssertEqual(StoredZipWriter.crc32(Data("123456789".utf8)), 0xCBF4_3926)
+    XCTAssertEqual(Data("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
     var matrix = ConfusionMatrix(classes: 2)
     try matrix.add(truth: [0, 0, 1, 1], predicted: [0, 1, 1, 1])
     let legend = EvaluationOutputs.confusionLegend(matrix, classNames: ["a", "b"])

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// A learnable dataset in the prepared ISPRS layout (`train|test/images_1024/*.tif`,
 /// `masks_1024/*.png`): 16-pixel squares of classes 0–4, each class a fixed colour plus noise.
@@ -34,17 +35,17 @@ enum TrainingFixtures {
   }
 
   /// A tiny-network config for the fixture.
-  static func config(data: URL) -> TrainingConfig {
-    var config = TrainingConfig(dataset: "vaihingen", data: data.path)
+  static func config(data: URL) -> SegmentationTrainingConfig {
+    var config = SegmentationTrainingConfig(dataset: "vaihingen", data: data.path)
     config.encoderDims = [8, 16, 24, 32]
     config.encoderDepths = [1, 1, 1, 1]
     config.embedDim = 64  // the classifier works on embed_dim/16 channels after the upsampler
     config.cropSize = 64
-    config.batchSize = 2
-    config.valBatch = 2
-    config.workers = 2
-    config.progress = false
-    config.seed = 7
+    config.run.batchSize = 2
+    config.run.valBatch = 2
+    config.run.workers = 2
+    config.run.progress = false
+    config.run.seed = 7
     return config
   }
 }

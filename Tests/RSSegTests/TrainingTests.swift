@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import XCTest
 @testable import RSSeg
+@testable import RSSegModels
 
 /// The trainer on a learnable generated dataset with a tiny BiCoR-Seg: it learns, and a run
 /// stopped mid-epoch and resumed ends with exactly the weights of an uninterrupted run.
@@ -18,9 +19,9 @@ final class TrainingTests: XCTestCase {
 
   func testTinyBiCoRSegLearnsClearlyBetterThanChance() throws {
     var config = TrainingFixtures.config(data: root.appendingPathComponent("data"))
-    config.epochs = 40
+    config.run.epochs = 40
     config.lr = 2e-3
-    config.validateEvery = 10
+    config.run.validateEvery = 10
     let (task, options, warnings) = try SegmentationTrainingTask.make(config)
     XCTAssertTrue(warnings.contains { $0.contains("ImageNet") })
     let before = try task.validate()
@@ -41,7 +42,7 @@ final class TrainingTests: XCTestCase {
 
   func testStoppedAndResumedRunEndsWithTheSameWeights() throws {
     var config = TrainingFixtures.config(data: root.appendingPathComponent("data"))
-    config.epochs = 2
+    config.run.epochs = 2
     config.lr = 1e-3
     config.encoderDepths = [1, 1, 2, 1]  // stochastic depth draws from the reseeded generator
 
@@ -57,7 +58,7 @@ final class TrainingTests: XCTestCase {
     XCTAssertEqual(straight.step, 8)
 
     var stopping = options
-    stopping.maxSteps = 3  // mid-epoch, as after SIGINT
+    stopping.run.maxSteps = 3  // mid-epoch, as after SIGINT
     let first = try Trainer(task: try SegmentationTrainingTask.make(config).task, options: stopping, folder: root.appendingPathComponent("resumed")).run()
     XCTAssertFalse(first.finished)
     XCTAssertEqual(first.step, 3)
@@ -83,20 +84,46 @@ final class TrainingTests: XCTestCase {
 
   func testConfigFileAndOverrides() throws {
     let file = root.appendingPathComponent("run.yaml")
-    try "dataset: loveda\ndata: data\nepochs: 3\nbf16: false\nimagenet: w.pth\n".write(to: file, atomically: true, encoding: .utf8)
-    let config = try TrainingConfig.load(
-      path: file.path, overrides: ["epochs=5", "bf16=true", "lr=1e-4", "encoder_dims=[8, 16, 24, 32]", "imagenet=null"])
+    try "dataset: loveda\ndata: data\nepochs: 3\nprecision: fp32\nimagenet: w.pth\n".write(to: file, atomically: true, encoding: .utf8)
+    let config = try SegmentationTrainingConfig.load(
+      path: file.path, overrides: ["epochs=5", "precision=bf16", "lr=1e-4", "encoder_dims=[8, 16, 24, 32]", "imagenet=null"])
     XCTAssertNil(config.imagenet)
     XCTAssertEqual(config.dataset, "loveda")
     XCTAssertEqual(config.data, root.appendingPathComponent("data").standardized.path)
-    XCTAssertEqual(config.epochs, 5)
-    XCTAssertEqual(config.bf16, true)
+    XCTAssertEqual(config.run.epochs, 5)
+    XCTAssertEqual(config.run.precision, .bf16)
     XCTAssertEqual(config.lr, 1e-4)
     XCTAssertEqual(config.encoderDims, [8, 16, 24, 32])
-    XCTAssertEqual(config.batchSize, nil)
-    XCTAssertThrowsError(try TrainingConfig.load(path: file.path, overrides: ["epoch=5"])) { error in
+    XCTAssertEqual(config.run.batchSize, nil)
+    XCTAssertEqual(config.auxWeight, 0.4, "a missing key takes its default")
+    XCTAssertEqual(config.run.workers, 2, "a missing run key takes its default")
+    XCTAssertThrowsError(try SegmentationTrainingConfig.load(path: file.path, overrides: ["epoch=5"])) { error in
       XCTAssertTrue("\(error)".contains("unknown key 'epoch'"), "\(error)")
     }
+    XCTAssertThrowsError(try SegmentationTrainingConfig.load(path: file.path, overrides: ["data=null"])) { error in
+      XCTAssertTrue("\(error)".contains("'data' is missing"), "\(error)")
+    }
+    XCTAssertThrowsError(try SegmentationTrainingConfig.load(path: file.path, overrides: ["accumulate=0"])) { error in
+      XCTAssertTrue("\(error)".contains("accumulate must be ≥ 1"), "\(error)")
+    }
+    XCTAssertThrowsError(try SegmentationTrainingConfig.load(path: file.path, overrides: ["precision=fp8"]))
+  }
+
+  /// The settings a run folder records load back as they were; folders written before
+  /// `precision` existed (`bf16: true`) still load.
+  func testSavedSettingsLoadBack() throws {
+    var config = SegmentationTrainingConfig(dataset: "dubai", data: "/data/dubai")
+    config.run.epochs = 7
+    config.run.precision = .bf16
+    config.run.clipGradNorm = 1.5
+    config.encoderDims = [8, 16, 24, 32]
+    let saved = root.appendingPathComponent("run-config.json")
+    try config.json().write(to: saved, atomically: true, encoding: .utf8)
+    XCTAssertTrue(try config.json().contains("\"clip_grad_norm\""))
+    XCTAssertEqual(try SegmentationTrainingConfig.load(path: saved.path), config)
+    let legacy = root.appendingPathComponent("legacy.json")
+    try #"{"dataset": "dubai", "data": "/data/dubai", "bf16": true}"#.write(to: legacy, atomically: true, encoding: .utf8)
+    XCTAssertEqual(try SegmentationTrainingConfig.load(path: legacy.path).run.precision, .bf16)
   }
 
   func testShippedConfigsHoldTheSpecDefaults() throws {
@@ -105,10 +132,10 @@ final class TrainingTests: XCTestCase {
       ("vaihingen", 45, 4, 5e-5, 512), ("potsdam", 45, 4, 1e-4, 768), ("loveda", 30, 8, 8e-5, 512), ("dubai", 45, 4, 5e-5, 256),
     ]
     for (name, epochs, batch, lr, crop) in expected {
-      let config = try TrainingConfig.load(path: configs.appendingPathComponent("\(name).yaml").path)
+      let config = try SegmentationTrainingConfig.load(path: configs.appendingPathComponent("\(name).yaml").path)
       XCTAssertEqual(config.dataset, name)
-      XCTAssertEqual(config.epochs, epochs, name)
-      XCTAssertEqual(config.batchSize, batch, name)
+      XCTAssertEqual(config.run.epochs, epochs, name)
+      XCTAssertEqual(config.run.batchSize, batch, name)
       XCTAssertEqual(config.lr, lr, name)
       XCTAssertEqual(config.cropSize, crop, name)
     }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import RSSeg
+@testable import RSSegModels
 
 /// Paths of the text-encoder test material: `../shared/parity` beside the package and the
 /// MiniLM folder that `scripts/bootstrap` installs (`RSSEG_MINILM` overrides it).

@@ -73,7 +73,7 @@ final class ReferTests: XCTestCase {
     let again = try run("a")
     XCTAssertEqual(again.status, 0, again.err)
     XCTAssertTrue(again.out.contains("outputs exist, skipped"), again.out)
-    let maps = try run("a", ["--maps", "--force"])
+    let maps = try run("a", ["--heatmaps", "--force"])
     XCTAssertEqual(maps.status, 0, maps.err)
     XCTAssertTrue(maps.err.contains("has no correlation maps"), maps.err)
   }

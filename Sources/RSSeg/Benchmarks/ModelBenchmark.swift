@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// Times a model on the CPU: evaluation latency at batch 1 (fp32, and bf16 under autocast), one

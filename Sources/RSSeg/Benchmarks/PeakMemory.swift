@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// This process's peak resident memory (Linux): the `VmHWM` high-water mark of

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// Results computed on several threads, read back in order; the first error is rethrown.
 final class ConcurrentResults<T>: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// Problems with dataset files and folders. Each names the file or folder and the problem.
 public enum DataError: Error, Equatable, CustomStringConvertible, LocalizedError {

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// How a `DataLoader` batches and orders samples.

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// The Dubai aerial sample (shared/data/dubai_aerial): `data/tile_<N>/images/*.jpg` with colour
 /// masks `data/tile_<N>/masks/*.png` of the same stem (some palette-mode). Colours follow its

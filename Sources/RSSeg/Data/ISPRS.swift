@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// The ISPRS 2D semantic labelling benchmarks (Vaihingen, Potsdam).
 ///

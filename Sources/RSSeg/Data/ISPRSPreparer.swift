@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import RSSegModels
 
 /// `rsseg prepare vaihingen|potsdam`: converts RGB labels to class indices and cuts 1024 × 1024
 /// patches (`PrepareOptions.patchSize`) with the spec's rules (§4):

@@ -1,4 +1,5 @@
 import Raster
+import RSSegModels
 
 /// How a dataset's mask files encode classes, and their decoding to class indices
 /// (0..<N, ignore = N).
@@ -15,7 +16,7 @@ public enum LabelEncoding: Sendable, Equatable {
   ])
 
   /// LoveDA's masks_png: 0 = no-data → ignore 7, 1...7 → 0...6.
-  public static let loveDAValues: LabelEncoding = .values((0..<256).map { v in v == 0 ? 7 : v <= 7 ? UInt8(v - 1) : nil })
+  public static let loveDAValues: LabelEncoding = .values((0..<256).map { (v: Int) -> UInt8? in v == 0 ? 7 : v <= 7 ? UInt8(v - 1) : nil })
 
   /// Dubai aerial colour masks; black → ignore 6.
   public static let dubaiAerialColors: LabelEncoding = {

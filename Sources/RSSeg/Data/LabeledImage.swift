@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// An image and its class mask, aligned pixel for pixel. Plain values (safe to hand between
 /// the loader's threads); the image is channel-major (C×H×W), the mask H×W class indices.
 public struct LabeledImage: Sendable, Equatable {

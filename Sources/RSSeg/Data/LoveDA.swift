@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// LoveDA's official layout: `<root>/{Train,Val,Test}/{Urban,Rural}/images_png/*.png` with masks
 /// of the same names in `masks_png` (values 0 no-data, 1...7 classes; none for Test).

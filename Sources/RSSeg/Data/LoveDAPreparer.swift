@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import RSSegModels
 
 /// `rsseg prepare loveda`: converts `masks_png` (0 no-data, 1...7) into `masks_png_convert`
 /// (0...6, ignore 7) and links the images, keeping the official layout. Every image and mask is

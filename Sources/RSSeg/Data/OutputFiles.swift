@@ -1,5 +1,7 @@
+import AtomicFiles
 import Foundation
 import Raster
+import RSSegModels
 
 /// Creates `folder` (and parents).
 func makeFolder(_ folder: URL) throws {
@@ -8,17 +10,19 @@ func makeFolder(_ folder: URL) throws {
   }
 }
 
-/// Writes a small text file atomically (temporary name, then rename).
-func writeAtomically(_ text: String, to url: URL) throws {
-  do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-    throw DataError.output(path: url.path, problem: "cannot write: \(error.localizedDescription)")
+/// Writes a whole file atomically (`AtomicFile`: temporary name, then rename).
+func writeAtomically<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to url: URL) throws {
+  do { try AtomicFile.write(bytes, to: url.path) } catch let error as AtomicFileError {
+    throw DataError.output(path: url.path, problem: "cannot write: \(error.message)")
   }
 }
 
+/// Writes a text file atomically.
+func writeAtomically(_ text: String, to url: URL) throws { try writeAtomically(text.utf8, to: url) }
+
 /// A symbolic link at `link` to `target`, created under a temporary name and renamed into place.
 func linkAtomically(_ link: URL, to target: URL) throws {
-  let temporary = link.deletingLastPathComponent().appendingPathComponent(".\(link.lastPathComponent).partial-link")
-  unlink(temporary.path)
+  let temporary = URL(fileURLWithPath: AtomicFile.temporaryPath(for: link.path))
   guard symlink(target.path, temporary.path) == 0, rename(temporary.path, link.path) == 0 else {
     let reason = String(cString: strerror(errno))
     unlink(temporary.path)

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// What `rsseg prepare` reads and writes.
 public struct PrepareOptions: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// What a `prepare` run did.
 public struct PrepareReport: Sendable {

@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// Image filters of `LabeledImage.resized`, as PIL defines them (antialiased when shrinking).
 public enum ImageFilter: Sendable {
   /// Keys' cubic, a = −0.5 (PIL's BICUBIC).

@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// A training or evaluation sample ready to become tensors: the image normalised to float
 /// (C×H×W) and the mask as int64 class indices (H×W).
 public struct PreparedSample: Sendable {
@@ -16,18 +18,7 @@ public protocol SampleTransform: Sendable {
   func callAsFunction(_ index: Int, from dataset: SegmentationDataset, random: inout SeededRandom) throws -> PreparedSample
 }
 
-/// Per-channel normalisation of [0, 1] pixels.
-public struct Normalization: Sendable, Equatable {
-  public var mean: [Float]
-  public var std: [Float]
-
-  public init(mean: [Float], std: [Float]) {
-    self.mean = mean
-    self.std = std
-  }
-
-  public static let imageNet = Normalization(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
-
+extension Normalization {
   /// `(pixel / 255 − mean[c]) / std[c]`, through a 256-entry table per channel.
   public func apply(_ sample: LabeledImage, index: Int) -> PreparedSample {
     let plane = sample.width * sample.height

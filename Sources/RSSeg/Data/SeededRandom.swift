@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// SplitMix64: a small, fast, seedable generator. Data augmentation draws from one generator per
 /// sample, seeded from (seed, epoch, index), so results never depend on thread scheduling and
 /// never touch the system RNG.

@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import RSSegModels
 
 /// One image and (for labelled splits) its mask file.
 public struct SegmentationSample: Sendable, Equatable {

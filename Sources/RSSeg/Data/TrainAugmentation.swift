@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// The training augmentation of spec §4, in order: mosaic of four images, random scale, smart
 /// crop, rot90 and flips, normalisation. Image and mask stay aligned through every step.
 public struct TrainAugmentation: SampleTransform {

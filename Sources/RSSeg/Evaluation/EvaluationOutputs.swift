@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import RSSegModels
 
 /// Files `rsseg evaluate` writes: predicted masks, the confusion-matrix image and its legend,
 /// and the LoveDA submission archive.

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// Metrics of a confusion matrix as written by `evaluate` and `score`: fractions in [0, 1],
 /// per-class values keyed by class name. `mIoU`/`mF1` leave out `excluded` (ISPRS Clutter).

@@ -1,14 +1,15 @@
 import Foundation
 import Raster
+import RSSegModels
 
 /// Scores predicted mask files against ground-truth masks matched by file stem. Ground truth is
-/// read in the dataset's encoding (`DatasetKind.groundTruthEncoding`); predictions are
+/// read in the dataset's encoding (`SegmentationBenchmark.groundTruthEncoding`); predictions are
 /// single-band class indices 0..<N (a palette is allowed) or RGB in the dataset's palette.
 public enum MaskScoring {
   /// The confusion matrix over every ground-truth mask in `groundTruth` and the number of images.
   /// - Throws: `DataError` naming the file: a missing prediction, a size mismatch, unknown
   ///   values or colours, or an unreadable file.
-  public static func score(kind: DatasetKind, predictions: URL, groundTruth: URL) throws -> (matrix: ConfusionMatrix, images: Int) {
+  public static func score(kind: SegmentationBenchmark, predictions: URL, groundTruth: URL) throws -> (matrix: ConfusionMatrix, images: Int) {
     let classes = kind.classes
     let truths = try listFiles(in: groundTruth, extensions: ["png", "tif", "tiff"], what: "ground-truth masks")
     let predicted = try listFiles(in: predictions, extensions: ["png", "tif", "tiff"], what: "predicted masks")

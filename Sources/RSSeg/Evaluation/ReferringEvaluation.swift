@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import RSSegModels
 import Torch
 
 /// `rsseg evaluate` for referring datasets: every sentence of every object of a split through a
@@ -18,7 +19,7 @@ public struct ReferringEvaluation {
   /// Samples evaluated (0 = all).
   public var limit = 0
   public var workers = 2
-  public var bf16 = false
+  public var precision = Precision.fp32
   public var progress = true
 
   public init(benchmark: ReferringBenchmark, data: URL, out: URL) {
@@ -54,7 +55,7 @@ public struct ReferringEvaluation {
     evaluator.progress = progress
     model.eval()
     let forward: (ReferringBatch) throws -> Tensor = { batch in
-      try Torch.withAutocast(enabled: bf16) { try model.logits(batch.images, tokenIDs: batch.tokenIDs, tokenMask: batch.tokenMask) }
+      try precision.run { try model.logits(batch.images, tokenIDs: batch.tokenIDs, tokenMask: batch.tokenMask) }
     }
     let write = maskStyle != nil || overlays
     let scores = try evaluator.run(forward, on: loader, each: !write ? nil : { prediction in

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// The seven referring-segmentation metrics (spec btdnet §5) as `rsseg evaluate` writes them,
 /// in percent like the papers: oIoU, mIoU and P@0.5…0.9 (`ReferringScores`).

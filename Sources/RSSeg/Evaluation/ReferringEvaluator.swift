@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// Runs a referring network over evaluation samples in their fixed order and scores each

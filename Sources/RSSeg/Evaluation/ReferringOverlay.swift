@@ -1,4 +1,5 @@
 import Raster
+import RSSegModels
 
 /// A picture of one referring prediction: the image with the predicted mask tinted red, the
 /// target's outline in green and the sentence written across the top. Images narrower than

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// Runs a segmentation network over whole images of a dataset (optionally with test-time

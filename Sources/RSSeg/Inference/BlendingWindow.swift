@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// Weights for blending overlapping window predictions: a separable raised cosine (Hann)

@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// A run of neighbouring window columns that `SlidingWindowPredictor` blends in one buffer:
 /// the windows starting at `starts[windows]` cover scene columns `origin ..< origin + width`.
 /// The first `finished` of them are final once these windows and what the previous band left

@@ -1,3 +1,4 @@
+import RSSegModels
 import Torch
 
 /// Encoded sentences, batch-first: what a `ReferringModel` computes once from token ids and

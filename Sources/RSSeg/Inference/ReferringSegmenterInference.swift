@@ -1,3 +1,4 @@
+import RSSegModels
 import Torch
 
 /// The LAVT referring model (BERT + multi-modal Swin + decoder) as scene inference runs it:

@@ -1,3 +1,4 @@
+import RSSegModels
 import Torch
 
 /// A referring model with its sentences bound, so that `SlidingWindowPredictor` can slide it

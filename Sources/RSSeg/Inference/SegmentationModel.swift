@@ -1,3 +1,4 @@
+import RSSegModels
 import Torch
 
 /// What the sliding-window predictor runs: a network mapping normalised images `[B, C, H, W]`

@@ -1,4 +1,5 @@
 import Raster
+import RSSegModels
 import Torch
 
 /// How windows are laid over a scene and run.
@@ -10,45 +11,28 @@ public struct SlidingWindowOptions: Sendable {
   /// Windows per forward pass.
   public var batch = 1
   public var tta = TestTimeAugmentation.none
-  /// Run under bfloat16 autocast.
-  public var bf16 = false
+  public var precision = Precision.fp32
   /// Smallest blending weight (at window corners).
   public var weightFloor: Float = 0.05
-  /// Also blend the heatmaps of a `HeatmapSegmentationModel` (after the logits in `PredictedBlock`).
+  /// Also blend the heatmaps of a `HeatmapSegmentationModel` (`PredictedBlock.heatmaps`).
   public var heatmaps = false
+  /// Also hand each block its input pixels (`PredictedBlock.image`), e.g. for overlays.
+  public var blockImage = false
   /// Most bytes of blended logits held at once; wider scenes are run in bands of columns.
   public var blendBufferBytes = 64 << 20
 
   public init(
-    tile: Int = 1024, overlap: Int = 256, batch: Int = 1, tta: TestTimeAugmentation = .none, bf16: Bool = false, heatmaps: Bool = false
+    tile: Int = 1024, overlap: Int = 256, batch: Int = 1, tta: TestTimeAugmentation = .none, precision: Precision = .fp32,
+    heatmaps: Bool = false, blockImage: Bool = false
   ) {
     self.tile = tile
     self.overlap = overlap
     self.batch = batch
     self.tta = tta
-    self.bf16 = bf16
+    self.precision = precision
     self.heatmaps = heatmaps
+    self.blockImage = blockImage
   }
-}
-
-/// A finished block of a scene, columns `x ..< x + width` of rows `y ..< y + height`: blended
-/// logits `[N, height, width]` (float32), followed by L·N heatmap channels when heatmaps were
-/// asked for.
-public struct PredictedBlock {
-  public let x: Int
-  public let y: Int
-  public let logits: Tensor
-
-  public init(x: Int, y: Int, logits: Tensor) {
-    self.x = x
-    self.y = y
-    self.logits = logits
-  }
-
-  public var width: Int { logits.shape[2] }
-  public var height: Int { logits.shape[1] }
-  /// The scene pixels the block covers.
-  public var window: PixelWindow { PixelWindow(x: x, y: y, width: width, height: height) }
 }
 
 /// Slides a `SegmentationModel` over a scene in overlapping windows and blends their logits
@@ -66,12 +50,12 @@ public struct SlidingWindowPredictor {
   public init(model: any SegmentationModel, normalization: Normalization, options: SlidingWindowOptions) throws {
     let m = model.sizeMultiple
     guard options.tile > 0, options.tile % m == 0 else {
-      throw InferenceError.invalidArgument("--tile \(options.tile) must be a positive multiple of \(m)")
+      throw InferenceError.invalidArgument("the tile (\(options.tile) pixels) must be a positive multiple of \(m)")
     }
     guard options.overlap >= 0, options.overlap < options.tile else {
-      throw InferenceError.invalidArgument("--overlap \(options.overlap) must be at least 0 and less than the tile (\(options.tile))")
+      throw InferenceError.invalidArgument("the overlap (\(options.overlap) pixels) must be at least 0 and less than the tile (\(options.tile))")
     }
-    guard options.batch > 0 else { throw InferenceError.invalidArgument("--batch must be positive") }
+    guard options.batch > 0 else { throw InferenceError.invalidArgument("the batch (\(options.batch) windows) must be positive") }
     if options.heatmaps, !(model is any HeatmapSegmentationModel) {
       throw InferenceError.invalidArgument("this model has no heatmaps")
     }
@@ -92,7 +76,7 @@ public struct SlidingWindowPredictor {
   /// columns top to bottom, the bands left to right. `progress` is called with the number of
   /// windows just run. Windows whose pixels are all nodata are not run: every pixel they cover
   /// is nodata in the outputs anyway.
-  public func predict(_ scene: SceneRows, progress: (Int) -> Void = { _ in }, emit: (PredictedBlock) throws -> Void) throws {
+  public func predict(_ scene: SceneReader, progress: (Int) -> Void = { _ in }, emit: (PredictedBlock) throws -> Void) throws {
     let (width, height) = (scene.width, scene.height)
     let (th, tw) = (windowSide(height), windowSide(width))
     let stride = options.tile - options.overlap
@@ -162,7 +146,7 @@ public struct SlidingWindowPredictor {
             let range = first..<min(done, first + emitRows)
             let rowWeight = try Tensor(Array(rowWeights[(base + range.lowerBound)..<(base + range.upperBound)]), shape: [range.count, 1])
             let blended = try finished[.all, range, 0..<band.finished] / (rowWeight * bandWeights)
-            try emit(PredictedBlock(x: band.origin, y: base + first, logits: blended))
+            try emit(block(blended, x: band.origin, y: base + first, scene: scene))
           }
           try shiftUp(sum, by: done, dim: 1)
           base = next
@@ -170,6 +154,18 @@ public struct SlidingWindowPredictor {
         incoming = outgoing.map { ($0, leftover) }
       }
     }
+  }
+
+  /// A finished block from its blended channels, with the nodata mask and the pixels it needs
+  /// read from the scene once.
+  private func block(_ blended: Tensor, x: Int, y: Int, scene: SceneReader) throws -> PredictedBlock {
+    let n = model.classCount
+    let heatmaps = channelCount > n ? try blended.narrow(dim: 0, start: n, length: channelCount - n) : nil
+    let logits = heatmaps == nil ? blended : try blended.narrow(dim: 0, start: 0, length: n)
+    let window = PixelWindow(x: x, y: y, width: blended.shape[2], height: blended.shape[1])
+    guard scene.hasNodata || options.blockImage else { return PredictedBlock(x: x, y: y, logits: logits, heatmaps: heatmaps) }
+    let (pixels, nodata) = try scene.read(window)
+    return PredictedBlock(x: x, y: y, logits: logits, heatmaps: heatmaps, nodata: nodata, image: options.blockImage ? pixels : nil)
   }
 
   /// The sum of the blending profiles of windows at `starts` at each position along an axis.
@@ -194,8 +190,8 @@ public struct SlidingWindowPredictor {
     try t.narrow(dim: dim, start: keep, length: length - keep).zero_()
   }
 
-  /// Channels of `PredictedBlock.logits`.
-  public var channelCount: Int {
+  /// Channels blended: the logits, then the heatmaps when asked for.
+  var channelCount: Int {
     guard options.heatmaps, let model = model as? any HeatmapSegmentationModel else { return model.classCount }
     return model.classCount * (1 + model.heatmapLayerCount)
   }
@@ -209,7 +205,7 @@ public struct SlidingWindowPredictor {
   /// The window at (`x`, `y`) normalised `[C, height, width]`, zero (the mean) at nodata pixels
   /// and in the padding below and right of the scene; nil when every pixel is nodata.
   func normalizedWindow(
-    _ scene: SceneRows, x: Int, y: Int, rows: Int, height: Int, width: Int, mean: Tensor, std: Tensor
+    _ scene: SceneReader, x: Int, y: Int, rows: Int, height: Int, width: Int, mean: Tensor, std: Tensor
   ) throws -> Tensor? {
     let cols = min(width, scene.width - x)
     let (pixels, nodata) = try scene.read(PixelWindow(x: x, y: y, width: cols, height: rows))
@@ -227,7 +223,6 @@ public struct SlidingWindowPredictor {
   func forward(_ x: Tensor) throws -> Tensor {
     let heatmapModel = options.heatmaps ? model as? any HeatmapSegmentationModel : nil
     let run = { try options.tta.logits(x) { try heatmapModel?.logitsWithHeatmaps($0) ?? model.logits($0) } }
-    let y = options.bf16 ? try Torch.withAutocast(dtype: .bfloat16, device: .cpu, run) : try run()
-    return try y.to(.float32)
+    return try options.precision.run(run).to(.float32)
   }
 }

@@ -1,6 +1,10 @@
 import Foundation
-import Glibc
+import RSSegModels
 import Torch
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// A first-in, first-out queue of float32 tensors kept in an unlinked temporary file (in
 /// `$TMPDIR`, else /tmp): what one pass over a scene hands to the next without holding it in

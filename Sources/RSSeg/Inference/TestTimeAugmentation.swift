@@ -1,3 +1,4 @@
+import RSSegModels
 import Torch
 
 /// Test-time augmentation as the reference runs it (ttach, spec §5): every combination of the
@@ -26,32 +27,24 @@ public struct TestTimeAugmentation: Sendable, Equatable {
   /// `rsseg predict --tta d4` on square windows of a scene.
   public static let dihedral = TestTimeAugmentation(horizontalFlip: true, rotations: [0, 1, 2, 3])
 
-  /// The set `rsseg predict` uses for `mode` ("none", "lr", "d4"): geometric only, because a
-  /// scene has no dataset protocol to follow.
-  public static func forScenes(_ mode: String) throws -> TestTimeAugmentation {
-    switch mode.lowercased() {
-    case "none": return .none
-    case "lr": return .flips
-    case "d4": return .dihedral
-    default: throw TorchError.invalidArgument("unknown test-time augmentation '\(mode)' (none, lr, d4)")
-    }
+  /// The augmentation modes the commands offer.
+  public enum Mode: String, CaseIterable, Sendable {
+    /// One pass.
+    case none
+    /// Flips.
+    case lr
+    /// The eight symmetries of the square on scenes; a dataset's reference set in evaluation
+    /// (`SegmentationBenchmark.augmentation`).
+    case d4
   }
 
-  /// The reference's set for `mode` ("none", "lr", "d4") and a dataset preset name:
-  /// d4 is Vaihingen flips × rot90{0,90} × scales {0.5…1.5}, Potsdam flips × scales {0.75…1.5},
-  /// LoveDA (and others) h-flip × scales {0.75…1.5}.
-  public static func named(_ mode: String, dataset: String) throws -> TestTimeAugmentation {
-    switch (mode.lowercased(), dataset.lowercased()) {
-    case ("none", _): return .none
-    case ("lr", _): return .flips
-    case ("d4", "vaihingen"):
-      return TestTimeAugmentation(horizontalFlip: true, verticalFlip: true, rotations: [0, 1], scales: [0.5, 0.75, 1, 1.25, 1.5])
-    case ("d4", "potsdam"):
-      return TestTimeAugmentation(horizontalFlip: true, verticalFlip: true, scales: [0.75, 1, 1.25, 1.5])
-    case ("d4", _):
-      return TestTimeAugmentation(horizontalFlip: true, scales: [0.75, 1, 1.25, 1.5])
-    default:
-      throw TorchError.invalidArgument("unknown test-time augmentation '\(mode)' (none, lr, d4)")
+  /// The set `rsseg predict` uses for `mode`: geometric only, because a scene has no dataset
+  /// protocol to follow.
+  public static func forScenes(_ mode: Mode) -> TestTimeAugmentation {
+    switch mode {
+    case .none: return .none
+    case .lr: return .flips
+    case .d4: return .dihedral
     }
   }
 

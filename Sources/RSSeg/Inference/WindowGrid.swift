@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// Where windows start along one axis: every `stride` pixels, the last one moved back to end
 /// exactly at the edge, so edges that are not a multiple of the stride are covered without
 /// padding. An axis shorter than the window has one window at 0 (padded by the caller).

@@ -1,4 +1,5 @@
 import Raster
+import RSSegModels
 
 /// A 5×7 bitmap font for printable ASCII (the classic HD44780-style glyphs), for writing short
 /// captions (referring sentences, labels) onto preview images without any font library.

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// CRC-32 (IEEE 802.3, the checksum of zip, gzip and PNG; `zlib.crc32` in Python, `crc32` on
 /// the command line), slicing by 8 bytes.

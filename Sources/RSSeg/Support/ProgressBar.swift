@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// A progress bar on stderr with rate and ETA. On a terminal it redraws one line (at most ten
 /// times a second); otherwise (logs, pipes) it prints a plain line at every tenth of the work.

@@ -1,9 +1,10 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// The checkpoints of a run folder: `checkpoints/step-<N>/` each holding `model.safetensors`
-/// (the task's model file) and `training-state.safetensors` (optimiser, scheduler and counters,
-/// and as `network.*` any network state the model file leaves out, e.g. training-only heads).
+/// (the task's model file) and `training-state.safetensors` (`TrainingState`), and
+/// `checkpoints/best.json` listing the best ones by the monitor metric.
 /// A checkpoint is written under a temporary name and renamed into place, then the text file
 /// `checkpoints/last` names it (replaced atomically), so an interrupted write never shows.
 /// `checksums.json` in each checkpoint records the size and CRC-32 of its files; `lastGood`
@@ -12,7 +13,6 @@ import Torch
 struct CheckpointStore {
   let folder: URL
   static let modelFile = "model.safetensors"
-  static let stateFile = "training-state.safetensors"
   static let checksumFile = "checksums.json"
 
   init(run: URL) { folder = run.appendingPathComponent("checkpoints") }
@@ -38,6 +38,34 @@ struct CheckpointStore {
       throw DataError.output(path: final.path, problem: "cannot move the checkpoint into place: \(error.localizedDescription)")
     }
     try writeAtomically(name + "\n", to: folder.appendingPathComponent("last"))
+  }
+
+  /// Writes checkpoint `name`: the model file by `writeModel(path)`, then `state` with the
+  /// network state the model file left out.
+  func save(_ name: String, state: TrainingState, network: Module, writeModel: (String) throws -> Void) throws {
+    try save(name) { dir in
+      let modelPath = dir.appendingPathComponent(Self.modelFile).path
+      try writeModel(modelPath)
+      let written = Set(try SafeTensors.read(modelPath).names)
+      var state = state
+      state.network = try network.orderedStateDict().filter { !written.contains($0.key) }.map { ($0.key, $0.tensor) }
+      try state.save(in: dir)
+    }
+  }
+
+  /// Checkpoint `name`'s network weights (model file and training-only state) and training state.
+  func load(_ name: String) throws -> (weights: [String: Tensor], state: TrainingState) {
+    let dir = path(name)
+    let state = try TrainingState.load(from: dir)
+    var weights = Dictionary(uniqueKeysWithValues: try SafeTensors.read(dir.appendingPathComponent(Self.modelFile).path).tensors())
+    for (key, tensor) in state.network { weights[key] = tensor }
+    return (weights, state)
+  }
+
+  /// Writes `best.json`: the best checkpoints and their `monitor` values, best first.
+  func writeBest(_ best: [(checkpoint: String, value: Double)], monitor: String) throws {
+    let entries = best.map { "{\"checkpoint\":\"\($0.checkpoint)\",\"\(monitor)\":\($0.value)}" }
+    try writeAtomically("[" + entries.joined(separator: ",") + "]\n", to: folder.appendingPathComponent("best.json"))
   }
 
   /// Removes checkpoint folders not in `keep`, and partial ones an interrupted run left.

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 #if canImport(Glibc)
   import Glibc

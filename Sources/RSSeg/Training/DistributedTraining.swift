@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// The data-parallel side of a `Trainer` run on several processes (PyTorch's

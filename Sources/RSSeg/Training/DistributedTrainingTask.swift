@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// How a training task's batches are shared out among ranks: global step j of an epoch is the
 /// task's batches j·W ..< j·W + W (W ranks), rank r taking batch j·W + r. Step j thus sees the
 /// samples a single process with a W-times larger batch would see at its step j, no sample is

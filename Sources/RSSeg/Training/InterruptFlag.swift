@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// Set by SIGINT while a training run is active: the run finishes its step, writes a resumable
 /// checkpoint and returns. A second SIGINT ends the process at once.

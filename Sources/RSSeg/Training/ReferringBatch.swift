@@ -1,3 +1,4 @@
+import RSSegModels
 import Torch
 
 /// One image–sentence sample ready to become tensors: the image normalised (3×H×W), the

@@ -1,3 +1,5 @@
+import RSSegModels
+
 extension ReferringItem {
   /// A loaded dataset sample, its pixels normalised.
   public init(_ sample: ReferringSample, normalization: Normalization, index: Int) {

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// Batches of referring samples: a seeded order per epoch (like `DataLoader`), each sample

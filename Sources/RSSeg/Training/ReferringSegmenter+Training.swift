@@ -1,3 +1,4 @@
+import RSSegModels
 import Torch
 
 extension ReferringSegmenter: ReferringNetwork {

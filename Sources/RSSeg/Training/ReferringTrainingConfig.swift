@@ -1,12 +1,13 @@
 import Foundation
+import RSSegModels
 
 /// A referring-segmentation training run (LAVT, spec btdnet §2), read from YAML
 /// (configs/rrsisd-lavt.yaml, configs/refsegrs-lavt.yaml) with `key=value` overrides by the same
-/// machinery as `TrainingConfig`. Missing keys take the LAVT recipe: Swin-B window 12, AdamW
-/// lr 5e-5, weight decay 0.01 (0 for norms and position tables), polynomial decay per step with
-/// power 0.9, 40 epochs, batch 8, cross-entropy class weights [0.9, 1.1], 480×480 inputs,
-/// sentences of at most 20 tokens.
-public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
+/// machinery as `SegmentationTrainingConfig`, its `RunSettings` keys beside its own. Missing
+/// keys take the LAVT recipe: Swin-B window 12, AdamW lr 5e-5, weight decay 0.01 (0 for norms
+/// and position tables), polynomial decay per step with power 0.9, 40 epochs, batch 8,
+/// cross-entropy class weights [0.9, 1.1], 480×480 inputs, sentences of at most 20 tokens.
+public struct ReferringTrainingConfig: ConfigFamily, Equatable, Sendable {
   /// The datasets this config family trains on.
   public static let datasets = ["rrsisd", "refsegrs"]
 
@@ -35,38 +36,23 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
   public var btdnet = BTDNetSettings()
   public var imageSize = 480
   public var maxTokens = 20
-  public var epochs = 40
-  public var batchSize = 8
   public var lr = 5e-5
   public var weightDecay = 0.01
   public var polyPower = 0.9
   public var classWeights = [0.9, 1.1]
   /// Keep the whole text encoder fixed (LAVT trains BERT's first 10 layers; small runs may not).
   public var freezeBert = false
-  public var validateEvery = 1
-  public var valBatch = 8
   /// Validation samples used (0 = all).
   public var maxValSamples = 0
-  public var keepBest = 1
-  public var seed: UInt64 = 0
-  public var workers = 2
-  public var threads = 0
-  public var bf16 = false
-  public var accumulate = 1
-  /// Stop after this many optimiser steps in total (0 = run every epoch).
-  public var maxSteps = 0
-  public var clipGradNorm: Double?
-  public var progress = true
+  public var run = RunSettings()
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case dataset, data, bert, swin, epochs, lr, seed, workers, threads, bf16, accumulate, progress, bsc, dmols, btdnet
+    case dataset, data, bert, swin, lr, bsc, dmols, btdnet
     case twinDecoder = "twin_decoder"
     case swinWeights = "swin_weights", swinEmbedDim = "swin_embed_dim", swinDepths = "swin_depths"
     case swinHeads = "swin_heads", swinWindow = "swin_window", dropPath = "drop_path", imageSize = "image_size"
-    case maxTokens = "max_tokens", batchSize = "batch_size", weightDecay = "weight_decay", polyPower = "poly_power"
-    case classWeights = "class_weights", freezeBert = "freeze_bert", validateEvery = "validate_every"
-    case valBatch = "val_batch", maxValSamples = "max_val_samples", keepBest = "keep_best", maxSteps = "max_steps"
-    case clipGradNorm = "clip_grad_norm"
+    case maxTokens = "max_tokens", weightDecay = "weight_decay", polyPower = "poly_power"
+    case classWeights = "class_weights", freezeBert = "freeze_bert", maxValSamples = "max_val_samples"
   }
 
   public init(dataset: String, data: String, bert: String) {
@@ -75,54 +61,20 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
     self.bert = bert
   }
 
-  public init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
-    let defaults = ReferringTrainingConfig(dataset: "", data: "", bert: "")
-    dataset = try c.decode(String.self, forKey: .dataset)
-    data = try c.decode(String.self, forKey: .data)
-    bert = try c.decode(String.self, forKey: .bert)
-    swinWeights = try c.decodeIfPresent(String.self, forKey: .swinWeights)
-    swin = try value(.swin, defaults.swin)
-    swinEmbedDim = try c.decodeIfPresent(Int.self, forKey: .swinEmbedDim)
-    swinDepths = try c.decodeIfPresent([Int].self, forKey: .swinDepths)
-    swinHeads = try c.decodeIfPresent([Int].self, forKey: .swinHeads)
-    swinWindow = try c.decodeIfPresent(Int.self, forKey: .swinWindow)
-    dropPath = try value(.dropPath, defaults.dropPath)
-    bsc = try value(.bsc, defaults.bsc)
-    twinDecoder = try value(.twinDecoder, defaults.twinDecoder)
-    dmols = try value(.dmols, defaults.dmols)
-    btdnet = try value(.btdnet, defaults.btdnet)
-    imageSize = try value(.imageSize, defaults.imageSize)
-    maxTokens = try value(.maxTokens, defaults.maxTokens)
-    epochs = try value(.epochs, defaults.epochs)
-    batchSize = try value(.batchSize, defaults.batchSize)
-    lr = try value(.lr, defaults.lr)
-    weightDecay = try value(.weightDecay, defaults.weightDecay)
-    polyPower = try value(.polyPower, defaults.polyPower)
-    classWeights = try value(.classWeights, defaults.classWeights)
-    freezeBert = try value(.freezeBert, defaults.freezeBert)
-    validateEvery = try value(.validateEvery, defaults.validateEvery)
-    valBatch = try value(.valBatch, defaults.valBatch)
-    maxValSamples = try value(.maxValSamples, defaults.maxValSamples)
-    keepBest = try value(.keepBest, defaults.keepBest)
-    seed = try value(.seed, defaults.seed)
-    workers = try value(.workers, defaults.workers)
-    threads = try value(.threads, defaults.threads)
-    bf16 = try value(.bf16, defaults.bf16)
-    accumulate = try value(.accumulate, defaults.accumulate)
-    maxSteps = try value(.maxSteps, defaults.maxSteps)
-    clipGradNorm = try c.decodeIfPresent(Double.self, forKey: .clipGradNorm)
-    progress = try value(.progress, defaults.progress)
-  }
+  static let defaults = ReferringTrainingConfig(dataset: "", data: "", bert: "")
+  static let requiredKeys = ["dataset", "data", "bert"]
+  static let pathKeys = ["data", "bert", "swin_weights"]
+
+  /// Epochs, training batch and validation batch: the config's, or LAVT's (40, 8, 8).
+  public var epochs: Int { run.epochs ?? 40 }
+  public var batchSize: Int { run.batchSize ?? 8 }
+  public var valBatch: Int { run.valBatch ?? 8 }
 
   /// Reads `path` and applies `overrides` ("key=value", the value read as YAML). Relative
   /// `data`, `bert` and `swin_weights` paths are resolved against the config file's folder.
   /// - Throws: `TrainingError.config` naming the file: unreadable, unknown key, bad value.
   public static func load(path: String, overrides: [String] = []) throws -> ReferringTrainingConfig {
-    let config = try ConfigFile.load(
-      ReferringTrainingConfig.self, path: path, overrides: overrides, isKey: { CodingKeys(stringValue: $0) != nil },
-      pathKeys: ["data", "bert", "swin_weights"])
+    let config = try ConfigFile.load(ReferringTrainingConfig.self, path: path, overrides: overrides)
     guard datasets.contains(config.dataset) else {
       throw TrainingError.config(path: path, "dataset '\(config.dataset)' is not a referring dataset (\(datasets.joined(separator: ", ")))")
     }
@@ -154,19 +106,13 @@ public struct ReferringTrainingConfig: Codable, Equatable, Sendable {
 
   /// The LAVT optimisation: AdamW without Lookahead, polynomial decay per step to 0.
   public var trainerOptions: TrainerOptions {
-    var options = TrainerOptions(epochs: epochs, lr: lr)
+    var run = self.run
+    (run.epochs, run.batchSize, run.valBatch) = (epochs, batchSize, valBatch)
+    var options = TrainerOptions(run: run, lr: lr)
     options.minLR = 0
     options.weightDecay = weightDecay
     options.schedule = .polynomialPerStep(power: polyPower)
     options.lookahead = false
-    options.accumulate = accumulate
-    options.bf16 = bf16
-    options.seed = seed
-    options.validateEvery = validateEvery
-    options.keepBest = keepBest
-    options.maxSteps = maxSteps
-    options.clipGradNorm = clipGradNorm
-    options.progress = progress
     return options
   }
 

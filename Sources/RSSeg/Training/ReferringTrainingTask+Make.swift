@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 extension ReferringTrainingTask {
@@ -14,7 +15,7 @@ extension ReferringTrainingTask {
     let bertFolder = URL(fileURLWithPath: config.bert)
     let (model, _, swinReport) = try ReferringSegmenter.initialise(
       config: try config.lavtConfig(bert: try BertFolder(bertFolder).config()), bert: bertFolder, swinWeights: config.swinWeights,
-      seed: config.seed)
+      seed: config.run.seed)
     var warnings: [String] = []
     if let swinReport, let path = config.swinWeights {
       warnings.append("Swin weights \(path): \(swinReport.loaded.count) tensors loaded, \(swinReport.fresh.count) start fresh")
@@ -37,7 +38,7 @@ extension ReferringTrainingTask {
     let normalization = Normalization.imageNet
     let objects = train.objects.indices.filter { !train.objects[$0].sentences.isEmpty }
     let loader = try ReferringLoader(
-      count: objects.count, options: LoaderOptions(batchSize: config.batchSize, workers: config.workers, seed: config.seed),
+      count: objects.count, options: LoaderOptions(batchSize: config.batchSize, workers: config.run.workers, seed: config.run.seed),
       text: text
     ) { i, random in
       let object = objects[i], sentence = random.int(in: 0...(train.objects[object].sentences.count - 1))
@@ -47,10 +48,10 @@ extension ReferringTrainingTask {
     let samples = config.maxValSamples > 0 ? Array(all.prefix(config.maxValSamples)) : all
     let validation = try ReferringLoader(
       count: samples.count,
-      options: LoaderOptions(batchSize: config.valBatch, shuffle: false, dropLast: false, workers: config.workers, seed: config.seed),
+      options: LoaderOptions(batchSize: config.valBatch, shuffle: false, dropLast: false, workers: config.run.workers, seed: config.run.seed),
       text: text
     ) { i, _ in ReferringItem(try val.load(samples[i]), normalization: normalization, index: i) }
-    let description = try model.description(text: text, source: "rsseg train (\(config.dataset), seed \(config.seed))")
+    let description = try model.description(text: text, source: "rsseg train (\(config.dataset), seed \(config.run.seed))")
     let task = try ReferringTrainingTask(
       model: model, loader: loader, validation: validation, classWeights: config.classWeights, parameterGroups: groups,
       save: { path in try ModelFile.write(model, description: description, to: path) })

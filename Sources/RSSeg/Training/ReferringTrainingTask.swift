@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// What referring training and evaluation need from a network (LAVT, BTDNet): logits of a batch,

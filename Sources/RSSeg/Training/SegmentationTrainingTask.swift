@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// BiCoR-Seg semantic segmentation as a `TrainingTask`: training crops with the spec §4
@@ -60,11 +61,11 @@ public final class SegmentationTrainingTask: TrainingTask {
 }
 
 extension SegmentationTrainingTask {
-  /// Everything a `TrainingConfig` describes: network (with the ImageNet encoder when given),
+  /// Everything a `SegmentationTrainingConfig` describes: network (with the ImageNet encoder when given),
   /// loss weights, loaders and validation; also the trainer options.
   /// - Returns: the task, the options and a warning to show (e.g. no ImageNet weights).
-  public static func make(_ config: TrainingConfig) throws -> (task: SegmentationTrainingTask, options: TrainerOptions, warnings: [String]) {
-    let kind = try DatasetKind(named: config.dataset)
+  public static func make(_ config: SegmentationTrainingConfig) throws -> (task: SegmentationTrainingTask, options: TrainerOptions, warnings: [String]) {
+    let kind = try SegmentationBenchmark(named: config.dataset)
     var preset = kind.preset
     if let name = config.preset, name.lowercased() != preset.name {
       let other = try BiCoRSegPreset.named(name)
@@ -82,7 +83,7 @@ extension SegmentationTrainingTask {
       warnings.append(
         "WARNING: no ImageNet weights (imagenet: …): the encoder starts from random weights; results will be far below the paper's")
     }
-    let (model, description, _) = try BiCoRSeg.initialise(preset: preset, config: modelConfig, imageNet: config.imagenet, seed: config.seed)
+    let (model, description, _) = try BiCoRSeg.initialise(preset: preset, config: modelConfig, imageNet: config.imagenet, seed: config.run.seed)
     var loss = BiCoRSegLoss(ignoreIndex: modelConfig.ignoreIndex)
     loss.auxWeight = config.auxWeight
     loss.fisherFinalWeight = config.fisherFinalWeight
@@ -94,27 +95,21 @@ extension SegmentationTrainingTask {
     augmentation.normalization = description.normalization
     let loader = try DataLoader(
       dataset: try kind.trainingSet(root: root), transform: augmentation,
-      options: LoaderOptions(batchSize: config.batchSize ?? defaults.trainBatch, workers: config.workers, seed: config.seed))
+      options: LoaderOptions(batchSize: config.run.batchSize ?? defaults.trainBatch, workers: config.run.workers, seed: config.run.seed))
     var evaluator = SegmentationEvaluator(classes: description.classes, normalization: description.normalization)
-    evaluator.batchSize = config.valBatch ?? (kind == .dubai ? 1 : defaults.valBatch)
-    evaluator.workers = config.workers
+    evaluator.batchSize = config.run.valBatch ?? (kind == .dubai ? 1 : defaults.valBatch)
+    evaluator.workers = config.run.workers
     evaluator.maxImages = config.maxValImages
     let task = SegmentationTrainingTask(
       model: model, description: description, loss: loss, loader: loader, validationSet: try kind.evaluationSet(root: root),
       evaluator: evaluator, excludedFromMeans: Set(preset.excludedFromMeans), monitorMetric: defaults.selection.rawValue)
-    var options = TrainerOptions(epochs: config.epochs ?? defaults.epochs, lr: config.lr ?? defaults.lr)
+    var run = config.run
+    run.epochs = run.epochs ?? defaults.epochs
+    var options = TrainerOptions(run: run, lr: config.lr ?? defaults.lr)
     options.minLR = config.minLR ?? defaults.minLR
     options.weightDecay = config.weightDecay ?? defaults.weightDecay
     options.lookaheadK = config.lookaheadK ?? defaults.lookaheadK
     options.lookaheadAlpha = config.lookaheadAlpha ?? defaults.lookaheadAlpha
-    options.accumulate = config.accumulate
-    options.bf16 = config.bf16
-    options.seed = config.seed
-    options.validateEvery = config.validateEvery
-    options.keepBest = config.keepBest
-    options.maxSteps = config.maxSteps
-    options.clipGradNorm = config.clipGradNorm
-    options.progress = config.progress
     return (task, options, warnings)
   }
 }

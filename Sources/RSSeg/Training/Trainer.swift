@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// How a training run ended.
@@ -43,7 +44,7 @@ public final class Trainer<Task: TrainingTask> {
   private var lastCheckpoint: String?
 
   public init(task: Task, options: TrainerOptions, folder: URL, distributed: DistributedTraining? = nil) throws {
-    guard options.epochs > 0, options.accumulate > 0, options.validateEvery > 0, options.keepBest >= 0 else {
+    guard options.epochs > 0, options.run.accumulate > 0, options.run.validateEvery > 0, options.run.keepBest >= 0 else {
       throw TrainingError.config(path: folder.path, "epochs, accumulate and validate_every must be ≥ 1")
     }
     if let distributed, task.batchesPerRank(worldSize: distributed.worldSize) == 0 {
@@ -62,7 +63,7 @@ public final class Trainer<Task: TrainingTask> {
     case .cosinePerEpoch:
       scheduler = LRScheduler(optimizer, schedule: CosineAnnealing(tMax: options.epochs, etaMin: options.minLR))
     case .polynomialPerStep(let power):
-      let stepsPerEpoch = (task.batchesPerEpoch + options.accumulate - 1) / options.accumulate
+      let stepsPerEpoch = (task.batchesPerEpoch + options.run.accumulate - 1) / options.run.accumulate
       scheduler = LRScheduler(optimizer, schedule: PolynomialDecay(totalSteps: options.epochs * stepsPerEpoch, power: power))
     }
     store = CheckpointStore(run: folder)
@@ -75,34 +76,17 @@ public final class Trainer<Task: TrainingTask> {
     guard let name = store.lastGood(warn: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) else {
       throw TrainingError.resume(path: folder.path, store.last == nil ? "no checkpoint (checkpoints/last is missing)" : "no undamaged checkpoint")
     }
-    let dir = store.path(name)
-    let model = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.modelFile).path)
-    let file = try SafeTensors.read(dir.appendingPathComponent(CheckpointStore.stateFile).path)
-    var weights = Dictionary(uniqueKeysWithValues: try model.tensors())
-    for (key, tensor) in try file.tensors() where key.hasPrefix("network.") { weights[String(key.dropFirst("network.".count))] = tensor }
+    let (weights, state) = try store.load(name)
     try task.network.loadStateDict(weights, strict: true)
-    let meta = file.metadata
-    var state = OptimizerState()
-    for (key, tensor) in try file.tensors() where key.hasPrefix("optimizer.") {
-      state.tensors[String(key.dropFirst("optimizer.".count))] = tensor
-    }
-    for (key, value) in meta where key.hasPrefix("optimizer.") { state.metadata[String(key.dropFirst("optimizer.".count))] = value }
-    try optimizer.loadStateDict(state)
-    try scheduler.loadStateDict(meta)
-    guard let s = meta["trainer.step"].flatMap(Int.init), let e = meta["trainer.epoch"].flatMap(Int.init),
-      let b = meta["trainer.batch"].flatMap(Int.init)
-    else { throw TrainingError.resume(path: dir.path, "the training state lacks its counters") }
-    (step, epoch, batchInEpoch) = (s, e, b / worldSize)
-    if b % worldSize != 0 {
+    try optimizer.loadStateDict(state.optimizer)
+    try scheduler.loadStateDict(state.scheduler)
+    (step, epoch, batchInEpoch) = (state.step, state.epoch, state.batch / worldSize)
+    if state.batch % worldSize != 0 {
       FileHandle.standardError.write(Data(
-        "warning: \(b) batches of epoch \(e + 1) were done; \(worldSize) processes resume after \(b / worldSize * worldSize)\n".utf8))
+        "warning: \(state.batch) batches of epoch \(state.epoch + 1) were done; \(worldSize) processes resume after \(state.batch / worldSize * worldSize)\n".utf8))
     }
-    best = (meta["trainer.best"] ?? "").split(separator: ";").compactMap { item in
-      let parts = item.split(separator: "=")
-      guard parts.count == 2, let v = Double(parts[1]) else { return nil }
-      return (String(parts[0]), v)
-    }
-    lastCheckpoint = dir.path
+    best = state.best
+    lastCheckpoint = store.path(name).path
   }
 
   /// Trains until the last epoch, `maxSteps` or SIGINT.
@@ -111,99 +95,131 @@ public final class Trainer<Task: TrainingTask> {
   public func run() throws -> TrainingOutcome {
     InterruptFlag.install()
     defer { InterruptFlag.uninstall() }
-    let stepLog = isRoot ? try TrainingLog(folder: folder, name: "steps") : nil
-    let epochLog = isRoot ? try TrainingLog(folder: folder, name: "epochs") : nil
+    let logs = isRoot ? (steps: try TrainingLog(folder: folder, name: "steps"), epochs: try TrainingLog(folder: folder, name: "epochs")) : nil
     try distributed?.synchroniseNetwork(task.network)
     while epoch < options.epochs {
-      task.network.train()
-      let next = distributed.map { task.batches(epoch: epoch, skipping: batchInEpoch, rank: $0.rank, worldSize: $0.worldSize) }
-        ?? task.batches(epoch: epoch, skipping: batchInEpoch)
-      let bar = ProgressBar(
-        total: task.batchesPerRank(worldSize: worldSize) - batchInEpoch, label: "epoch \(epoch + 1)/\(options.epochs)",
-        unit: "batch", enabled: options.progress && isRoot)
-      var sums: [String: Double] = [:], order: [String] = [], images = 0, batches = 0
-      let epochStart = Date()
-      while true {
-        let start = Date()
-        try optimizer.zeroGrad()
-        var stepSums: [String: Double] = [:], stepImages = 0, got = 0
-        while got < options.accumulate, let batch = try next() {
-          Torch.manualSeed(batchSeed())
-          let terms = try Torch.withAutocast(enabled: options.bf16) { try task.lossTerms(batch) }
-          guard let total = terms.first(where: { $0.name == "total" })?.value else {
-            throw TrainingError.config(path: folder.path, "the task returned no 'total' loss term")
-          }
-          let values = try terms.map { ($0.name, try $0.value.to(.float32).double()) }
-          guard values.allSatisfy({ $0.1.isFinite }) else {
-            bar.finish()
-            throw TrainingError.nonFiniteLoss(
-              step: step + 1, epoch: epoch + 1, terms: values.map { "\($0.0)=\($0.1)" }.joined(separator: ", "),
-              lastCheckpoint: lastCheckpoint)
-          }
-          if got == options.accumulate - 1 { try distributed?.prepareForBackward() }
-          try (total / Double(options.accumulate)).backward()
-          for (name, v) in values {
-            if stepSums[name] == nil && !order.contains(name) { order.append(name) }
-            stepSums[name, default: 0] += v
-          }
-          stepImages += task.sampleCount(batch)
-          got += 1
-          batchInEpoch += 1
-        }
-        if got == 0 { break }
-        try distributed?.averageGradients()
-        if let maxNorm = options.clipGradNorm { _ = try Optim.clipGradNorm(parameters, maxNorm: maxNorm) }
-        let lr = optimizer.paramGroups[0].lr
-        try optimizer.step()
-        step += 1
-        if options.schedule != .cosinePerEpoch { scheduler.step() }
-        let seconds = Date().timeIntervalSince(start)
-        if let distributed {  // loss sums and images over all ranks
-          let totals = try distributed.sum(order.map { stepSums[$0] ?? .nan } + [Double(stepImages), Double(got)])
-          for (name, v) in zip(order, totals) { stepSums[name] = v }
-          (stepImages, got) = (Int(totals[order.count]), Int(totals[order.count + 1]))
-        }
-        var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", lr)]
-        row += order.map { ($0, (stepSums[$0] ?? .nan) / Double(got)) }
-        row.append(("images_per_s", Double(stepImages) / max(seconds, 1e-9)))
-        stepLog?.append(row)
-        for (name, v) in stepSums { sums[name, default: 0] += v }
-        images += stepImages
-        batches += got
-        bar.advance(by: got / worldSize)
-        let interrupted = try distributed?.any(InterruptFlag.isRaised) ?? InterruptFlag.isRaised
-        if interrupted || (options.maxSteps > 0 && step >= options.maxSteps) {
-          bar.finish()
-          try saveCheckpoint(metrics: [:])
-          try distributed?.barrier()
-          return outcome(finished: false)
-        }
+      guard let epochSums = try runEpoch(stepLog: logs?.steps) else {
+        try saveCheckpoint(metrics: [:])
+        try distributed?.barrier()
+        return outcome(finished: false)
       }
-      bar.finish()
       let lr = optimizer.paramGroups[0].lr
       epoch += 1
       batchInEpoch = 0
       if options.schedule == .cosinePerEpoch { scheduler.step() }
-      var metrics: [String: Double] = [:]
-      if isRoot && (epoch % options.validateEvery == 0 || epoch == options.epochs) {
-        task.network.eval()
-        metrics = try Torch.withInferenceMode { try Torch.withAutocast(enabled: options.bf16) { try task.validate() } }
-        task.network.train()
-      }
+      let metrics = try validateIfDue()
       try saveCheckpoint(metrics: metrics)
-      let seconds = Date().timeIntervalSince(epochStart)
       var row: [(String, Double)] = [("epoch", Double(epoch)), ("step", Double(step)), ("lr", lr)]
-      row += order.map { ($0, (sums[$0] ?? .nan) / Double(max(batches, 1))) }
-      row.append(("images_per_s", Double(images) / max(seconds, 1e-9)))
+      row += epochSums.means + [("images_per_s", epochSums.imagesPerSecond)]
       row += metrics.keys.sorted().map { ("val_\($0)", metrics[$0]!) }
-      epochLog?.append(row)
-      if options.progress && isRoot {
+      logs?.epochs.append(row)
+      if options.run.progress && isRoot {
         let text = row.map { "\($0.0) \(String(format: "%.4g", $0.1))" }.joined(separator: "  ")
         FileHandle.standardError.write(Data((text + "\n").utf8))
       }
     }
     try distributed?.barrier()
     return outcome(finished: true)
+  }
+
+  /// Loss terms summed over batches, in the order they first appeared.
+  struct LossSums {
+    var order: [String] = []
+    var sums: [String: Double] = [:]
+    var images = 0
+    var batches = 0
+    var seconds = 0.0
+
+    mutating func add(_ name: String, _ value: Double) {
+      if sums[name] == nil { order.append(name) }
+      sums[name, default: 0] += value
+    }
+
+    mutating func add(_ other: LossSums) {
+      for name in other.order { add(name, other.sums[name]!) }
+      images += other.images
+      batches += other.batches
+    }
+
+    /// Each term's mean per batch.
+    var means: [(String, Double)] { order.map { ($0, sums[$0]! / Double(max(batches, 1))) } }
+    var imagesPerSecond: Double { Double(images) / max(seconds, 1e-9) }
+  }
+
+  /// Runs the rest of the current epoch, one optimiser step after the other. Returns the
+  /// epoch's loss sums, or nil when stopped early (SIGINT or `maxSteps`).
+  private func runEpoch(stepLog: TrainingLog?) throws -> LossSums? {
+    task.network.train()
+    let next = distributed.map { task.batches(epoch: epoch, skipping: batchInEpoch, rank: $0.rank, worldSize: $0.worldSize) }
+      ?? task.batches(epoch: epoch, skipping: batchInEpoch)
+    let bar = ProgressBar(
+      total: task.batchesPerRank(worldSize: worldSize) - batchInEpoch, label: "epoch \(epoch + 1)/\(options.epochs)",
+      unit: "batch", enabled: options.run.progress && isRoot)
+    defer { bar.finish() }
+    var epochSums = LossSums()
+    let epochStart = Date()
+    while let (lr, stepSums) = try optimizerStep(next) {
+      var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", lr)]
+      row += stepSums.means + [("images_per_s", stepSums.imagesPerSecond)]
+      stepLog?.append(row)
+      epochSums.add(stepSums)
+      bar.advance(by: stepSums.batches / worldSize)
+      let interrupted = try distributed?.any(InterruptFlag.isRaised) ?? InterruptFlag.isRaised
+      if interrupted || (options.run.maxSteps > 0 && step >= options.run.maxSteps) { return nil }
+    }
+    epochSums.seconds = Date().timeIntervalSince(epochStart)
+    return epochSums
+  }
+
+  /// One optimiser step over the next `accumulate` batches (over all ranks): forward, loss,
+  /// backward, gradient averaging and clipping, the update and a per-step schedule. Returns the
+  /// learning rate used and the step's loss sums (over all ranks), or nil when the epoch is over.
+  private func optimizerStep(_ next: () throws -> Task.Batch?) throws -> (lr: Double, sums: LossSums)? {
+    let start = Date()
+    try optimizer.zeroGrad()
+    var sums = LossSums()
+    while sums.batches < options.run.accumulate, let batch = try next() {
+      Torch.manualSeed(batchSeed())
+      let terms = try options.run.precision.run { try task.lossTerms(batch) }
+      guard let total = terms.first(where: { $0.name == "total" })?.value else {
+        throw TrainingError.config(path: folder.path, "the task returned no 'total' loss term")
+      }
+      let values = try terms.map { ($0.name, try $0.value.to(.float32).double()) }
+      guard values.allSatisfy({ $0.1.isFinite }) else {
+        throw TrainingError.nonFiniteLoss(
+          step: step + 1, epoch: epoch + 1, terms: values.map { "\($0.0)=\($0.1)" }.joined(separator: ", "),
+          lastCheckpoint: lastCheckpoint)
+      }
+      if sums.batches == options.run.accumulate - 1 { try distributed?.prepareForBackward() }
+      try (total / Double(options.run.accumulate)).backward()
+      for (name, v) in values { sums.add(name, v) }
+      sums.images += task.sampleCount(batch)
+      sums.batches += 1
+      batchInEpoch += 1
+    }
+    if sums.batches == 0 { return nil }
+    try distributed?.averageGradients()
+    if let maxNorm = options.run.clipGradNorm { _ = try Optim.clipGradNorm(parameters, maxNorm: maxNorm) }
+    let lr = optimizer.paramGroups[0].lr
+    try optimizer.step()
+    step += 1
+    if options.schedule != .cosinePerEpoch { scheduler.step() }
+    sums.seconds = Date().timeIntervalSince(start)
+    if let distributed {  // loss sums and images over all ranks
+      let totals = try distributed.sum(sums.order.map { sums.sums[$0]! } + [Double(sums.images), Double(sums.batches)])
+      for (name, v) in zip(sums.order, totals) { sums.sums[name] = v }
+      (sums.images, sums.batches) = (Int(totals[sums.order.count]), Int(totals[sums.order.count + 1]))
+    }
+    return (lr, sums)
+  }
+
+  /// The task's validation metrics when this epoch is due (every `validateEvery` and the last),
+  /// on rank 0; otherwise none.
+  private func validateIfDue() throws -> [String: Double] {
+    guard isRoot && (epoch % options.run.validateEvery == 0 || epoch == options.epochs) else { return [:] }
+    task.network.eval()
+    defer { task.network.train() }
+    return try Torch.withInferenceMode { try options.run.precision.run { try task.validate() } }
   }
 
   private var worldSize: Int { distributed?.worldSize ?? 1 }
@@ -213,7 +229,7 @@ public final class Trainer<Task: TrainingTask> {
   /// the batch counts as in one process (rank r's batch b is batch b·W + r).
   private func batchSeed() -> UInt64 {
     let batch = batchInEpoch * worldSize + (distributed?.rank ?? 0)
-    var random = SeededRandom(seed: options.seed, 0x7472_6169_6E, UInt64(epoch), UInt64(batch))
+    var random = SeededRandom(seed: options.run.seed, 0x7472_6169_6E, UInt64(epoch), UInt64(batch))
     return random.next() >> 1
   }
 
@@ -228,31 +244,15 @@ public final class Trainer<Task: TrainingTask> {
       best.removeAll { $0.checkpoint == name }
       best.append((name, value))
       best.sort { $0.value > $1.value }
-      best = Array(best.prefix(options.keepBest))
+      best = Array(best.prefix(options.run.keepBest))
     }
-    let state = try optimizer.stateDict()
-    var meta = scheduler.stateDict()
-    for (key, value) in state.metadata { meta["optimizer." + key] = value }
-    meta["trainer.step"] = String(step)
-    meta["trainer.epoch"] = String(epoch)
-    meta["trainer.batch"] = String(batchInEpoch * worldSize)
-    meta["trainer.best"] = best.map { "\($0.checkpoint)=\($0.value)" }.joined(separator: ";")
-    meta["trainer.monitor"] = task.monitorMetric
-    for (key, value) in metrics { meta["val." + key] = String(value) }
-    var tensors = state.tensors.sorted { $0.key < $1.key }.map { ("optimizer." + $0.key, $0.value) }
-    tensors.append(("trainer.step", try Tensor([Int64(step)], shape: [])))
-    try store.save(name) { dir in
-      let modelPath = dir.appendingPathComponent(CheckpointStore.modelFile).path
-      try task.writeModel(to: modelPath)
-      // Network state the model file leaves out (training-only heads) goes with the training state.
-      let written = Set(try SafeTensors.read(modelPath).names)
-      let rest = try task.network.orderedStateDict().filter { !written.contains($0.key) }.map { ("network." + $0.key, $0.tensor) }
-      try SafeTensors.write(tensors + rest, metadata: meta, to: dir.appendingPathComponent(CheckpointStore.stateFile).path)
-    }
+    let state = TrainingState(
+      step: step, epoch: epoch, batch: batchInEpoch * worldSize, optimizer: try optimizer.stateDict(),
+      scheduler: scheduler.stateDict(), best: best, monitor: task.monitorMetric, metrics: metrics)
+    try store.save(name, state: state, network: task.network, writeModel: task.writeModel)
     lastCheckpoint = store.path(name).path
     store.prune(keeping: Set(best.map(\.checkpoint) + [name]))
-    let bestText = best.map { "{\"checkpoint\":\"\($0.checkpoint)\",\"\(task.monitorMetric)\":\($0.value)}" }
-    try writeAtomically("[" + bestText.joined(separator: ",") + "]\n", to: store.folder.appendingPathComponent("best.json"))
+    try store.writeBest(best, monitor: task.monitorMetric)
   }
 
   private func outcome(finished: Bool) -> TrainingOutcome {

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// Appends rows to `<name>.csv` and `<name>.jsonl` in a run folder (appending on resume).
 /// Columns are fixed by the first row written to a new file.

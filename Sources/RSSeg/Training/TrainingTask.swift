@@ -1,3 +1,4 @@
+import RSSegModels
 import Torch
 
 /// What a `Trainer` needs from a model family: its network, batches, loss terms, validation and

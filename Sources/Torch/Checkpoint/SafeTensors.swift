@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 /// The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian
@@ -48,8 +49,8 @@ public enum SafeTensors {
     header += fields.joined(separator: ",") + "}"
     while header.utf8.count % 8 != 0 { header += " " }
 
-    let file = try AtomicFile(path: path)
     do {
+      let file = try AtomicFile(path: path)
       var length = UInt64(header.utf8.count).littleEndian
       try withUnsafeBytes(of: &length) { try file.append($0) }
       try Array(header.utf8).withUnsafeBytes { try file.append($0) }
@@ -57,10 +58,9 @@ public enum SafeTensors {
         let source = t.device == .cpu && t.isContiguous ? t : try t.to(.cpu).contiguous()
         try source.withUnsafeRawPointer { try file.append(UnsafeRawBufferPointer(start: $0, count: source.count * source.dtype.size)) }
       }
-      try file.commit()
-    } catch {
-      file.discard()
-      throw error
+      try file.commit()  // an uncommitted file removes itself
+    } catch let error as AtomicFileError {
+      throw TorchError.io(path: path, message: error.message)
     }
   }
 

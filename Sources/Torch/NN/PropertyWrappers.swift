@@ -6,7 +6,7 @@
 //
 // Without a wrapper a property's key is its Swift name; `Tensor` properties are parameters.
 // A wrapped property is set either after `super.init()` (`conv = try Conv2d(…)`) or before it
-// through its storage (`_conv = ModuleInfo(wrappedValue: try Conv2d(…), key: "conv1")`).
+// through its storage (`_conv.wrappedValue = try Conv2d(…)`), the key staying at the declaration.
 // Reading one that was never set is a programming error and stops the program.
 
 /// What a stored property contributes to a module.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RSSeg
+import RSSegModels
 import Torch
 
 extension RSSegCommand {

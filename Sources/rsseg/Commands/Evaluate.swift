@@ -1,6 +1,8 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import RSSeg
+import RSSegModels
 import Torch
 
 extension RSSegCommand {
@@ -26,7 +28,7 @@ extension RSSegCommand {
     var dataset: String
 
     @Option(help: "Test-time augmentation: none, lr (flips) or d4 (the dataset's reference set).")
-    var tta = "none"
+    var tta = TestTimeAugmentation.Mode.none
 
     @Option(help: "Output folder.")
     var out = "eval"
@@ -46,8 +48,8 @@ extension RSSegCommand {
     @Option(help: "libtorch intra-op threads (0 = default).")
     var threads = 0
 
-    @Flag(help: "bfloat16 autocast.")
-    var bf16 = false
+    @Option(help: "Arithmetic: fp32, or bf16 (bfloat16 autocast).")
+    var precision = Precision.fp32
 
     @Option(help: "Referring only: the split (val or test).")
     var split = "test"
@@ -58,25 +60,34 @@ extension RSSegCommand {
     @Flag(help: "Referring only: also write overlays/<object>_s<sentence>.png, the prediction with the sentence on it.")
     var overlays = false
 
+    func validate() throws {
+      guard (try? SegmentationBenchmark(named: dataset)) != nil || ReferringBenchmark(rawValue: dataset.lowercased()) != nil else {
+        throw ValidationError("unknown dataset '\(dataset)' (vaihingen, potsdam, loveda, dubai; rrsisd, refsegrs)")
+      }
+      if lovedaSubmission != nil, dataset.lowercased() != SegmentationBenchmark.loveda.rawValue {
+        throw ValidationError("--loveda-submission needs --dataset loveda")
+      }
+    }
+
     func run() throws {
       if threads > 0 { Torch.threads = threads }
       try MemoryPolicy.forRepeatedModelRuns()
       if let benchmark = ReferringBenchmark(rawValue: dataset.lowercased()) { return try runReferring(benchmark) }
-      let kind = try DatasetKind(named: dataset)
+      let kind = try SegmentationBenchmark(named: dataset)
       let (network, description) = try BiCoRSeg.load(modelFile: model)
       network.eval()
       guard description.classes.count == kind.classes.count else {
-        throw ValidationError("\(model) predicts \(description.classes.count) classes, \(kind.rawValue) has \(kind.classes.count)")
+        throw CommandFailure("\(model) predicts \(description.classes.count) classes, \(kind.rawValue) has \(kind.classes.count)")
       }
       var evaluator = SegmentationEvaluator(classes: kind.classes, normalization: description.normalization)
-      evaluator.tta = try TestTimeAugmentation.named(tta, dataset: kind.rawValue)
+      evaluator.tta = kind.augmentation(tta)
       evaluator.batchSize = batchSize
       evaluator.maxImages = limit
       evaluator.progress = true
       let folder = URL(fileURLWithPath: out)
       let masks = folder.appendingPathComponent("masks")
       try FileManager.default.createDirectory(at: saveMasks == nil ? folder : masks, withIntermediateDirectories: true)
-      let forward: (Tensor) throws -> Tensor = { x in try Torch.withAutocast(enabled: bf16) { try network(x) } }
+      let forward: (Tensor) throws -> Tensor = { x in try precision.run { try network(x) } }
       let evaluationSet = try kind.evaluationSet(root: URL(fileURLWithPath: data))
       let matrix = try evaluator.run(forward, on: evaluationSet) { sample, prediction, width, height in
         guard let style = saveMasks else { return }
@@ -86,16 +97,16 @@ extension RSSegCommand {
       }
       let images = limit > 0 ? min(limit, evaluationSet.count) : evaluationSet.count
       let report = EvaluationReport(
-        dataset: kind.rawValue, images: images, matrix: matrix, classes: kind.classes, excluding: kind.excludedFromMeans, tta: tta)
-      try Data(try report.json().utf8).write(to: folder.appendingPathComponent("metrics.json"), options: .atomic)
+        dataset: kind.rawValue, images: images, matrix: matrix, classes: kind.classes, excluding: kind.excludedFromMeans, tta: tta.rawValue)
+      try AtomicFile.write(try report.json().utf8, to: folder.appendingPathComponent("metrics.json").path)
       let table = report.markdown(classNames: kind.classes.names)
-      try Data(table.utf8).write(to: folder.appendingPathComponent("metrics.md"), options: .atomic)
+      try AtomicFile.write(table.utf8, to: folder.appendingPathComponent("metrics.md").path)
       try EvaluationOutputs.writeConfusionImage(matrix, to: folder.appendingPathComponent("confusion.png").path)
-      try Data(EvaluationOutputs.confusionLegend(matrix, classNames: kind.classes.names).utf8)
-        .write(to: folder.appendingPathComponent("confusion-legend.txt"), options: .atomic)
+      try AtomicFile.write(
+        EvaluationOutputs.confusionLegend(matrix, classNames: kind.classes.names).utf8,
+        to: folder.appendingPathComponent("confusion-legend.txt").path)
       print(table)
       if let lovedaSubmission {
-        guard kind == .loveda else { throw ValidationError("--loveda-submission needs --dataset loveda") }
         var submission = try EvaluationOutputs.LoveDASubmission()
         let testSet = try LoveDA.dataset(root: URL(fileURLWithPath: data), split: .test, prepared: false)
         _ = try evaluator.run(forward, on: testSet) { sample, prediction, width, height in

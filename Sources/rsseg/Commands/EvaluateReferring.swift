@@ -1,15 +1,15 @@
 import ArgumentParser
 import Foundation
 import RSSeg
+import RSSegModels
 
 extension RSSegCommand.Evaluate {
   /// Referring evaluation (rrsisd, refsegrs): the seven metrics of spec btdnet §5.
   func runReferring(_ benchmark: ReferringBenchmark) throws {
     guard let split = ReferringSplit(rawValue: split), split != .train else {
-      throw ValidationError("--split is val or test, not '\(self.split)'")
+      throw CommandFailure("--split is val or test, not '\(self.split)'")
     }
-    guard tta == "none" else { throw ValidationError("--tta applies to semantic segmentation only") }
-    guard lovedaSubmission == nil else { throw ValidationError("--loveda-submission needs --dataset loveda") }
+    guard tta == .none else { throw CommandFailure("--tta applies to semantic segmentation only") }
     let (network, description, text) = try ReferringSegmenter.load(modelFile: model)
     var job = ReferringEvaluation(benchmark: benchmark, data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out))
     job.split = split
@@ -18,7 +18,7 @@ extension RSSegCommand.Evaluate {
     job.overlays = overlays
     job.batchSize = batchSize
     job.limit = limit
-    job.bf16 = bf16
+    job.precision = precision
     let report = try job.run(network, text: text, classes: description.classes, normalization: description.normalization)
     print(report.markdown())
   }

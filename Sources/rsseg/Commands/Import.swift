@@ -1,5 +1,6 @@
 import ArgumentParser
 import RSSeg
+import RSSegModels
 
 extension RSSegCommand {
   /// `rsseg import`: an official BiCoR-Seg checkpoint into a self-describing model file.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RSSeg
+import RSSegModels
 
 extension RSSegCommand {
   /// `rsseg init`: a fresh model file: BiCoR-Seg (optionally with an ImageNet encoder) or the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RSSeg
+import RSSegModels
 
 extension RSSegCommand {
   /// `rsseg launch`: starts and supervises the processes of a data-parallel run (torchrun's role).

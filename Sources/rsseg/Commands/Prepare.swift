@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RSSeg
+import RSSegModels
 
 extension RSSegCommand {
   /// `rsseg prepare loveda|vaihingen|potsdam --src DIR --out DIR`, or

@@ -1,6 +1,8 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import RSSeg
+import RSSegModels
 
 extension RSSegCommand {
   /// `rsseg score`: metrics of predicted masks against ground truth (spec §5).
@@ -25,14 +27,14 @@ extension RSSegCommand {
     var json: String?
 
     func run() throws {
-      let kind = try DatasetKind(named: dataset)
+      let kind = try SegmentationBenchmark(named: dataset)
       let (matrix, images) = try MaskScoring.score(
         kind: kind, predictions: URL(fileURLWithPath: pred), groundTruth: URL(fileURLWithPath: gt))
       let report = EvaluationReport(
         dataset: kind.rawValue, images: images, matrix: matrix, classes: kind.classes, excluding: kind.excludedFromMeans,
         tta: "none")
       let text = try report.json()
-      if let json { try Data(text.utf8).write(to: URL(fileURLWithPath: json), options: .atomic) }
+      if let json { try AtomicFile.write(text.utf8, to: json) }
       print(text, terminator: "")
     }
   }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import RSSeg
+import RSSegModels
 import Torch
 
 extension RSSegCommand {
@@ -31,15 +33,15 @@ extension RSSegCommand {
       }
       if try ReferringTrainingConfig.describesReferring(path: configPath) {
         var settings = try ReferringTrainingConfig.load(path: configPath, overrides: overrides)
-        if settings.threads > 0 { Torch.threads = settings.threads }
+        if settings.run.threads > 0 { Torch.threads = settings.run.threads }
         let (task, options, warnings) = try ReferringTrainingTask.make(settings)
-        settings.maxSteps = 0  // a step limit applies to this invocation only
+        settings.run.maxSteps = 0  // a step limit applies to this invocation only
         try train(task, options: options, warnings: warnings, folder: folder, saving: try settings.json(), to: savedConfig)
       } else {
-        var settings = try TrainingConfig.load(path: configPath, overrides: overrides)
-        if settings.threads > 0 { Torch.threads = settings.threads }
+        var settings = try SegmentationTrainingConfig.load(path: configPath, overrides: overrides)
+        if settings.run.threads > 0 { Torch.threads = settings.run.threads }
         let (task, options, warnings) = try SegmentationTrainingTask.make(settings)
-        settings.maxSteps = 0
+        settings.run.maxSteps = 0
         try train(task, options: options, warnings: warnings, folder: folder, saving: try settings.json(), to: savedConfig)
       }
     }
@@ -59,7 +61,7 @@ extension RSSegCommand {
         try trainer.resume()
         if isRoot { print("resumed \(folder.path) at epoch \(trainer.epoch + 1), step \(trainer.step)") }
       }
-      if isRoot { try Data(settings.utf8).write(to: URL(fileURLWithPath: savedConfig), options: .atomic) }
+      if isRoot { try AtomicFile.write(settings.utf8, to: savedConfig) }
       let outcome = try trainer.run()
       guard isRoot else { return }
       if outcome.finished {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RSSeg
+import RSSegModels
 
 extension RSSegCommand {
   /// `rsseg verify-parity FIXTURE`: compares the Swift models with a reference fixture.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RSSeg
+import RSSegModels
 
 /// Which BiCoR-Seg to build: a dataset preset, optionally with another network configuration.
 struct BiCoRSegModelOptions: ParsableArguments {

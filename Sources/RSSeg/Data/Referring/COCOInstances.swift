@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// The parts of a COCO `instances.json` that referring datasets use: images (file name and
 /// size) and annotations (image and segmentation), indexed by id.

@@ -1,3 +1,5 @@
+import RSSegModels
+
 extension COCORLE {
   /// The runs of a row-major `width × height` mask (pycocotools' `encode`): read column by
   /// column, starting with a (possibly empty) run of zeros.

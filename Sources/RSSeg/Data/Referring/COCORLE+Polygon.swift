@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// Polygons rasterised exactly like pycocotools (`rleFrPoly` in its `maskApi.c`): the outline is
 /// upsampled 5×, traced densely with rounding, its crossings with the pixel-centre columns are

@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// pycocotools' compressed RLE string (`rleFrString`): each count in groups of 5 bits, least
 /// significant first, one character (48 + value) per group, bit 0x20 = more groups follow and
 /// bit 0x10 of the last group = negative; from the third count on, each is stored as the

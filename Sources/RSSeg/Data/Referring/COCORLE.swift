@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// A COCO run-length encoding (pycocotools' `RLE`): alternating runs of background and object
 /// pixels, starting with background, over the pixels in column-major order (down each column,
 /// columns left to right).

@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// The `segmentation` of a COCO annotation, as stored in `instances.json`.
 public enum COCOSegmentation: Sendable, Equatable, Decodable {
   /// One or more polygons `[x0, y0, x1, y1, …]`; the object is their union.

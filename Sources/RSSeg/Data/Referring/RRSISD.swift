@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 import Torch
 
 /// RRSIS-D in its official layout (the refer toolkit's): `rrsisd/refs(unc).p` (a pickled list

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// RefSegRS: `images/<id>.tif`, `masks/<id>.tif` (target = value > 50) and
 /// `output_phrase_{train,val,test}.txt` with lines `<id> <sentence>`. Lines of one id share its

@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// The referring benchmarks rsseg reads, by the names the CLI and configs use.
 public enum ReferringBenchmark: String, Sendable, CaseIterable {

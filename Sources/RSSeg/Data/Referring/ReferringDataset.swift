@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import RSSegModels
 
 /// Options shared by the referring dataset readers.
 public struct ReferringOptions: Sendable {

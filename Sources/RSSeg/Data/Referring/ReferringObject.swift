@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// One sentence that refers to an object.
 public struct ReferringSentence: Sendable, Equatable, Hashable {
   /// `sent_id` in RRSIS-D; the line number (from 0) in a RefSegRS phrase file.

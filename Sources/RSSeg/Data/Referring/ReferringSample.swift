@@ -1,3 +1,5 @@
+import RSSegModels
+
 /// Which sentence of which object: an element of a training epoch or an evaluation pass.
 public struct ReferringSampleID: Sendable, Equatable, Hashable {
   /// Index into `ReferringDataset.objects`.

@@ -1,5 +1,7 @@
 import Foundation
 import Raster
+import RSSegModels
+import Torch
 
 /// Writes `SyntheticReferringScenes` in the official RRSIS-D layout, so every RRSIS-D reader,
 /// trainer and evaluator runs on it:
@@ -97,7 +99,7 @@ public enum SyntheticReferringDataset {
     ]
     let instances = annotationFolder.appendingPathComponent("instances.json")
     do {
-      try JSONSerialization.data(withJSONObject: coco, options: [.sortedKeys]).write(to: instances, options: .atomic)
+      try writeAtomically(JSONSerialization.data(withJSONObject: coco, options: [.sortedKeys]), to: instances)
     } catch {
       throw DataError.output(path: instances.path, problem: "cannot write: \(error.localizedDescription)")
     }

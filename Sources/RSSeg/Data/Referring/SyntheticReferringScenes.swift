@@ -1,4 +1,5 @@
 import Foundation
+import RSSegModels
 
 /// Generated referring scenes: a few coloured shapes (squares, circles, triangles in red, green,
 /// blue or yellow) on a textured background, each shape with sentences that name it

@@ -7,8 +7,8 @@
 public final class BatchNorm2d: Module, UnaryLayer {
   public let weight: Tensor?
   public let bias: Tensor?
-  @BufferInfo public var runningMean: Tensor?
-  @BufferInfo public var runningVar: Tensor?
+  @BufferInfo(key: "running_mean") public var runningMean: Tensor?
+  @BufferInfo(key: "running_var") public var runningVar: Tensor?
   @BufferInfo public var numBatchesTracked: Tensor?
   public let eps: Double
   public let momentum: Double
@@ -18,8 +18,8 @@ public final class BatchNorm2d: Module, UnaryLayer {
     self.momentum = momentum
     weight = affine ? try Init.parameter([numFeatures]) : nil
     bias = affine ? try Init.parameter([numFeatures]) : nil
-    _runningMean = BufferInfo(wrappedValue: trackRunningStats ? try Tensor.zeros([numFeatures]) : nil, key: "running_mean")
-    _runningVar = BufferInfo(wrappedValue: trackRunningStats ? try Tensor.ones([numFeatures]) : nil, key: "running_var")
+    _runningMean.wrappedValue = trackRunningStats ? try Tensor.zeros([numFeatures]) : nil
+    _runningVar.wrappedValue = trackRunningStats ? try Tensor.ones([numFeatures]) : nil
     _numBatchesTracked = BufferInfo(
       wrappedValue: trackRunningStats ? try Tensor.zeros([], dtype: .int64) : nil, key: "num_batches_tracked")
     super.init()

@@ -6,9 +6,9 @@ import CTorch
 ///
 /// Inputs are `[L, N, E]` (or `[N, L, E]` with `batchFirst`); attention weights are not returned.
 public final class MultiheadAttention: Module {
-  @ParameterInfo public var inProjWeight: Tensor
-  @ParameterInfo public var inProjBias: Tensor?
-  @ModuleInfo public var outProj: Linear
+  @ParameterInfo(key: "in_proj_weight") public var inProjWeight: Tensor
+  @ParameterInfo(key: "in_proj_bias") public var inProjBias: Tensor?
+  @ModuleInfo(key: "out_proj") public var outProj: Linear
   public let numHeads: Int
   public let dropout: Double
   public let batchFirst: Bool
@@ -22,9 +22,9 @@ public final class MultiheadAttention: Module {
     let weight = try Init.parameter([3 * embedDim, embedDim])
     let inBias = bias ? try Init.parameter([3 * embedDim]) : nil
     let out = try Linear(embedDim, embedDim, bias: bias)
-    _inProjWeight = ParameterInfo(wrappedValue: weight, key: "in_proj_weight")
-    _inProjBias = ParameterInfo(wrappedValue: inBias, key: "in_proj_bias")
-    _outProj = ModuleInfo(wrappedValue: out, key: "out_proj")
+    _inProjWeight.wrappedValue = weight
+    _inProjBias.wrappedValue = inBias
+    _outProj.wrappedValue = out
     self.numHeads = numHeads
     self.dropout = dropout
     self.batchFirst = batchFirst

@@ -9,9 +9,9 @@ public final class MultiModalSwinLayer: SwinLayer {
 
   init(_ config: LAVTConfig, stage i: Int) throws {
     let dim = config.swin.dim(stage: i)
-    _fusion = ModuleInfo(wrappedValue: try Self.makeFusion(config, stage: i))
+    _fusion.wrappedValue = try Self.makeFusion(config, stage: i)
     let gate = Sequential(try Linear(dim, dim, bias: false), ReLU(), try Linear(dim, dim, bias: false), Tanh())
-    _resGate = ModuleInfo(wrappedValue: gate, key: "res_gate")
+    _resGate.wrappedValue = gate
     try super.init(config.swin, stage: i)
   }
 

@@ -1,7 +1,8 @@
+import AtomicFiles
 import Foundation
 
-/// Plain data that `PickleWriter` can write: what RefCOCO-style annotation files
-/// (`refs(unc).p`) hold.
+/// Plain data that `PickleWriter` can write (the reader is `Unpickler`): what RefCOCO-style
+/// annotation files (`refs(unc).p`) hold.
 public indirect enum PickleData: Sendable {
   case none
   case bool(Bool)
@@ -27,8 +28,8 @@ public enum PickleWriter {
 
   /// Writes `value` to `url` atomically.
   public static func write(_ value: PickleData, to url: URL) throws {
-    do { try Data(encode(value)).write(to: url, options: .atomic) } catch {
-      throw DataError.output(path: url.path, problem: "cannot write the pickle: \(error.localizedDescription)")
+    do { try AtomicFile.write(encode(value), to: url.path) } catch let error as AtomicFileError {
+      throw TorchError.io(path: url.path, message: "cannot write the pickle: \(error.message)")
     }
   }
 

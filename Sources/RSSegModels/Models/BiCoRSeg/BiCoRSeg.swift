@@ -11,9 +11,9 @@ public final class BiCoRSeg: Module, UnaryLayer {
   public let config: BiCoRSegConfig
   /// One element, torchvision's `features`, so keys read `encoder.0.<i>` as in the reference.
   let encoder: [ConvNeXtFeatures]
-  @ModuleInfo var projLayers: [FeatureProjector]
+  @ModuleInfo(key: "proj_layers") var projLayers: [FeatureProjector]
   let decoder: BiCoRDecoder
-  @ModuleInfo var featureAggregator: Conv2d
+  @ModuleInfo(key: "feature_aggregator") var featureAggregator: Conv2d
 
   /// A freshly initialised network (the encoder as torchvision initialises it; load ImageNet
   /// weights with `loadImageNetEncoder`).
@@ -22,9 +22,9 @@ public final class BiCoRSeg: Module, UnaryLayer {
     self.config = config
     let c = config.embedDim
     encoder = [try ConvNeXtFeatures(config.encoder)]
-    _projLayers = ModuleInfo(wrappedValue: try config.encoder.dims.map { try FeatureProjector(inputDim: $0, outputDim: c) }, key: "proj_layers")
+    _projLayers.wrappedValue = try config.encoder.dims.map { try FeatureProjector(inputDim: $0, outputDim: c) }
     decoder = try BiCoRDecoder(config: config)
-    _featureAggregator = ModuleInfo(wrappedValue: try Conv2d(4 * c, c, kernelSize: 1, bias: false), key: "feature_aggregator")
+    _featureAggregator.wrappedValue = try Conv2d(4 * c, c, kernelSize: 1, bias: false)
     super.init()
   }
 

@@ -18,11 +18,11 @@ final class SpatialImageLanguageAttention: Module {
     self.keyChannels = keyChannels
     self.valueChannels = valueChannels
     self.numHeads = numHeads
-    _fKey = ModuleInfo(wrappedValue: Sequential(try Conv1d(languageChannels, keyChannels, kernelSize: 1)), key: "f_key")
+    _fKey.wrappedValue = Sequential(try Conv1d(languageChannels, keyChannels, kernelSize: 1))
     _fQuery = ModuleInfo(
       wrappedValue: Sequential(try Conv1d(visionChannels, keyChannels, kernelSize: 1), try InstanceNorm1d(keyChannels)),
       key: "f_query")
-    _fValue = ModuleInfo(wrappedValue: Sequential(try Conv1d(languageChannels, valueChannels, kernelSize: 1)), key: "f_value")
+    _fValue.wrappedValue = Sequential(try Conv1d(languageChannels, valueChannels, kernelSize: 1))
     _outProjection = ModuleInfo(
       wrappedValue: Sequential(try Conv1d(valueChannels, outChannels, kernelSize: 1), try InstanceNorm1d(outChannels)),
       key: "W")
@@ -61,13 +61,13 @@ public final class PWAM: Module, StageFusion {
   ///   - dim: the stage width C (queries, keys, values and output are C wide, as in LAVT).
   ///   - languageDim: the word feature width D.
   public init(dim: Int, languageDim: Int, numHeads: Int = 1) throws {
-    _visProject = ModuleInfo(wrappedValue: Sequential(try Conv1d(dim, dim, kernelSize: 1), GELU(), try Dropout(0)), key: "vis_project")
+    _visProject.wrappedValue = Sequential(try Conv1d(dim, dim, kernelSize: 1), GELU(), try Dropout(0))
     _imageLangAtt = ModuleInfo(
       wrappedValue: try SpatialImageLanguageAttention(
         visionChannels: dim, languageChannels: languageDim, keyChannels: dim, valueChannels: dim, outChannels: dim,
         numHeads: numHeads),
       key: "image_lang_att")
-    _projectMM = ModuleInfo(wrappedValue: Sequential(try Conv1d(dim, dim, kernelSize: 1), GELU(), try Dropout(0)), key: "project_mm")
+    _projectMM.wrappedValue = Sequential(try Conv1d(dim, dim, kernelSize: 1), GELU(), try Dropout(0))
     super.init()
   }
 

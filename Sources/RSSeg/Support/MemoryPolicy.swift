@@ -1,11 +1,13 @@
-import ArgumentParser
 import Foundation
-import Glibc
 import Torch
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// How commands that run a model over and over (`predict`, `refer`, `train`, `evaluate`,
 /// `bench model`) use memory.
-enum MemoryPolicy {
+public enum MemoryPolicy {
   /// Freed tensor memory kept for reuse beyond what the peak allows, unless
   /// `RSSEG_CPU_CACHE_MB` says otherwise (0 = none).
   static let defaultCacheMegabytes = 256
@@ -16,17 +18,19 @@ enum MemoryPolicy {
   /// threshold from heaps that rarely shrink, and raises that threshold to 32 MB as large blocks
   /// are freed, so window-sized buffers would otherwise fragment the heap (a fixed 1 MB threshold
   /// measured 0.15 GB less peak RSS for the Vaihingen preset at 1024 windows).
-  static func forRepeatedModelRuns() throws {
+  public static func forRepeatedModelRuns() throws {
     let text = ProcessInfo.processInfo.environment["RSSEG_CPU_CACHE_MB"]
     let megabytes = text.map { Int($0) ?? -1 } ?? defaultCacheMegabytes
     guard megabytes >= 0 else {
-      throw ValidationError("RSSEG_CPU_CACHE_MB must be a whole number of megabytes, not '\(text ?? "")'")
+      throw DataError.invalidArgument("RSSEG_CPU_CACHE_MB must be a whole number of megabytes, not '\(text ?? "")'")
     }
     try Torch.cacheCPUBlocks(limitBytes: megabytes << 20)
-    // <malloc.h> is not part of Swift's Glibc module: look `mallopt` up (RTLD_DEFAULT is null).
-    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    guard let symbol = dlsym(nil, "mallopt") else { return }
-    let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
-    _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, 1 << 20)
+    #if canImport(Glibc)
+      // <malloc.h> is not part of Swift's Glibc module: look `mallopt` up (RTLD_DEFAULT is null).
+      typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+      guard let symbol = dlsym(nil, "mallopt") else { return }
+      let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
+      _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, 1 << 20)
+    #endif
   }
 }

@@ -3,10 +3,10 @@ import Torch
 /// The learned class embeddings (reference `ClassDictionary`; key `class_embed.weight`, [N, C],
 /// trunc-normal std 0.02 at init).
 final class ClassDictionary: Module {
-  @ModuleInfo var classEmbed: Embedding
+  @ModuleInfo(key: "class_embed") var classEmbed: Embedding
 
   init(classes: Int, dim: Int) throws {
-    _classEmbed = ModuleInfo(wrappedValue: try Embedding(classes, dim), key: "class_embed")
+    _classEmbed.wrappedValue = try Embedding(classes, dim)
     super.init()
     try Init.truncNormal_(classEmbed.weight, std: 0.02)
   }

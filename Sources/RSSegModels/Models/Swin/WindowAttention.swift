@@ -21,7 +21,7 @@ public final class WindowAttention: Module {
     scale = 1 / Double(dim / numHeads).squareRoot()
     let table = try Tensor.zeros([(2 * windowSize - 1) * (2 * windowSize - 1), numHeads])
     try Init.truncNormal_(table, std: 0.02)
-    _relativePositionBiasTable = ParameterInfo(wrappedValue: try table.requiresGrad(true), key: "relative_position_bias_table")
+    _relativePositionBiasTable.wrappedValue = try table.requiresGrad(true)
     _relativePositionIndex = BufferInfo(
       wrappedValue: try SwinWindows.relativePositionIndex(windowSize: windowSize), key: "relative_position_index")
     qkv = try Linear(dim, 3 * dim, bias: qkvBias)

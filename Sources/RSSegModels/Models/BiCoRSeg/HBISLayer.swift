@@ -4,14 +4,14 @@ import Torch
 /// One HBIS layer (reference `BiCoRLayer`, one inner step): class embeddings and pixel features
 /// refine each other through class heatmaps. BiCoR-Seg spec §1, decoder steps 1–6.
 final class HBISLayer: Module {
-  @ModuleInfo var dictToFeat: Linear
-  @ModuleInfo var featToDict: Conv2d
-  @ModuleInfo var gateMLP: Sequential
-  @ModuleInfo var candMLP: Sequential
-  @ModuleInfo var gammaProj: Linear
-  @ModuleInfo var betaProj: Linear
-  @ModuleInfo var featLN: LayerNorm
-  @ModuleInfo var dictLN: LayerNorm
+  @ModuleInfo(key: "dict_to_feat") var dictToFeat: Linear
+  @ModuleInfo(key: "feat_to_dict") var featToDict: Conv2d
+  @ModuleInfo(key: "gate_mlp") var gateMLP: Sequential
+  @ModuleInfo(key: "cand_mlp") var candMLP: Sequential
+  @ModuleInfo(key: "gamma_proj") var gammaProj: Linear
+  @ModuleInfo(key: "beta_proj") var betaProj: Linear
+  @ModuleInfo(key: "feat_ln") var featLN: LayerNorm
+  @ModuleInfo(key: "dict_ln") var dictLN: LayerNorm
   let config: BiCoRSegConfig
 
   /// What one layer produces.
@@ -27,14 +27,14 @@ final class HBISLayer: Module {
   init(config: BiCoRSegConfig) throws {
     let c = config.embedDim
     self.config = config
-    _dictToFeat = ModuleInfo(wrappedValue: try Linear(c, c, bias: false), key: "dict_to_feat")
-    _featToDict = ModuleInfo(wrappedValue: try Conv2d(c, c, kernelSize: 1, bias: false), key: "feat_to_dict")
-    _gateMLP = ModuleInfo(wrappedValue: Sequential(try Linear(2 * c, c), GELU(), try Linear(c, c), Sigmoid()), key: "gate_mlp")
-    _candMLP = ModuleInfo(wrappedValue: Sequential(try Linear(c, c), GELU(), try Linear(c, c)), key: "cand_mlp")
-    _gammaProj = ModuleInfo(wrappedValue: try Linear(c, c), key: "gamma_proj")
-    _betaProj = ModuleInfo(wrappedValue: try Linear(c, c), key: "beta_proj")
-    _featLN = ModuleInfo(wrappedValue: try LayerNorm(c), key: "feat_ln")
-    _dictLN = ModuleInfo(wrappedValue: try LayerNorm(c), key: "dict_ln")
+    _dictToFeat.wrappedValue = try Linear(c, c, bias: false)
+    _featToDict.wrappedValue = try Conv2d(c, c, kernelSize: 1, bias: false)
+    _gateMLP.wrappedValue = Sequential(try Linear(2 * c, c), GELU(), try Linear(c, c), Sigmoid())
+    _candMLP.wrappedValue = Sequential(try Linear(c, c), GELU(), try Linear(c, c))
+    _gammaProj.wrappedValue = try Linear(c, c)
+    _betaProj.wrappedValue = try Linear(c, c)
+    _featLN.wrappedValue = try LayerNorm(c)
+    _dictLN.wrappedValue = try LayerNorm(c)
     super.init()
   }
 

@@ -40,7 +40,7 @@ public struct RGB: Sendable, Hashable, CustomStringConvertible {
     self.green = green
     self.blue = blue
   }
-  var packed: UInt32 { UInt32(red) << 16 | UInt32(green) << 8 | UInt32(blue) }
-  init(packed: UInt32) { self.init(UInt8(packed >> 16), UInt8((packed >> 8) & 255), UInt8(packed & 255)) }
+  public var packed: UInt32 { UInt32(red) << 16 | UInt32(green) << 8 | UInt32(blue) }
+  public init(packed: UInt32) { self.init(UInt8(packed >> 16), UInt8((packed >> 8) & 255), UInt8(packed & 255)) }
   public var description: String { "(\(red),\(green),\(blue))" }
 }

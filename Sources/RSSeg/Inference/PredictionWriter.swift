@@ -1,9 +1,10 @@
 import Foundation
 import Raster
+import RSSegModels
 import Torch
 
-/// Which files `PredictionOutputs` writes besides the class map and its preview.
-public struct PredictionOutputOptions: Sendable {
+/// Which files `PredictionWriter` writes besides the class map and its preview.
+public struct PredictionOptions: Sendable {
   public enum ProbabilityType: String, Sendable, CaseIterable {
     /// Probability × 254 rounded; 255 is nodata.
     case uint8
@@ -37,21 +38,52 @@ public struct PredictionOutputOptions: Sendable {
   }
 }
 
-/// The files of one predicted scene, written block by block as `PredictedBlock`s arrive:
-/// `<stem>.tif` class indices (uint8, tiled, deflate, the classes' colour table, nodata 255,
-/// the input's CRS and geotransform), `<stem>.png` colour preview, and on request
-/// `<stem>_probabilities.tif` (one band per class) and `<stem>_overlay.png` (the image with the
-/// prediction blended in), and heatmaps: `<stem>_heatmaps.tif` (band l·N + c = layer l, class c,
-/// probability × 254, 255 nodata) with `<stem>_heatmaps.png`, a contact sheet of L rows × N
-/// columns of downsampled heatmaps. Every file appears under its name only when complete, and
-/// the class map comes last: its presence marks a finished scene (`isComplete`).
-public final class PredictionOutputs {
+/// The paths of one predicted scene's files, named by what they hold.
+public struct PredictionFiles: Sendable, Equatable {
+  /// `<stem>.tif`: class indices.
+  public let classMap: String
+  /// `<stem>.png`: the colour preview.
+  public let preview: String
+  /// `<stem>_probabilities.tif`: one band per class.
+  public let probabilities: String?
+  /// `<stem>_overlay.png`: the image with the prediction blended in.
+  public let overlay: String?
+  /// `<stem>_heatmaps.tif` and its contact sheet `<stem>_heatmaps.png`.
+  public let heatmaps: (raster: String, sheet: String)?
+
+  public init(directory: String, stem: String, options: PredictionOptions) {
+    let dir = URL(fileURLWithPath: directory)
+    func path(_ suffix: String) -> String { dir.appendingPathComponent(stem + suffix).path }
+    classMap = path(".tif")
+    preview = path(".png")
+    probabilities = options.probabilities == nil ? nil : path("_probabilities.tif")
+    overlay = options.overlay ? path("_overlay.png") : nil
+    heatmaps = options.heatmapLayers > 0 ? (path("_heatmaps.tif"), path("_heatmaps.png")) : nil
+  }
+
+  /// Every file in the order `PredictionWriter.finish` completes them: the class map last.
+  public var scene: SceneFiles {
+    SceneFiles([probabilities, heatmaps?.raster, preview, overlay, heatmaps?.sheet].compactMap { $0 } + [classMap])
+  }
+
+  public static func == (a: Self, b: Self) -> Bool { a.scene == b.scene }
+}
+
+/// The files of one predicted scene (`PredictionFiles`), written block by block as
+/// `PredictedBlock`s arrive: `<stem>.tif` class indices (uint8, tiled, deflate, the classes'
+/// colour table, nodata 255, the input's CRS and geotransform), `<stem>.png` colour preview, and
+/// on request `<stem>_probabilities.tif` (one band per class), `<stem>_overlay.png` (the image
+/// with the prediction blended in; needs the blocks' `image`) and heatmaps:
+/// `<stem>_heatmaps.tif` (band l·N + c = layer l, class c, probability × 254, 255 nodata) with
+/// `<stem>_heatmaps.png`, a contact sheet of L rows × N columns of downsampled heatmaps.
+/// Completed as `SceneFiles` says: the class map last.
+public final class PredictionWriter: SceneWriter {
   public static let nodata: UInt8 = 255
 
-  public let scene: SceneRows
+  public let scene: SceneReader
   public let classes: SegmentationClasses
-  public let paths: [String]
-  private let options: PredictionOutputOptions
+  public let paths: PredictionFiles
+  private let options: PredictionOptions
   private let classMap: GeoTIFFWriter
   private let probabilityMap: GeoTIFFWriter?
   private let heatmapMap: GeoTIFFWriter?
@@ -64,25 +96,11 @@ public final class PredictionOutputs {
   private let colorTable: ColorTable
   private let probabilityClasses: [Int]
 
-  /// The files written for `stem` in `directory`.
-  public static func paths(directory: String, stem: String, options: PredictionOutputOptions) -> [String] {
-    let dir = URL(fileURLWithPath: directory)
-    var names = ["\(stem).tif", "\(stem).png"]
-    if options.probabilities != nil { names.append("\(stem)_probabilities.tif") }
-    if options.overlay { names.append("\(stem)_overlay.png") }
-    if options.heatmapLayers > 0 { names += ["\(stem)_heatmaps.tif", "\(stem)_heatmaps.png"] }
-    return names.map { dir.appendingPathComponent($0).path }
-  }
+  public var files: SceneFiles { paths.scene }
 
-  /// Whether a scene's outputs are all there: the class map is renamed into place last.
-  public static func isComplete(directory: String, stem: String, options: PredictionOutputOptions) -> Bool {
-    paths(directory: directory, stem: stem, options: options).allSatisfy { FileManager.default.fileExists(atPath: $0) }
-  }
-
-  /// Opens the outputs; throws `InferenceError.outputExists` for an existing class map unless
-  /// `options.force`. Other outputs without their class map are what an interrupted run left:
-  /// they are replaced, and its hidden partial files removed.
-  public init(scene: SceneRows, classes: SegmentationClasses, directory: String, stem: String, options: PredictionOutputOptions) throws {
+  /// Opens the outputs (`SceneFiles.prepare`: an existing class map throws
+  /// `InferenceError.outputExists` unless `options.force`).
+  public init(scene: SceneReader, classes: SegmentationClasses, directory: String, stem: String, options: PredictionOptions) throws {
     self.scene = scene
     self.classes = classes
     self.options = options
@@ -91,32 +109,31 @@ public final class PredictionOutputs {
     if let bad = probabilityClasses.first(where: { !(0..<classes.count).contains($0) }) {
       throw InferenceError.invalidArgument("probability class \(bad) is outside 0..<\(classes.count)")
     }
-    paths = Self.paths(directory: directory, stem: stem, options: options)
-    if !options.force, FileManager.default.fileExists(atPath: paths[0]) {
-      throw InferenceError.outputExists(path: paths[0])
-    }
-    Self.removePartialFiles(of: paths)
+    paths = PredictionFiles(directory: directory, stem: stem, options: options)
+    try paths.scene.prepare(force: options.force)
     var entries = classes.palette.map { ColorTable.Entry($0.red, $0.green, $0.blue) }
     entries += Array(repeating: ColorTable.Entry(0, 0, 0, alpha: 0), count: 256 - entries.count)
     colorTable = ColorTable(entries)
     let (w, h) = (scene.width, scene.height)
     let geo = scene.dataset.geoReference
     classMap = try GeoTIFFWriter(
-      path: paths[0], width: w, height: h, bands: 1, dataType: .uint8,
+      path: paths.classMap, width: w, height: h, bands: 1, dataType: .uint8,
       options: GeoTIFFOptions(nodata: Double(Self.nodata), colorTable: colorTable, geoReference: geo))
-    let probabilityPath = paths.first { $0.hasSuffix("_probabilities.tif") } ?? ""
-    let heatmapPath = paths.first { $0.hasSuffix("_heatmaps.tif") } ?? ""
-    probabilityMap = try options.probabilities.map { type in
-      try GeoTIFFWriter(
-        path: probabilityPath, width: w, height: h, bands: probabilityClasses.count, dataType: type == .uint8 ? .uint8 : .float32,
+    if let type = options.probabilities, let path = paths.probabilities {
+      probabilityMap = try GeoTIFFWriter(
+        path: path, width: w, height: h, bands: probabilityClasses.count, dataType: type == .uint8 ? .uint8 : .float32,
         options: GeoTIFFOptions(
           predictor: type == .uint8 ? 2 : 1, nbits: type == .uint8 ? nil : 16,
           nodata: type == .uint8 ? Double(Self.nodata) : Double.nan, geoReference: geo))
+    } else {
+      probabilityMap = nil
     }
     let heatmapBands = options.heatmapLayers * classes.count
-    heatmapMap = heatmapBands == 0 ? nil : try GeoTIFFWriter(
-      path: heatmapPath, width: w, height: h, bands: heatmapBands, dataType: .uint8,
-      options: GeoTIFFOptions(predictor: 2, nodata: Double(Self.nodata), geoReference: geo))
+    heatmapMap = try paths.heatmaps.map { heatmaps in
+      try GeoTIFFWriter(
+        path: heatmaps.raster, width: w, height: h, bands: heatmapBands, dataType: .uint8,
+        options: GeoTIFFOptions(predictor: 2, nodata: Double(Self.nodata), geoReference: geo))
+    }
     step = max(1, (max(w, h) + options.previewMaxSide - 1) / options.previewMaxSide)
     previewSize = ((w + step - 1) / step, (h + step - 1) / step)
     preview = [UInt8](repeating: Self.nodata, count: previewSize.width * previewSize.height)
@@ -124,18 +141,15 @@ public final class PredictionOutputs {
     overlayPixels = options.overlay ? [UInt8](repeating: 0, count: 3 * previewSize.width * previewSize.height) : []
   }
 
-  /// Writes a finished block. The input is read again only for what needs it: the nodata
-  /// mask and the overlay.
+  /// Writes a finished block: its logits, heatmaps (when the options ask for them) and, for the
+  /// overlay, its image.
   public func write(_ block: PredictedBlock) throws {
-    try write(block, input: options.overlay || scene.hasNodata ? try scene.read(block.window) : nil)
-  }
-
-  /// Writes a finished block whose input pixels (`scene.read(block.window)`) the caller has
-  /// read already, or nil when neither the nodata mask nor the overlay needs them.
-  func write(_ block: PredictedBlock, input: (pixels: RasterBuffer<Float>, nodata: [Bool]?)?) throws {
     let (x, y, width, count) = (block.x, block.y, block.width, block.height)
-    let (pixels, nodata) = (input?.pixels, input?.nodata)
-    let logits = try block.logits[0..<classes.count]
+    let nodata = block.nodata
+    if options.overlay && block.image == nil {
+      throw InferenceError.invalidArgument("the overlay needs the blocks' input pixels (SlidingWindowOptions.blockImage)")
+    }
+    let logits = block.logits
     var labels = try logits.argmax(dim: 0).to(.uint8).scalars(as: UInt8.self)
     if let nodata { for i in labels.indices where nodata[i] { labels[i] = Self.nodata } }
     try classMap.write(RasterBuffer(width: width, height: count, bands: 1, values: labels), x: x, y: y)
@@ -164,15 +178,18 @@ public final class PredictionOutputs {
       }
     }
     if let heatmapMap {
+      guard let heatmaps = block.heatmaps, heatmaps.shape[0] == heatmapMap.bands else {
+        throw InferenceError.invalidArgument("the blocks carry no heatmaps of \(options.heatmapLayers) layers (SlidingWindowOptions.heatmaps)")
+      }
       let bands = heatmapMap.bands
-      let values = masked(try (block.logits[classes.count...] * 254).round().to(.uint8).scalars(as: UInt8.self), bands: bands, fill: Self.nodata)
+      let values = masked(try (heatmaps * 254).round().to(.uint8).scalars(as: UInt8.self), bands: bands, fill: Self.nodata)
       try heatmapMap.write(RasterBuffer(width: width, height: count, bands: bands, values: values), x: x, y: y)
       let (previewPlane, blockPlane) = (previewSize.width * previewSize.height, width * count)
       forEachPreviewPixel(of: block) { i, p in
         for b in 0..<bands { heatmapPreview[b * previewPlane + p] = values[b * blockPlane + i] }
       }
     }
-    sample(labels: labels, pixels: pixels, block: block)
+    sample(labels: labels, pixels: block.image, block: block)
   }
 
   /// Calls `body` with (index in the block, index in a preview plane) for each block pixel the
@@ -200,29 +217,18 @@ public final class PredictionOutputs {
     return sheet
   }
 
-  /// Hidden `.<name>.partial-*` files a killed run left next to `paths`.
-  private static func removePartialFiles(of paths: [String]) {
-    guard let first = paths.first else { return }
-    let folder = URL(fileURLWithPath: first).deletingLastPathComponent()
-    let prefixes = paths.map { ".\(URL(fileURLWithPath: $0).lastPathComponent).partial-" }
-    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-    where prefixes.contains(where: { name.hasPrefix($0) }) {
-      try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
-    }
-  }
-
   /// Closes and renames every file into place, writing the previews; the class map last.
   public func finish() throws {
     try probabilityMap?.finish()
     try heatmapMap?.finish()
     let (pw, ph) = previewSize
-    try PNGWriter.write(RasterBuffer(width: pw, height: ph, bands: 1, values: preview), to: paths[1], colorTable: colorTable)
-    if options.overlay {
+    try PNGWriter.write(RasterBuffer(width: pw, height: ph, bands: 1, values: preview), to: paths.preview, colorTable: colorTable)
+    if let path = paths.overlay {
       var overlay = RasterBuffer(width: pw, height: ph, bands: 3, values: overlayPixels)
       if let caption = options.caption { BitmapFont.caption(caption, on: &overlay, scale: max(1, pw / 400)) }
-      try PNGWriter.write(overlay, to: paths.first { $0.hasSuffix("_overlay.png") }!)
+      try PNGWriter.write(overlay, to: path)
     }
-    if heatmapMap != nil { try PNGWriter.write(contactSheet(), to: paths.first { $0.hasSuffix("_heatmaps.png") }!) }
+    if let heatmaps = paths.heatmaps { try PNGWriter.write(contactSheet(), to: heatmaps.sheet) }
     try classMap.finish()
   }
 

@@ -1,14 +1,15 @@
 import Foundation
+import RSSegModels
 
-/// The datasets `train`, `evaluate` and `score` know by name, with their splits, classes, the
+/// The semantic-segmentation benchmarks `train`, `evaluate` and `score` know by name, with their splits, classes, the
 /// classes left out of the means and the metric that selects checkpoints (spec §3, §5).
-public enum DatasetKind: String, Sendable, CaseIterable {
+public enum SegmentationBenchmark: String, Sendable, CaseIterable {
   case vaihingen, potsdam, loveda, dubai
 
   public init(named name: String) throws {
-    guard let kind = DatasetKind(rawValue: name.lowercased()) else {
+    guard let kind = SegmentationBenchmark(rawValue: name.lowercased()) else {
       throw DataError.invalidArgument(
-        "unknown dataset '\(name)' (known: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        "unknown dataset '\(name)' (known: \(SegmentationBenchmark.allCases.map(\.rawValue).joined(separator: ", ")))")
     }
     self = kind
   }
@@ -52,6 +53,22 @@ public enum DatasetKind: String, Sendable, CaseIterable {
     case .vaihingen, .potsdam: return try ISPRS.patchDataset(root: root, split: .test)
     case .loveda: return try LoveDA.dataset(root: root, split: .val, prepared: Self.loveDAPrepared(root))
     case .dubai: return try DubaiAerial.dataset(root: root, split: .test)
+    }
+  }
+
+  /// The reference's test-time augmentation for `mode`: d4 is Vaihingen flips × rot90{0,90} ×
+  /// scales {0.5…1.5}, Potsdam flips × scales {0.75…1.5}, LoveDA and Dubai h-flip × scales
+  /// {0.75…1.5}.
+  public func augmentation(_ mode: TestTimeAugmentation.Mode) -> TestTimeAugmentation {
+    switch (mode, self) {
+    case (.none, _): return .none
+    case (.lr, _): return .flips
+    case (.d4, .vaihingen):
+      return TestTimeAugmentation(horizontalFlip: true, verticalFlip: true, rotations: [0, 1], scales: [0.5, 0.75, 1, 1.25, 1.5])
+    case (.d4, .potsdam):
+      return TestTimeAugmentation(horizontalFlip: true, verticalFlip: true, scales: [0.75, 1, 1.25, 1.5])
+    case (.d4, .loveda), (.d4, .dubai):
+      return TestTimeAugmentation(horizontalFlip: true, scales: [0.75, 1, 1.25, 1.5])
     }
   }
 

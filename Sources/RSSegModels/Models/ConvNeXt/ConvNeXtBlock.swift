@@ -9,8 +9,8 @@ import Torch
 /// ([C, 1, 1]). `block.1` and `block.6` are parameter-free permutes, `block.4` the GELU.
 final class ConvNeXtBlock: Module, UnaryLayer {
   let block: Sequential
-  @ParameterInfo var layerScale: Tensor
-  @ModuleInfo var stochasticDepth: DropPath
+  @ParameterInfo(key: "layer_scale") var layerScale: Tensor
+  @ModuleInfo(key: "stochastic_depth") var stochasticDepth: DropPath
 
   init(dim: Int, layerScale: Double, dropRate: Double, eps: Double) throws {
     block = Sequential(
@@ -21,8 +21,8 @@ final class ConvNeXtBlock: Module, UnaryLayer {
       GELU(),
       try Linear(4 * dim, dim),
       Permute([0, 3, 1, 2]))
-    _layerScale = ParameterInfo(wrappedValue: try (Tensor.ones([dim, 1, 1]) * layerScale).requiresGrad(true), key: "layer_scale")
-    _stochasticDepth = ModuleInfo(wrappedValue: try DropPath(dropRate), key: "stochastic_depth")
+    _layerScale.wrappedValue = try (Tensor.ones([dim, 1, 1]) * layerScale).requiresGrad(true)
+    _stochasticDepth.wrappedValue = try DropPath(dropRate)
     super.init()
   }
 

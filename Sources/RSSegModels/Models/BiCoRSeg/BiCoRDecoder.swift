@@ -3,22 +3,22 @@ import Torch
 /// The decoder (reference `BiCoRDecoder`): class dictionary, HBIS stack, upsampler to full
 /// resolution, dynamic classifier and (training only) the auxiliary static classifier.
 final class BiCoRDecoder: Module {
-  @ModuleInfo var classDict: ClassDictionary
-  @ModuleInfo var bicorStack: BiCoRStack
+  @ModuleInfo(key: "class_dict") var classDict: ClassDictionary
+  @ModuleInfo(key: "bicor_stack") var bicorStack: BiCoRStack
   /// PixelShuffle(2) → LayerNorm2d(C/4) → GELU → PixelShuffle(2) → GELU: ×4 resolution, C/16 wide.
   let upsampler: Sequential
-  @ModuleInfo var classifierProj: Linear
-  @ModuleInfo var staticClassifier: Linear
+  @ModuleInfo(key: "classifier_proj") var classifierProj: Linear
+  @ModuleInfo(key: "static_classifier") var staticClassifier: Linear
   let config: BiCoRSegConfig
 
   init(config: BiCoRSegConfig) throws {
     let c = config.embedDim
     self.config = config
-    _classDict = ModuleInfo(wrappedValue: try ClassDictionary(classes: config.classes, dim: c), key: "class_dict")
-    _bicorStack = ModuleInfo(wrappedValue: try BiCoRStack(config: config), key: "bicor_stack")
+    _classDict.wrappedValue = try ClassDictionary(classes: config.classes, dim: c)
+    _bicorStack.wrappedValue = try BiCoRStack(config: config)
     upsampler = Sequential(PixelShuffle(2), try LayerNorm2d(c / 4, eps: 1e-6), GELU(), PixelShuffle(2), GELU())
-    _classifierProj = ModuleInfo(wrappedValue: try Linear(c, c / 16, bias: false), key: "classifier_proj")
-    _staticClassifier = ModuleInfo(wrappedValue: try Linear(c, c / 16, bias: false), key: "static_classifier")
+    _classifierProj.wrappedValue = try Linear(c, c / 16, bias: false)
+    _staticClassifier.wrappedValue = try Linear(c, c / 16, bias: false)
     super.init()
   }
 

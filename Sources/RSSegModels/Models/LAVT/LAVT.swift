@@ -29,7 +29,7 @@ public class LAVT: Module {
     try config.validate()
     self.config = config
     backbone = try MultiModalSwin(config)
-    _classifier = ModuleInfo(wrappedValue: try Self.makeDecoder(config))
+    _classifier.wrappedValue = try Self.makeDecoder(config)
     super.init()
   }
 

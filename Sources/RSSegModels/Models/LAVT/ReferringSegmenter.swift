@@ -6,15 +6,15 @@ import Torch
 public final class ReferringSegmenter: LAVT {
   @ModuleInfo(key: "text_encoder") public var textEncoder: BertModel
   /// BTDNet's D-MOLS reconstruction heads (`config.dmols`; training only).
-  @ModuleInfo public var dmolsHeads: DMOLSHeads?
+  @ModuleInfo(key: "dmols") public var dmolsHeads: DMOLSHeads?
 
   /// - Throws: `ModelConfigError` when `config.langDim` is not BERT's hidden size.
   public init(_ config: LAVTConfig, bert: BertConfig) throws {
     guard config.langDim == bert.hiddenSize else {
       throw ModelConfigError.invalid("LAVT lang_dim \(config.langDim) must equal BERT's hidden_size \(bert.hiddenSize)")
     }
-    _textEncoder = ModuleInfo(wrappedValue: try BertModel(bert, addPoolingLayer: false), key: "text_encoder")
-    _dmolsHeads = ModuleInfo(wrappedValue: nil, key: "dmols")
+    _textEncoder.wrappedValue = try BertModel(bert, addPoolingLayer: false)
+    _dmolsHeads.wrappedValue = nil
     try super.init(config)
     if config.dmols {
       let channels = config.twinDecoder ? config.swin.dims[3] : config.swin.dims[3] / 2

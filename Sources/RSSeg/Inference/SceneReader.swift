@@ -1,9 +1,10 @@
 import Raster
+import RSSegModels
 import Torch
 
 /// Windows of the selected bands of a scene, with the pixels that are nodata.
 /// A pixel is nodata when every selected band that has a nodata value holds it.
-public struct SceneRows {
+public struct SceneReader {
   public let dataset: RasterDataset
   /// 0-based band numbers, in the model's channel order.
   public let bands: [Int]
@@ -38,21 +39,5 @@ public struct SceneRows {
       }
     }
     return (pixels, mask)
-  }
-}
-
-/// A prediction that cannot run.
-public enum InferenceError: Error, CustomStringConvertible, Equatable {
-  case invalidArgument(String)
-  case outputExists(path: String)
-  /// Scratch space (`TensorSpill`) could not be written or read back.
-  case temporaryStorage(String)
-
-  public var description: String {
-    switch self {
-    case .invalidArgument(let message): return message
-    case .outputExists(let path): return "\(path) exists (use --force to overwrite it)"
-    case .temporaryStorage(let message): return message
-    }
   }
 }

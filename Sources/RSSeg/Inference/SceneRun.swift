@@ -1,0 +1,85 @@
+import Foundation
+import Raster
+import RSSegModels
+
+/// Runs a `SlidingWindowPredictor` over scenes one after the other, each into its own
+/// `SceneWriter`: the one scene-inference path of `predict` and `refer`. It owns the output
+/// stems (an image's file name without its extension; two alike are refused), the completeness
+/// rule (`SceneFiles`: a scene whose files are all there is skipped unless `force`; a marker
+/// without all its files is an error; files without their marker are replaced), progress and
+/// timing.
+public struct SceneRun {
+  /// One scene to run.
+  public struct Scene: Sendable {
+    public let image: String
+    public let stem: String
+    public let files: SceneFiles
+    /// Its files are all there and `force` is off: it is not run again.
+    public let done: Bool
+  }
+
+  /// What happened to a scene.
+  public enum Event {
+    case skipped(Scene)
+    case finished(Scene, width: Int, height: Int, seconds: Double)
+  }
+
+  public let scenes: [Scene]
+  public let force: Bool
+  /// Show a progress bar per scene (windows, rate, ETA).
+  public var progress = true
+
+  /// The output stem of each image.
+  /// - Throws: `InferenceError.invalidArgument` when two images share a stem (their outputs would collide).
+  public static func stems(_ images: [String]) throws -> [String] {
+    let stems = images.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+    var seen: [String: String] = [:]
+    for (image, stem) in zip(images, stems) {
+      if let other = seen.updateValue(image, forKey: stem) {
+        throw InferenceError.invalidArgument("\(other) and \(image) have the same name without extension; their outputs would collide")
+      }
+    }
+    return stems
+  }
+
+  /// Plans the run, checking every scene's outputs before anything runs.
+  /// - Parameter files: the files a scene with this stem writes.
+  /// - Throws: `InferenceError.invalidArgument` for colliding stems; `InferenceError.outputExists`
+  ///   for a scene whose marker is there without all its files, unless `force`.
+  public init(images: [String], force: Bool, files: (String) -> SceneFiles) throws {
+    self.force = force
+    scenes = try zip(images, try Self.stems(images)).map { image, stem in
+      let sceneFiles = files(stem)
+      let done = !force && sceneFiles.complete
+      if !force, !done, FileManager.default.fileExists(atPath: sceneFiles.marker) {
+        throw InferenceError.outputExists(path: sceneFiles.marker)
+      }
+      return Scene(image: image, stem: stem, files: sceneFiles, done: done)
+    }
+  }
+
+  /// Runs every scene that is not done: reads it with `bands` (0-based), slides `predictor`
+  /// over it into the writer `makeWriter` opens, and reports each scene to `report`.
+  public func run(
+    _ predictor: SlidingWindowPredictor, bands: [Int], makeWriter: (SceneReader, Scene) throws -> any SceneWriter,
+    report: (Event) -> Void = { _ in }
+  ) throws {
+    for scene in scenes {
+      if scene.done {
+        report(.skipped(scene))
+        continue
+      }
+      let reader = try SceneReader(dataset: RasterDataset(path: scene.image), bands: bands)
+      let writer = try makeWriter(reader, scene)
+      precondition(writer.files == scene.files, "the writer's files differ from the planned ones")
+      let bar = ProgressBar(
+        total: predictor.windowCount(width: reader.width, height: reader.height), label: scene.stem, unit: "windows",
+        enabled: progress)
+      let start = Date()
+      try predictor.predict(reader, progress: { bar.advance(by: $0) }, emit: writer.write)
+      try writer.finish()
+      bar.finish()
+      report(.finished(scene, width: reader.width, height: reader.height, seconds: Date().timeIntervalSince(start)))
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import RSSegModels
+
+/// How a training run runs, whatever it trains: the settings both config families
+/// (`SegmentationTrainingConfig`, `ReferringTrainingConfig`) share and `TrainerOptions` wraps.
+/// In a config file they are top-level keys beside the family's own. A nil size takes the
+/// family's recipe (the dataset preset's, or LAVT's).
+public struct RunSettings: Codable, Equatable, Sendable {
+  /// Passes over the training set.
+  public var epochs: Int?
+  /// Samples per batch (per process in a data-parallel run).
+  public var batchSize: Int?
+  /// Batches accumulated per optimiser step.
+  public var accumulate = 1
+  /// Stop after this many optimiser steps in total (0 = run every epoch); for short runs. It
+  /// applies to one invocation: the run folder's saved settings do not keep it.
+  public var maxSteps = 0
+  /// Validate every this many epochs (and after the last).
+  public var validateEvery = 1
+  /// Samples per validation batch.
+  public var valBatch: Int?
+  /// Best checkpoints kept (by the task's monitor metric) besides the last one.
+  public var keepBest = 1
+  public var seed: UInt64 = 0
+  /// Threads preparing batches.
+  public var workers = 2
+  /// libtorch intra-op threads (0 leaves libtorch's default).
+  public var threads = 0
+  /// fp32, or bf16 autocast for forward and loss.
+  public var precision = Precision.fp32
+  public var clipGradNorm: Double?
+  /// Show a progress bar and per-epoch lines.
+  public var progress = true
+
+  public init(epochs: Int? = nil, batchSize: Int? = nil, valBatch: Int? = nil) {
+    self.epochs = epochs
+    self.batchSize = batchSize
+    self.valBatch = valBatch
+  }
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case epochs, accumulate, seed, workers, threads, precision, progress
+    case batchSize = "batch_size", maxSteps = "max_steps", validateEvery = "validate_every", valBatch = "val_batch"
+    case keepBest = "keep_best", clipGradNorm = "clip_grad_norm"
+  }
+
+  /// Checks what every run needs, naming the config `path`.
+  func validate(path: String) throws {
+    for (key, value) in [("epochs", epochs), ("batch_size", batchSize), ("val_batch", valBatch)] {
+      if let value, value < 1 { throw TrainingError.config(path: path, "\(key) must be ≥ 1, not \(value)") }
+    }
+    for (key, value) in [("accumulate", accumulate), ("validate_every", validateEvery), ("workers", workers)] where value < 1 {
+      throw TrainingError.config(path: path, "\(key) must be ≥ 1, not \(value)")
+    }
+    for (key, value) in [("max_steps", maxSteps), ("keep_best", keepBest), ("threads", threads)] where value < 0 {
+      throw TrainingError.config(path: path, "\(key) must be ≥ 0, not \(value)")
+    }
+  }
+}

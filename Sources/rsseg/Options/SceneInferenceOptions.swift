@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import RSSeg
+import RSSegModels
+
+/// What differs between the commands that slide a model over scenes.
+protocol SceneInferenceDefaults {
+  static var tile: Int { get }
+  static var overlap: Int { get }
+}
+
+/// The options of every scene-inference command (`predict`, `refer`): the model, the scenes,
+/// where outputs go and how windows run. Checked in `validate()` before anything loads.
+struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArguments {
+  @Option(help: "The model file (.safetensors) written by rsseg init, import or train.")
+  var model: String
+
+  @Argument(help: "Images to segment (GeoTIFF, PNG, JPEG, … anything GDAL reads).")
+  var images: [String]
+
+  @Option(help: "The output folder.")
+  var out: String
+
+  @Option(help: "Window side in pixels (a multiple of 32).")
+  var tile = Defaults.tile
+
+  @Option(help: "Pixels shared by neighbouring windows.")
+  var overlap = Defaults.overlap
+
+  @Option(help: "1-based input bands in the model's channel order (default: the first as many as the model takes).")
+  var bands: String?
+
+  @Option(help: "Arithmetic: fp32, or bf16 (bfloat16 autocast).")
+  var precision = Precision.fp32
+
+  @Option(help: "Windows per forward pass.")
+  var batch = 1
+
+  @Flag(help: "Overwrite existing outputs.")
+  var force = false
+
+  @Flag(help: "No progress bar.")
+  var quiet = false
+
+  func validate() throws {
+    guard tile > 0, tile % 32 == 0 else { throw ValidationError("--tile must be a positive multiple of 32, not \(tile)") }
+    guard overlap >= 0, overlap < tile else { throw ValidationError("--overlap must be at least 0 and less than --tile (\(tile)), not \(overlap)") }
+    guard batch > 0 else { throw ValidationError("--batch must be positive, not \(batch)") }
+    if let bands { _ = try Self.parseBands(bands) }
+    do { _ = try SceneRun.stems(images) } catch { throw ValidationError("\(error)") }
+  }
+
+  /// 0-based band numbers from `--bands`, or 0..<count for a model that takes `count` bands.
+  func bandList(count: Int) throws -> [Int] {
+    guard let bands else { return Array(0..<count) }
+    let parsed = try Self.parseBands(bands)
+    guard parsed.count == count else { throw CommandFailure("the model takes \(count) bands, --bands names \(parsed.count)") }
+    return parsed
+  }
+
+  private static func parseBands(_ text: String) throws -> [Int] {
+    let parsed = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+      throw ValidationError("--bands takes 1-based band numbers separated by commas, not '\(text)'")
+    }
+    return parsed.map { $0! - 1 }
+  }
+
+  /// The window settings for the predictor.
+  func windows(tta: TestTimeAugmentation = .none, heatmaps: Bool, blockImage: Bool) -> SlidingWindowOptions {
+    SlidingWindowOptions(
+      tile: tile, overlap: overlap, batch: batch, tta: tta, precision: precision, heatmaps: heatmaps, blockImage: blockImage)
+  }
+
+  /// Plans the run over `images` in `out` (created), each scene writing `files(stem)`.
+  func sceneRun(files: (String) -> SceneFiles) throws -> SceneRun {
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    var run = try CommandFailure.mapping { try SceneRun(images: images, force: force, files: files) }
+    run.progress = !quiet
+    return run
+  }
+
+  /// Runs `run`, printing a line per scene: `summary` for a finished one.
+  func execute(
+    _ run: SceneRun, predictor: SlidingWindowPredictor, bands: [Int],
+    makeWriter: (SceneReader, SceneRun.Scene) throws -> any SceneWriter,
+    summary: (SceneRun.Scene, Int, Int, Double) -> String
+  ) throws {
+    try CommandFailure.mapping {
+      try run.run(predictor, bands: bands, makeWriter: makeWriter) { event in
+        switch event {
+        case .skipped(let scene): print("\(scene.image): outputs exist, skipped (--force redoes them)")
+        case .finished(let scene, let width, let height, let seconds): print(summary(scene, width, height, seconds))
+        }
+      }
+    }
+  }
+}
+
+extension Precision: ExpressibleByArgument {}
