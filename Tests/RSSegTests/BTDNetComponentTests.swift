@@ -16,7 +16,7 @@ final class BTDNetComponentTests: XCTestCase {
   func testBSCShapesAndGating() throws {
     let bsc = try BidirectionalSpatialCorrelation(dim: 8, languageDim: 6)
     let (pixels, fused, words, mask) = try stageInputs()
-    let out = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words, wordMask: mask)
+    let out = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words, tokenMask: mask)
     XCTAssertEqual(out.fused.shape, [2, 12, 8])
     XCTAssertEqual(out.words.shape, [2, 6, 5])
     XCTAssertEqual(out.correlation.shape, [2, 1, 3, 4])
@@ -32,12 +32,12 @@ final class BTDNetComponentTests: XCTestCase {
   func testBSCPaddedWordsAreUnchangedAndIgnored() throws {
     let bsc = try BidirectionalSpatialCorrelation(dim: 8, languageDim: 6)
     let (pixels, fused, words, mask) = try stageInputs()
-    let out = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words, wordMask: mask)
+    let out = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words, tokenMask: mask)
     try assertClose(out.words[1, .all, 3...], words[1, .all, 3...], atol: 0)
     // Other values in the padding change nothing else.
     let noisy = try words.clone()
     try noisy.set(1, .all, 3..., to: try Tensor.randn([6, 2]) * 100)
-    let again = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: noisy, wordMask: mask)
+    let again = try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: noisy, tokenMask: mask)
     try assertClose(again.correlation, out.correlation, atol: 1e-5)
     try assertClose(again.fused, out.fused, atol: 1e-5)
     try assertClose(again.words[.all, .all, ..<3], out.words[.all, .all, ..<3], atol: 1e-5)
@@ -46,14 +46,14 @@ final class BTDNetComponentTests: XCTestCase {
   func testBSCRejectsMismatchedShapes() throws {
     let bsc = try BidirectionalSpatialCorrelation(dim: 8, languageDim: 6)
     let (pixels, fused, words, mask) = try stageInputs()
-    XCTAssertThrowsError(try bsc.refine(pixels: pixels, fused: fused, height: 4, width: 4, words: words, wordMask: mask))
-    XCTAssertThrowsError(try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words.transpose(1, 2), wordMask: mask))
+    XCTAssertThrowsError(try bsc.refine(pixels: pixels, fused: fused, height: 4, width: 4, words: words, tokenMask: mask))
+    XCTAssertThrowsError(try bsc.refine(pixels: pixels, fused: fused, height: 3, width: 4, words: words.transpose(1, 2), tokenMask: mask))
   }
 
   func testBSCAsAStageFusionKeepsPWAMsNamesAndTrainsEveryParameter() throws {
     let bsc = try BidirectionalSpatialCorrelation(dim: 8, languageDim: 6)
     let (pixels, _, words, mask) = try stageInputs()
-    let result = try bsc(pixels, height: 3, width: 4, words: words, wordMask: mask)
+    let result = try bsc(pixels, height: 3, width: 4, words: words, tokenMask: mask)
     let refinedWords = try XCTUnwrap(result.words)
     let map = try XCTUnwrap(result.map)
     XCTAssertEqual(map.shape, [2, 1, 3, 4])

@@ -22,7 +22,7 @@ final class BTDNetDMOLSTests: XCTestCase {
     Torch.manualSeed(3)
     let images = try Tensor.randn([4, 3, 96, 96])
     let (ids, attention) = try sentences()
-    let masked = try DualModalMasking()(images: images, ids: ids, attentionMask: attention)
+    let masked = try DualModalMasking()(images: images, ids: ids, tokenMask: attention)
     let samples = try masked.samples.scalars(as: Bool.self)
     XCTAssertEqual(samples.filter { $0 }.count, 2, "half of the batch")
     let idRows = try masked.ids.scalars(as: Int64.self)
@@ -63,7 +63,7 @@ final class BTDNetDMOLSTests: XCTestCase {
     var wordHits = [Int](repeating: 0, count: 16)
     let draws = 400
     for _ in 0..<draws {
-      let m = try masking(images: images, ids: ids, attentionMask: attention)
+      let m = try masking(images: images, ids: ids, tokenMask: attention)
       guard try m.samples[0].item() == .bool(true) else { continue }
       maskedSamples += 1
       let grid = try m.pixelMask[0, 0]
@@ -81,16 +81,16 @@ final class BTDNetDMOLSTests: XCTestCase {
     for hits in wordHits[1...13] { XCTAssertEqual(Double(hits) / Double(maskedSamples), 2.0 / 13, accuracy: 0.08) }
 
     Torch.manualSeed(5)
-    let a = try masking(images: images, ids: ids, attentionMask: attention)
+    let a = try masking(images: images, ids: ids, tokenMask: attention)
     Torch.manualSeed(5)
-    let b = try masking(images: images, ids: ids, attentionMask: attention)
+    let b = try masking(images: images, ids: ids, tokenMask: attention)
     XCTAssertTrue(try a.pixelMask.equal(b.pixelMask))
     XCTAssertTrue(try a.ids.equal(b.ids))
   }
 
   func testMaskingRejectsBadInputsAndRates() throws {
     let (ids, attention) = try sentences()
-    XCTAssertThrowsError(try DualModalMasking()(images: Tensor.zeros([4, 3, 32]), ids: ids, attentionMask: attention))
+    XCTAssertThrowsError(try DualModalMasking()(images: Tensor.zeros([4, 3, 32]), ids: ids, tokenMask: attention))
     XCTAssertThrowsError(try DualModalMasking(wordFraction: 1.5).validate())
   }
 

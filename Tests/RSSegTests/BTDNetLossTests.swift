@@ -31,7 +31,7 @@ final class BTDNetLossTests: XCTestCase {
     let images = try Tensor.randn([2, 3, 8, 8])
     outputs.masking = try DualModalMasking(sampleFraction: 1, patchSize: 4)(
       images: images, ids: Tensor([101, 5, 6, 102, 101, 7, 102, 0] as [Int64], shape: [2, 4]),
-      attentionMask: Tensor([1, 1, 1, 1, 1, 1, 1, 0] as [Int64], shape: [2, 4]))
+      tokenMask: Tensor([1, 1, 1, 1, 1, 1, 1, 0] as [Int64], shape: [2, 4]))
     outputs.wordLogits = try Tensor.randn([2, 4, 110])
     outputs.pixelReconstruction = try Tensor.randn([2, 3, 8, 8])
     outputs.originalImages = images

@@ -35,7 +35,7 @@ final class BTDNetModelTests: XCTestCase {
 
   private func evalLogits(_ model: LAVT, _ f: (params: [String: Tensor], input: Tensor, words: Tensor, mask: Tensor, logits: Tensor)) throws -> Tensor {
     model.eval()
-    return try Torch.withNoGrad { try model(f.input, words: f.words, wordMask: f.mask) }
+    return try Torch.withNoGrad { try model(f.input, words: f.words, tokenMask: f.mask) }
   }
 
   func testAllOffIsTheLAVTFixture() throws {
@@ -96,8 +96,8 @@ final class BTDNetModelTests: XCTestCase {
     _ = try withHeads.loadStateDict(plain.stateDict(), strict: false)
     let (images, ids, mask, _) = try textInputs()
     for model in [plain, withHeads] { model.eval() }
-    let a = try Torch.withNoGrad { try plain(images, tokenIDs: ids, attentionMask: mask) }
-    let (output, extras) = try Torch.withNoGrad { try withHeads.btdnetForward(images, tokenIDs: ids, attentionMask: mask) }
+    let a = try Torch.withNoGrad { try plain(images, tokenIDs: ids, tokenMask: mask) }
+    let (output, extras) = try Torch.withNoGrad { try withHeads.btdnetForward(images, tokenIDs: ids, tokenMask: mask) }
     XCTAssertEqual(try (output.logits - a).abs().amax().double(), 0, "no masking in evaluation")
     XCTAssertNil(extras.masking)
 
@@ -112,7 +112,7 @@ final class BTDNetModelTests: XCTestCase {
     XCTAssertFalse(loaded.config.dmols)
     XCTAssertNil(loaded.dmolsHeads)
     loaded.eval()
-    let b = try Torch.withNoGrad { try loaded(images, tokenIDs: ids, attentionMask: mask) }
+    let b = try Torch.withNoGrad { try loaded(images, tokenIDs: ids, tokenMask: mask) }
     XCTAssertEqual(try (b - a).abs().amax().double(), 0)
   }
 
@@ -128,19 +128,19 @@ final class BTDNetModelTests: XCTestCase {
 
     // Off: BTDNet's training pass is LAVT's forward, bit for bit (same random draws).
     Torch.manualSeed(11)
-    let lavt = try plain(images, tokenIDs: ids, attentionMask: mask)
+    let lavt = try plain(images, tokenIDs: ids, tokenMask: mask)
     Torch.manualSeed(11)
-    let (off, offExtras) = try plain.btdnetForward(images, tokenIDs: ids, attentionMask: mask)
+    let (off, offExtras) = try plain.btdnetForward(images, tokenIDs: ids, tokenMask: mask)
     XCTAssertEqual(try (off.logits - lavt).abs().amax().double(), 0)
     XCTAssertNil(offExtras.masking)
 
     // On: the same network on the masked batch, which changes the logits.
     Torch.manualSeed(11)
-    let (masked, extras) = try withHeads.btdnetForward(images, tokenIDs: ids, attentionMask: mask)
+    let (masked, extras) = try withHeads.btdnetForward(images, tokenIDs: ids, tokenMask: mask)
     let batch = try XCTUnwrap(extras.masking)
     Torch.manualSeed(11)
-    _ = try on.btdnet.masking(images: images, ids: ids, attentionMask: mask)
-    let onMaskedInputs = try plain(batch.images, tokenIDs: batch.ids, attentionMask: mask)
+    _ = try on.btdnet.masking(images: images, ids: ids, tokenMask: mask)
+    let onMaskedInputs = try plain(batch.images, tokenIDs: batch.ids, tokenMask: mask)
     XCTAssertEqual(try (masked.logits - onMaskedInputs).abs().amax().double(), 0)
     XCTAssertGreaterThan(try (masked.logits - lavt).abs().amax().double(), 1e-3)
   }
@@ -153,7 +153,7 @@ final class BTDNetModelTests: XCTestCase {
     let model = try ReferringSegmenter(all, bert: tinyBert)
     model.train()
     let (images, ids, mask, target) = try textInputs()
-    let (output, extras) = try model.btdnetForward(images, tokenIDs: ids, attentionMask: mask)
+    let (output, extras) = try model.btdnetForward(images, tokenIDs: ids, tokenMask: mask)
     XCTAssertEqual(output.fusionMaps.map(\.shape), [[2, 1, 16, 16], [2, 1, 8, 8], [2, 1, 4, 4], [2, 1, 2, 2]])
     XCTAssertEqual(extras.correlationMaps.count, 4)
     XCTAssertEqual(extras.targetMaps.map(\.shape), [[2, 1, 4, 4], [2, 1, 8, 8], [2, 1, 16, 16]])
@@ -179,7 +179,7 @@ final class BTDNetModelTests: XCTestCase {
 
     // The weighted extras a referring task adds to its cross-entropy.
     Torch.manualSeed(9)
-    let (logits, extraTerms) = try model.btdnetTrainingOutput(images, tokenIDs: ids, attentionMask: mask, targets: target)
+    let (logits, extraTerms) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: target)
     XCTAssertEqual(logits.shape, [2, 2, 64, 64])
     XCTAssertEqual(extraTerms.map(\.name), ["dice", "twin", "correlation", "words", "pixels"])
   }
@@ -208,7 +208,7 @@ final class BTDNetModelTests: XCTestCase {
     let model = try ReferringSegmenter(config, bert: tinyBert)
     model.train()
     let (images, ids, mask, target) = try textInputs()
-    let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, attentionMask: mask, targets: target)
+    let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: target)
     XCTAssertEqual(logits.shape, [2, 2, 64, 64])
     XCTAssertTrue(extra.isEmpty)
     for (flags, names) in [((false, true), ["dice", "twin"]), ((true, false), ["dice", "correlation"])] {

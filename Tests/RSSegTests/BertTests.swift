@@ -86,7 +86,7 @@ final class BertModelTests: XCTestCase {
     let model = try bert.model()
     let batch = try bert.tokenizer().batch(fixture.rows.prefix(expected.shape[0]).map(\.text), maxLength: expected.shape[1])
     XCTAssertEqual(try batch.ids.scalars(as: Int64.self), try states.tensor(named: "input_ids").scalars(as: Int64.self))
-    let hidden = try model(batch.ids, attentionMask: batch.mask)
+    let hidden = try model(batch.ids, tokenMask: batch.mask)
     XCTAssertEqual(hidden.shape, [8, 20, 384])
     let worst = zip(try hidden.scalars(as: Float.self), try expected.scalars(as: Float.self)).map { abs($0 - $1) }.max()!
     XCTAssertLessThan(worst, 1e-4)
@@ -100,7 +100,7 @@ final class BertModelTests: XCTestCase {
     let model = try bert.model()
     try model.to(.float64)
     let batch = try bert.tokenizer().batch(fixture.rows.prefix(8).map(\.text), maxLength: 20)
-    let hidden = try model(batch.ids, attentionMask: batch.mask)
+    let hidden = try model(batch.ids, tokenMask: batch.mask)
     XCTAssertEqual(hidden.dtype, .float64)
     let worst = zip(try hidden.scalars(as: Double.self), try expected.scalars(as: Float.self)).map { abs($0 - Double($1)) }.max()!
     XCTAssertLessThan(worst, 1e-4)
@@ -114,7 +114,7 @@ final class BertModelTests: XCTestCase {
     let text = "the white car on the left side of the road"  // 12 tokens
     let short = try model(try tokenizer.batch([text], maxLength: 12).ids)
     let long = try tokenizer.batch([text], maxLength: 20)
-    let padded = try model(long.ids, attentionMask: long.mask).scalars(as: Float.self)
+    let padded = try model(long.ids, tokenMask: long.mask).scalars(as: Float.self)
     let unmasked = try model(long.ids).scalars(as: Float.self)
     let real = 12 * 384
     let worst = zip(try short.scalars(as: Float.self), padded.prefix(real)).map { abs($0 - $1) }.max()!
@@ -137,7 +137,7 @@ final class BertModelTests: XCTestCase {
     let ids = try Tensor([2, 5, 7, 1, 9, 2, 4, 3, 0, 0] as [Int64], shape: [2, 5])
     let mask = try Tensor([1, 1, 1, 1, 1, 1, 1, 1, 0, 0] as [Int64], shape: [2, 5])
     let projection = try Tensor.randn([2, 5, 8], dtype: .float64)
-    func loss() throws -> Tensor { try (model(ids, attentionMask: mask) * projection).sum() }
+    func loss() throws -> Tensor { try (model(ids, tokenMask: mask) * projection).sum() }
     try loss().backward()
     let layer = model.encoder.layer[0]
     let parameters = [
@@ -299,7 +299,7 @@ final class BertThroughputTests: XCTestCase {
       return times.sorted()[2]
     }
     try Torch.withNoGrad {
-      let forward = try median { _ = try model(ids, attentionMask: mask).sum().double() }
+      let forward = try median { _ = try model(ids, tokenMask: mask).sum().double() }
       let products = try median {
         for _ in 0..<config.numHiddenLayers {
           for _ in 0..<4 { _ = try Functional.linear(tokens, weight: square) }

@@ -55,8 +55,8 @@ final class LAVTModelFileTests: XCTestCase {
     let images = try Tensor.randn([2, 3, 40, 36])
     model.eval()
     loaded.eval()
-    let a = try Torch.withNoGrad { try model(images, tokenIDs: batch.ids, attentionMask: batch.mask) }
-    let b = try Torch.withNoGrad { try loaded(images, tokenIDs: batch.ids, attentionMask: batch.mask) }
+    let a = try Torch.withNoGrad { try model(images, tokenIDs: batch.ids, tokenMask: batch.mask) }
+    let b = try Torch.withNoGrad { try loaded(images, tokenIDs: batch.ids, tokenMask: batch.mask) }
     XCTAssertEqual(a.shape, [2, 2, 40, 36])
     XCTAssertEqual(try (a - b).abs().amax().double(), 0)
 

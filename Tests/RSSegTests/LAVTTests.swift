@@ -68,12 +68,12 @@ final class LAVTTests: XCTestCase {
     model.eval()
     let words = try Tensor.randn([2, 32, 5])
     let mask = try Tensor([1, 1, 1, 0, 0, 1, 1, 1, 1, 1] as [Float], shape: [2, 5, 1])
-    let out = try Torch.withNoGrad { try model.forward(Tensor.randn([2, 3, 70, 53]), words: words, wordMask: mask) }
+    let out = try Torch.withNoGrad { try model.forward(Tensor.randn([2, 3, 70, 53]), words: words, tokenMask: mask) }
     XCTAssertEqual(out.logits.shape, [2, 2, 70, 53])
     XCTAssertEqual(out.stages.map(\.shape), [[2, 16, 18, 14], [2, 32, 9, 7], [2, 64, 5, 4], [2, 128, 3, 2]])
     XCTAssertEqual(out.decoder.logits.shape, [2, 2, 18, 14])
     XCTAssertTrue(out.fusionMaps.isEmpty)
-    XCTAssertThrowsError(try model(Tensor.randn([2, 3, 64, 64]), words: Tensor.randn([2, 16, 5]), wordMask: mask))
+    XCTAssertThrowsError(try model(Tensor.randn([2, 3, 64, 64]), words: Tensor.randn([2, 16, 5]), tokenMask: mask))
   }
 
   func testPaddingWordsAreIgnored() throws {
@@ -85,8 +85,8 @@ final class LAVTTests: XCTestCase {
     let mask = try Tensor([1, 1, 1, 1, 0, 0] as [Float], shape: [1, 6, 1])
     let other = try words.clone()
     try other.set(.all, .all, 4..., to: Tensor.randn([1, 32, 2]) * 100)
-    let a = try Torch.withNoGrad { try model(x, words: words, wordMask: mask) }
-    let b = try Torch.withNoGrad { try model(x, words: other, wordMask: mask) }
+    let a = try Torch.withNoGrad { try model(x, words: words, tokenMask: mask) }
+    let b = try Torch.withNoGrad { try model(x, words: other, tokenMask: mask) }
     XCTAssertLessThan(try (a - b).abs().amax().double(), 1e-5)
   }
 
@@ -118,11 +118,11 @@ final class LAVTTests: XCTestCase {
     let images = try Tensor.randn([2, 3, 48, 40])
     let ids = try Tensor([2, 7, 9, 3, 0, 0, 2, 11, 12, 13, 14, 3] as [Int64], shape: [2, 6])
     let mask = try Tensor([1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1] as [Int64], shape: [2, 6])
-    let logits = try Torch.withNoGrad { try model(images, tokenIDs: ids, attentionMask: mask) }
+    let logits = try Torch.withNoGrad { try model(images, tokenIDs: ids, tokenMask: mask) }
     XCTAssertEqual(logits.shape, [2, 2, 48, 40])
     let expected = try Torch.withNoGrad {
-      let words = try model.textEncoder(ids, attentionMask: mask).permute([0, 2, 1])
-      return try model(images, words: words, wordMask: mask.to(.float32).unsqueeze(-1))
+      let words = try model.textEncoder(ids, tokenMask: mask).permute([0, 2, 1])
+      return try model(images, words: words, tokenMask: mask.to(.float32).unsqueeze(-1))
     }
     XCTAssertEqual(try (logits - expected).abs().amax().double(), 0)
 

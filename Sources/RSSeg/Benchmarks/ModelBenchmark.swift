@@ -168,7 +168,7 @@ public enum ModelBenchmark {
         let image = try input(batch: 1, size: size, channelsLast: channelsLast)
         let (ids, mask) = try sentences(batch: 1, vocabulary: bert.vocabSize)
         self.model = model
-        evaluate = { _ = try model(image, tokenIDs: ids, attentionMask: mask) }
+        evaluate = { _ = try model(image, tokenIDs: ids, tokenMask: mask) }
         trainStep = {
           // As LAVT trains (spec §2): AdamW in the official groups, lr 5e-5, weight decay 0.01.
           let optimizer = try AdamW(groups: model.optimizerGroups(lr: 5e-5), lr: 5e-5, weightDecay: 0.01)
@@ -178,7 +178,7 @@ public enum ModelBenchmark {
           let targets = try Tensor.randint(0, 2, [batch, size, size])
           return {
             try optimizer.zeroGrad()
-            let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, attentionMask: mask, targets: targets)
+            let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: targets)
             try extra.reduce(loss(logits, targets)) { try $0 + $1.value }.backward()
             try optimizer.step()
           }

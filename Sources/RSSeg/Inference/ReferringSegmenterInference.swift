@@ -11,12 +11,12 @@ extension ReferringSegmenter: ReferringModel {
   public var mapCount: Int { config.bsc ? config.swin.depths.count : 0 }
 
   public func encodeText(ids: Tensor, mask: Tensor) throws -> EncodedSentences {
-    let hidden = try textEncoder(ids, attentionMask: mask)  // [T, N, D]
+    let hidden = try textEncoder(ids, tokenMask: mask)  // [T, N, D]
     return EncodedSentences(words: try hidden.permute([0, 2, 1]), mask: try mask.to(hidden.dtype).unsqueeze(-1))
   }
 
   public func forward(_ images: Tensor, text: EncodedSentences) throws -> ReferringPrediction {
-    let output = try forward(images, words: text.words, wordMask: text.mask)
+    let output = try forward(images, words: text.words, tokenMask: text.mask)
     return ReferringPrediction(logits: output.logits, maps: output.fusionMaps)
   }
 }

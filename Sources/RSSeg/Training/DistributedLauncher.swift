@@ -55,7 +55,7 @@ public enum DistributedLauncher {
       throw DataError.invalidArgument("launch: needs nproc ≥ 1, nnodes ≥ 1 and 0 ≤ node rank < nnodes")
     }
     guard launch.masterPort != nil || launch.nodes == 1 else {
-      throw DataError.invalidArgument("launch: several nodes need --master ADDR:PORT (the same on every node)")
+      throw DataError.invalidArgument("launch: several nodes need the master's address and port (the same on every node)")
     }
     let port = try launch.masterPort ?? freePort()
     let exits = ExitQueue()
@@ -122,7 +122,7 @@ public enum DistributedLauncher {
     let ok = withUnsafeMutablePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
     }
-    guard ok else { throw DataError.invalidArgument("launch: cannot find a free port; give --master ADDR:PORT") }
+    guard ok else { throw DataError.invalidArgument("launch: cannot find a free port for the rendezvous; give its address and port") }
     return Int(UInt16(bigEndian: address.sin_port))
   }
 }

@@ -49,16 +49,16 @@ public struct LAVTParity: ParityFixtureKind {
     try model.loadStateDict(params, strict: true)
     let input = try fixture.tensor("input").to(.float32)
     let words = try fixture.tensor("words").to(.float32)
-    let wordMask = try fixture.tensor("word_mask").to(.float32)
+    let tokenMask = try fixture.tensor("word_mask").to(.float32)
     let target = try fixture.tensor("target").to(.int64)
     let results = ParityComparisons(fixture, inputs: ["input", "words", "word_mask", "target"] + params.keys.map { "param." + $0 })
 
     model.eval()
-    let evalLogits = try Torch.withNoGrad { try model(input, words: words, wordMask: wordMask) }
+    let evalLogits = try Torch.withNoGrad { try model(input, words: words, tokenMask: tokenMask) }
     try results.compare(evalLogits, "eval.logits", "eval outputs")
 
     model.train()
-    let out = try model.forward(input, words: words, wordMask: wordMask)
+    let out = try model.forward(input, words: words, tokenMask: tokenMask)
     for (i, stage) in out.stages.enumerated() { try results.compare(stage, "train.stage.\(i)", "train outputs") }
     try results.compare(out.logits, "train.logits", "train outputs")
 

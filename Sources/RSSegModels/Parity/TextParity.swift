@@ -20,7 +20,7 @@ public struct TextParity: ParityFixtureKind {
 
   public func check(_ fixture: ParityFixture) throws -> ParityReport {
     guard let bert else {
-      throw ParityError.badFixture(path: fixture.path, "a text fixture needs the BERT model folder it was made with (--bert DIR)")
+      throw ParityError.badFixture(path: fixture.path, "a text fixture needs the BERT model folder it was made with")
     }
     let url = URL(fileURLWithPath: fixture.path)
     let rows = try TextFixture(contentsOf: url).rows
@@ -47,7 +47,7 @@ public struct TextParity: ParityFixtureKind {
         problem: differing == 0 ? nil : "\(differing) ids differ from the stored input_ids"))
     }
     let model = try folder.model()
-    let hidden = try Torch.withNoGrad { try model(batch.ids, attentionMask: batch.mask) }
+    let hidden = try Torch.withNoGrad { try model(batch.ids, tokenMask: batch.mask) }
     comparisons.append(try Self.hiddenStates(hidden, expected))
 
     let config = model.config

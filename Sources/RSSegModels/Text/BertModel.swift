@@ -54,14 +54,14 @@ public final class BertModel: Module {
   ///
   /// - Parameters:
   ///   - inputIDs: int64 `[B, L]`, L at most `maxPositionEmbeddings`.
-  ///   - attentionMask: `[B, L]`, 1 for real tokens and 0 for padding (any integer, bool or
+  ///   - tokenMask: `[B, L]`, 1 for real tokens and 0 for padding (any integer, bool or
   ///     float dtype); nil attends to every position. Padding keys get the most negative
   ///     number of the model's dtype added to their scores, as HF does, so they receive no
   ///     attention.
   ///   - tokenTypeIDs: int64 `[B, L]`, zeros when nil.
   /// - Throws: `TextError.invalidInput` for wrong shapes or dtypes; `TorchError` from libtorch
   ///   (an id outside the vocabulary, for one).
-  public func callAsFunction(_ inputIDs: Tensor, attentionMask: Tensor? = nil, tokenTypeIDs: Tensor? = nil) throws -> Tensor {
+  public func callAsFunction(_ inputIDs: Tensor, tokenMask: Tensor? = nil, tokenTypeIDs: Tensor? = nil) throws -> Tensor {
     let shape = inputIDs.shape
     guard shape.count == 2, inputIDs.dtype == .int64 else {
       throw TextError.invalidInput("BertModel: input ids must be int64 [batch, length], got \(inputIDs.dtype) \(shape)")
@@ -70,15 +70,15 @@ public final class BertModel: Module {
       throw TextError.invalidInput(
         "BertModel: \(shape[1]) tokens exceed max_position_embeddings \(config.maxPositionEmbeddings)")
     }
-    for (name, tensor) in [("attention mask", attentionMask), ("token type ids", tokenTypeIDs)] {
+    for (name, tensor) in [("token mask", tokenMask), ("token type ids", tokenTypeIDs)] {
       if let tensor, tensor.shape != shape {
         throw TextError.invalidInput("BertModel: \(name) has shape \(tensor.shape), input ids \(shape)")
       }
     }
     var additiveMask: Tensor?
-    if let attentionMask {
+    if let tokenMask {
       let dtype = embeddings.wordEmbeddings.weight.dtype
-      let keep = try attentionMask.to(dtype).view([shape[0], 1, 1, shape[1]])
+      let keep = try tokenMask.to(dtype).view([shape[0], 1, 1, shape[1]])
       additiveMask = try (1 - keep) * Self.mostNegative(dtype)
     }
     return try encoder(embeddings(inputIDs, tokenTypeIDs: tokenTypeIDs), additiveMask: additiveMask)

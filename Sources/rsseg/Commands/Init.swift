@@ -66,7 +66,7 @@ extension RSSegCommand {
         do {
           config = try JSONDecoder().decode(LAVTConfig.self, from: Data(contentsOf: URL(fileURLWithPath: lavtConfig)))
         } catch {
-          throw ValidationError("\(lavtConfig): not a LAVT configuration: \(error)")
+          throw CommandFailure("\(lavtConfig): not a LAVT configuration: \(error)")
         }
       }
       let (network, description, swin) = try ReferringSegmenter.initialise(

@@ -24,13 +24,15 @@ extension RSSegCommand {
     @Option(help: "Continue the run in this folder from its last checkpoint (same next batch, same lr).")
     var resume: String?
 
+    func validate() throws {
+      guard config != nil || resume != nil else { throw ValidationError("give --config FILE (or --resume DIR)") }
+    }
+
     func run() throws {
       try MemoryPolicy.forRepeatedModelRuns()
       let folder = URL(fileURLWithPath: resume ?? out)
       let savedConfig = folder.appendingPathComponent("run-config.json").path
-      guard let configPath = config ?? (resume != nil ? savedConfig : nil) else {
-        throw ValidationError("give --config FILE (or --resume DIR)")
-      }
+      let configPath = config ?? savedConfig
       if try ReferringTrainingConfig.describesReferring(path: configPath) {
         var settings = try ReferringTrainingConfig.load(path: configPath, overrides: overrides)
         if settings.run.threads > 0 { Torch.threads = settings.run.threads }
@@ -76,7 +78,7 @@ extension RSSegCommand {
     /// in torch.distributed): it must cover rank 0's validation and checkpoint writing.
     private func distributedTimeout() throws -> Double {
       guard let text = ProcessInfo.processInfo.environment["RSSEG_DIST_TIMEOUT"] else { return 1800 }
-      guard let seconds = Double(text), seconds > 0 else { throw ValidationError("RSSEG_DIST_TIMEOUT=\(text) is not a positive number of seconds") }
+      guard let seconds = Double(text), seconds > 0 else { throw CommandFailure("RSSEG_DIST_TIMEOUT=\(text) is not a positive number of seconds") }
       return seconds
     }
   }

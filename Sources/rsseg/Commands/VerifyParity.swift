@@ -21,6 +21,10 @@ extension RSSegCommand {
     @Option(help: "The HF BERT model folder a text fixture (.json) was made with.")
     var bert: String?
 
+    func validate() throws {
+      if fixture.hasSuffix(".json") && bert == nil { throw ValidationError("a text fixture (.json) needs --bert DIR") }
+    }
+
     func run() throws {
       let text = bert.map { [TextParity(bert: URL(fileURLWithPath: $0))] } ?? []
       let report = try ParityChecker.verify(path: fixture, kinds: text + ParityChecker.kinds)

@@ -28,7 +28,7 @@ struct BiCoRSegModelOptions: ParsableArguments {
     do {
       return (preset, try JSONDecoder().decode(BiCoRSegConfig.self, from: data))
     } catch {
-      throw ValidationError("\(config): not a BiCoR-Seg configuration: \(error)")
+      throw CommandFailure("\(config): not a BiCoR-Seg configuration: \(error)")
     }
   }
 }

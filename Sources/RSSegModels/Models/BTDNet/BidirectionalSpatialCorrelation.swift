@@ -41,9 +41,9 @@ public final class BidirectionalSpatialCorrelation: Module, StageFusion {
     pwam.entries() + super.entries().filter { $0.key != "pwam" }
   }
 
-  public func callAsFunction(_ x: Tensor, height: Int, width: Int, words: Tensor, wordMask: Tensor) throws -> StageFusionResult {
-    let lv = try pwam(x, height: height, width: width, words: words, wordMask: wordMask).residual
-    let out = try refine(pixels: x, fused: lv, height: height, width: width, words: words, wordMask: wordMask)
+  public func callAsFunction(_ x: Tensor, height: Int, width: Int, words: Tensor, tokenMask: Tensor) throws -> StageFusionResult {
+    let lv = try pwam(x, height: height, width: width, words: words, tokenMask: tokenMask).residual
+    let out = try refine(pixels: x, fused: lv, height: height, width: width, words: words, tokenMask: tokenMask)
     return StageFusionResult(residual: out.fused, words: out.words, map: out.correlation)
   }
 
@@ -51,15 +51,15 @@ public final class BidirectionalSpatialCorrelation: Module, StageFusion {
   /// - Parameters:
   ///   - pixels: the stage's visual tokens X `[B, HW, C]` (after its Swin blocks).
   ///   - fused: F_lv `[B, HW, C]`.
-  ///   - words: W_i `[B, D, N]`; wordMask `[B, N, 1]`.
+  ///   - words: W_i `[B, D, N]`; tokenMask `[B, N, 1]`.
   public func refine(
-    pixels: Tensor, fused: Tensor, height: Int, width: Int, words: Tensor, wordMask: Tensor
+    pixels: Tensor, fused: Tensor, height: Int, width: Int, words: Tensor, tokenMask: Tensor
   ) throws -> Output {
     guard fused.shape == pixels.shape else {
       throw TorchError.invalidArgument("BSC: fused features \(fused.shape) do not match the pixels \(pixels.shape)")
     }
-    let refined = try visionToLanguage(pixels: pixels, words: words, wordMask: wordMask)
-    let map = try correlation(pixels: pixels, height: height, width: width, words: refined, wordMask: wordMask)
+    let refined = try visionToLanguage(pixels: pixels, words: words, tokenMask: tokenMask)
+    let map = try correlation(pixels: pixels, height: height, width: width, words: refined, tokenMask: tokenMask)
     let gate = try map.sigmoid().flatten(startDim: 1).unsqueeze(-1) + 1  // [B, HW, 1]
     return Output(fused: try fused * gate, words: refined, correlation: map)
   }

@@ -104,20 +104,20 @@ public struct DualModalMasking: Codable, Equatable, Sendable {
 
   /// - Parameters:
   ///   - images: normalised images `[B, 3, H, W]`.
-  ///   - ids: token ids `[B, N]` (int64); attentionMask `[B, N]`, 1 for real tokens.
-  public func callAsFunction(images: Tensor, ids: Tensor, attentionMask: Tensor) throws -> Masked {
-    guard images.rank == 4, ids.rank == 2, ids.dtype == .int64, attentionMask.shape == ids.shape,
+  ///   - ids: token ids `[B, N]` (int64); tokenMask `[B, N]`, 1 for real tokens.
+  public func callAsFunction(images: Tensor, ids: Tensor, tokenMask: Tensor) throws -> Masked {
+    guard images.rank == 4, ids.rank == 2, ids.dtype == .int64, tokenMask.shape == ids.shape,
       images.shape[0] == ids.shape[0]
     else {
       throw TorchError.invalidArgument(
         "D-MOLS: expected images [B, 3, H, W], int64 ids [B, N] and a mask like the ids, got \(images.shape), "
-          + "\(ids.dtype) \(ids.shape) and \(attentionMask.shape)")
+          + "\(ids.dtype) \(ids.shape) and \(tokenMask.shape)")
     }
     return try Torch.withNoGrad {
       let device = images.device
       let samples = try chooseSamples(images.shape[0], device: device)
       let pixelMask = try patchMask(images.shape, samples: samples).to(images.dtype)
-      let eligible = try attentionMask.ne(0).logicalAnd(ids.ne(.int(Int64(tokens.cls))))
+      let eligible = try tokenMask.ne(0).logicalAnd(ids.ne(.int(Int64(tokens.cls))))
         .logicalAnd(ids.ne(.int(Int64(tokens.sep)))).logicalAnd(samples.unsqueeze(1))
       let chosen = try choose(eligible, fraction: wordFraction)
       return Masked(

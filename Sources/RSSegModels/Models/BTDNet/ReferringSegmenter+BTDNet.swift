@@ -12,17 +12,17 @@ extension ReferringSegmenter {
   /// With every component off this is `forward` and the extras are empty.
   ///
   /// - Parameters:
-  ///   - images: normalised `[B, 3, H, W]`; tokenIDs int64 `[B, N]`; attentionMask `[B, N]`.
-  public func btdnetForward(_ images: Tensor, tokenIDs: Tensor, attentionMask: Tensor) throws -> (output: LAVTOutput, extras: BTDNetOutputs) {
+  ///   - images: normalised `[B, 3, H, W]`; tokenIDs int64 `[B, N]`; tokenMask `[B, N]`.
+  public func btdnetForward(_ images: Tensor, tokenIDs: Tensor, tokenMask: Tensor) throws -> (output: LAVTOutput, extras: BTDNetOutputs) {
     var extras = BTDNetOutputs()
     var (inputImages, inputIDs) = (images, tokenIDs)
     if training, dmolsHeads != nil {
-      let masked = try config.btdnet.masking(images: images, ids: tokenIDs, attentionMask: attentionMask)
+      let masked = try config.btdnet.masking(images: images, ids: tokenIDs, tokenMask: tokenMask)
       extras.masking = masked
       extras.originalImages = images
       (inputImages, inputIDs) = (masked.images, masked.ids)
     }
-    let output = try forward(inputImages, tokenIDs: inputIDs, attentionMask: attentionMask)
+    let output = try forward(inputImages, tokenIDs: inputIDs, tokenMask: tokenMask)
     if config.bsc { extras.correlationMaps = output.fusionMaps }
     if config.twinDecoder {
       (extras.targetMaps, extras.backgroundMaps) = try TwinStreamDecoder.streamMaps(output.decoder.sideLogits)
@@ -44,11 +44,11 @@ extension ReferringSegmenter {
   /// (`config.btdnet.loss`), for a referring training task that adds them to its cross-entropy.
   /// LAVT (every component off) has no extra terms, not even the Dice term.
   /// - Parameter targets: int64 `[B, H, W]`, 1 for the referred object.
-  public func btdnetTrainingOutput(_ images: Tensor, tokenIDs: Tensor, attentionMask: Tensor, targets: Tensor) throws
+  public func btdnetTrainingOutput(_ images: Tensor, tokenIDs: Tensor, tokenMask: Tensor, targets: Tensor) throws
     -> (logits: Tensor, extraTerms: [(name: String, value: Tensor)])
   {
-    guard usesBTDNet else { return (try self(images, tokenIDs: tokenIDs, attentionMask: attentionMask), []) }
-    let (output, extras) = try btdnetForward(images, tokenIDs: tokenIDs, attentionMask: attentionMask)
+    guard usesBTDNet else { return (try self(images, tokenIDs: tokenIDs, tokenMask: tokenMask), []) }
+    let (output, extras) = try btdnetForward(images, tokenIDs: tokenIDs, tokenMask: tokenMask)
     let loss = BTDNetLoss(classWeights: config.classWeights, weights: config.btdnet.loss)
     let terms = try loss.auxiliaryTerms(logits: output.logits, outputs: extras, target: targets)
     return (output.logits, try terms.map { ($0.name, try $0.value * $0.weight) })

@@ -22,14 +22,14 @@ public final class SpatialCorrelation: Module {
 
   /// - Parameters:
   ///   - pixels: X `[B, HW, C]` with HW = height·width.
-  ///   - words: `[B, D, N]`; wordMask `[B, N, 1]` (1 = real word).
+  ///   - words: `[B, D, N]`; tokenMask `[B, N, 1]` (1 = real word).
   /// - Returns: S `[B, 1, height, width]` (logits).
-  public func callAsFunction(pixels: Tensor, height: Int, width: Int, words: Tensor, wordMask: Tensor) throws -> Tensor {
-    try checkFusionInputs(pixels, words, wordMask, "SpatialCorrelation")
+  public func callAsFunction(pixels: Tensor, height: Int, width: Int, words: Tensor, tokenMask: Tensor) throws -> Tensor {
+    try checkFusionInputs(pixels, words, tokenMask, "SpatialCorrelation")
     guard pixels.shape[1] == height * width else {
       throw TorchError.invalidArgument("SpatialCorrelation: \(pixels.shape[1]) pixels are not \(height)×\(width)")
     }
-    let mask = try wordMask.to(words.dtype)
+    let mask = try tokenMask.to(words.dtype)
     let sentence = try words.matmul(mask).squeeze(-1) / mask.sum(dims: [1, 2]).clamp(min: 1).unsqueeze(1)  // [B, D]
     let s = try sentenceProj(sentence).unsqueeze(1)  // [B, 1, C]
     let cosine = try Functional.cosineSimilarity(visualProj(pixels), s, dim: -1)  // [B, HW]

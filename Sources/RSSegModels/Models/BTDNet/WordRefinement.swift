@@ -37,26 +37,26 @@ public final class WordRefinement: Module {
   /// - Parameters:
   ///   - pixels: visual tokens X `[B, HW, C]`.
   ///   - words: word features W_i `[B, D, N]` (LAVT's layout).
-  ///   - wordMask: `[B, N, 1]`, 1 for real words.
+  ///   - tokenMask: `[B, N, 1]`, 1 for real words.
   /// - Returns: W_{i+1} `[B, D, N]`.
-  public func callAsFunction(pixels: Tensor, words: Tensor, wordMask: Tensor) throws -> Tensor {
-    try checkFusionInputs(pixels, words, wordMask, "WordRefinement")
+  public func callAsFunction(pixels: Tensor, words: Tensor, tokenMask: Tensor) throws -> Tensor {
+    try checkFusionInputs(pixels, words, tokenMask, "WordRefinement")
     let w = try words.transpose(1, 2)  // [B, N, D]
     let scores = try query(w).matmul(key(pixels).transpose(1, 2)) * (1 / Double(keyChannels).squareRoot())
     let attended = try scores.softmax(dim: -1).matmul(value(pixels))  // [B, N, K]
     let update = try out(attended)
-    let gated = try gate(update) * update * wordMask.to(update.dtype)
+    let gated = try gate(update) * update * tokenMask.to(update.dtype)
     return try (w + gated).transpose(1, 2)
   }
 }
 
 /// Checks the shapes shared by the per-stage fusion modules.
-func checkFusionInputs(_ pixels: Tensor, _ words: Tensor, _ wordMask: Tensor, _ name: String) throws {
-  guard pixels.rank == 3, words.rank == 3, wordMask.rank == 3, pixels.shape[0] == words.shape[0],
-    wordMask.shape == [words.shape[0], words.shape[2], 1]
+func checkFusionInputs(_ pixels: Tensor, _ words: Tensor, _ tokenMask: Tensor, _ name: String) throws {
+  guard pixels.rank == 3, words.rank == 3, tokenMask.rank == 3, pixels.shape[0] == words.shape[0],
+    tokenMask.shape == [words.shape[0], words.shape[2], 1]
   else {
     throw TorchError.invalidArgument(
       "\(name): expected pixels [B, HW, C], words [B, D, N] and word mask [B, N, 1], got \(pixels.shape), "
-        + "\(words.shape) and \(wordMask.shape)")
+        + "\(words.shape) and \(tokenMask.shape)")
   }
 }

@@ -40,8 +40,8 @@ public class LAVT: Module {
 
   /// Every output for images `[B, 3, H, W]` (normalised), word features `[B, D, N]` and word
   /// mask `[B, N, 1]` (1 for real words).
-  public func forward(_ images: Tensor, words: Tensor, wordMask: Tensor) throws -> LAVTOutput {
-    let features = try backbone(images, words: words, wordMask: wordMask)
+  public func forward(_ images: Tensor, words: Tensor, tokenMask: Tensor) throws -> LAVTOutput {
+    let features = try backbone(images, words: words, tokenMask: tokenMask)
     let decoded = try classifier(features.stages)
     let logits = try Functional.interpolate(
       decoded.logits, size: Array(images.shape[2...]), mode: .bilinear, alignCorners: true)
@@ -49,23 +49,7 @@ public class LAVT: Module {
   }
 
   /// Logits `[B, 2, H, W]`.
-  public func callAsFunction(_ images: Tensor, words: Tensor, wordMask: Tensor) throws -> Tensor {
-    try forward(images, words: words, wordMask: wordMask).logits
-  }
-}
-
-/// LAVT's training loss: cross-entropy over the two classes with class weights
-/// (background 0.9, target 1.1 in the paper).
-public struct LAVTLoss: Sendable {
-  public let classWeights: [Double]
-
-  public init(classWeights: [Double] = [0.9, 1.1]) { self.classWeights = classWeights }
-
-  /// - Parameters:
-  ///   - logits: `[B, 2, H, W]`.
-  ///   - target: int64 `[B, H, W]`, 1 for the referred object.
-  public func callAsFunction(_ logits: Tensor, _ target: Tensor) throws -> Tensor {
-    let weight = try Tensor(classWeights.map(Float.init)).to(logits.device, dtype: logits.dtype)
-    return try Functional.crossEntropy(logits, target: target, weight: weight)
+  public func callAsFunction(_ images: Tensor, words: Tensor, tokenMask: Tensor) throws -> Tensor {
+    try forward(images, words: words, tokenMask: tokenMask).logits
   }
 }

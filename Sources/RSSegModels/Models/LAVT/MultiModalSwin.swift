@@ -25,9 +25,9 @@ public final class MultiModalSwinLayer: SwinLayer {
 
   /// Blocks, fusion and gated residual on `[B, H·W, C]`: the fused tokens (before merging) and
   /// the fusion's result (its residual is the stage output).
-  func fuse(_ x: Tensor, height h: Int, width w: Int, words: Tensor, wordMask: Tensor) throws -> (x: Tensor, fusion: StageFusionResult) {
+  func fuse(_ x: Tensor, height h: Int, width w: Int, words: Tensor, tokenMask: Tensor) throws -> (x: Tensor, fusion: StageFusionResult) {
     let y = try runBlocks(x, height: h, width: w)
-    let result = try fusion(y, height: h, width: w, words: words, wordMask: wordMask)
+    let result = try fusion(y, height: h, width: w, words: words, tokenMask: tokenMask)
     return (try y + resGate(result.residual) * result.residual, result)
   }
 }
@@ -72,20 +72,20 @@ public final class MultiModalSwin: Module {
   /// - Parameters:
   ///   - x: images `[B, 3, H, W]` (normalised).
   ///   - words: `[B, D, N]` word features.
-  ///   - wordMask: `[B, N, 1]`, 1 for real words.
-  public func callAsFunction(_ x: Tensor, words: Tensor, wordMask: Tensor) throws -> MultiModalSwinOutput {
-    guard words.rank == 3, words.shape[1] == config.langDim, wordMask.shape == [words.shape[0], words.shape[2], 1],
+  ///   - tokenMask: `[B, N, 1]`, 1 for real words.
+  public func callAsFunction(_ x: Tensor, words: Tensor, tokenMask: Tensor) throws -> MultiModalSwinOutput {
+    guard words.rank == 3, words.shape[1] == config.langDim, tokenMask.shape == [words.shape[0], words.shape[2], 1],
       x.rank == 4, x.shape[0] == words.shape[0]
     else {
       throw ModelConfigError.invalid(
         "LAVT backbone: expected images [B, 3, H, W], words [B, \(config.langDim), N] and word mask [B, N, 1], "
-          + "got \(x.shape), \(words.shape), \(wordMask.shape)")
+          + "got \(x.shape), \(words.shape), \(tokenMask.shape)")
     }
     var (tokens, h, w) = try patchEmbed(x)
     var words = words
     var output = MultiModalSwinOutput(stages: [], maps: [], words: words)
     for (layer, norm) in zip(layers, norms) {
-      let (fused, result) = try layer.fuse(tokens, height: h, width: w, words: words, wordMask: wordMask)
+      let (fused, result) = try layer.fuse(tokens, height: h, width: w, words: words, tokenMask: tokenMask)
       output.stages.append(try SwinStageOutput.map(result.residual, norm: norm, height: h, width: w))
       if let map = result.map { output.maps.append(map) }
       if let refined = result.words { words = refined }

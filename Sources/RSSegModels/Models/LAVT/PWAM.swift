@@ -29,10 +29,10 @@ final class SpatialImageLanguageAttention: Module {
     super.init()
   }
 
-  /// x `[B, HW, C]`, words `[B, D, N]`, wordMask `[B, N, 1]` → `[B, HW, out]`.
-  func callAsFunction(_ x: Tensor, words: Tensor, wordMask: Tensor) throws -> Tensor {
+  /// x `[B, HW, C]`, words `[B, D, N]`, tokenMask `[B, N, 1]` → `[B, HW, out]`.
+  func callAsFunction(_ x: Tensor, words: Tensor, tokenMask: Tensor) throws -> Tensor {
     let (b, hw) = (x.shape[0], x.shape[1])
-    let mask = try wordMask.permute([0, 2, 1])  // [B, 1, N]
+    let mask = try tokenMask.permute([0, 2, 1])  // [B, 1, N]
     let query = try fQuery(x.permute([0, 2, 1])).permute([0, 2, 1])  // [B, HW, key]
     let key = try fKey(words) * mask  // [B, key, N]
     let value = try fValue(words) * mask  // [B, value, N]
@@ -71,9 +71,9 @@ public final class PWAM: Module, StageFusion {
     super.init()
   }
 
-  public func callAsFunction(_ x: Tensor, height: Int, width: Int, words: Tensor, wordMask: Tensor) throws -> StageFusionResult {
+  public func callAsFunction(_ x: Tensor, height: Int, width: Int, words: Tensor, tokenMask: Tensor) throws -> StageFusionResult {
     let vis = try visProject(x.permute([0, 2, 1]))  // [B, C, HW]
-    let lang = try imageLangAtt(x, words: words, wordMask: wordMask).permute([0, 2, 1])
+    let lang = try imageLangAtt(x, words: words, tokenMask: tokenMask).permute([0, 2, 1])
     return StageFusionResult(residual: try projectMM(vis * lang).permute([0, 2, 1]))
   }
 }

@@ -23,19 +23,19 @@ public final class ReferringSegmenter: LAVT {
   }
 
   /// Every output for images `[B, 3, H, W]` (normalised), token ids int64 `[B, N]` and their
-  /// attention mask `[B, N]` (1 for real tokens).
-  public func forward(_ images: Tensor, tokenIDs: Tensor, attentionMask: Tensor) throws -> LAVTOutput {
+  /// token mask `[B, N]` (1 for real tokens).
+  public func forward(_ images: Tensor, tokenIDs: Tensor, tokenMask: Tensor) throws -> LAVTOutput {
     guard images.rank == 4, tokenIDs.rank == 2, images.shape[0] == tokenIDs.shape[0] else {
       throw ModelConfigError.invalid(
         "referring model: expected images [B, 3, H, W] and token ids [B, N], got \(images.shape) and \(tokenIDs.shape)")
     }
-    let hidden = try textEncoder(tokenIDs, attentionMask: attentionMask)  // [B, N, D]
-    let wordMask = try attentionMask.to(hidden.dtype).unsqueeze(-1)
-    return try forward(images, words: hidden.permute([0, 2, 1]), wordMask: wordMask)
+    let hidden = try textEncoder(tokenIDs, tokenMask: tokenMask)  // [B, N, D]
+    let words = try hidden.permute([0, 2, 1])  // [B, D, N]
+    return try forward(images, words: words, tokenMask: tokenMask.to(hidden.dtype).unsqueeze(-1))
   }
 
   /// 2-class logits `[B, 2, H, W]` (background, target) at the input size.
-  public func callAsFunction(_ images: Tensor, tokenIDs: Tensor, attentionMask: Tensor) throws -> Tensor {
-    try forward(images, tokenIDs: tokenIDs, attentionMask: attentionMask).logits
+  public func callAsFunction(_ images: Tensor, tokenIDs: Tensor, tokenMask: Tensor) throws -> Tensor {
+    try forward(images, tokenIDs: tokenIDs, tokenMask: tokenMask).logits
   }
 }

@@ -28,6 +28,6 @@ public protocol StageFusion: Module {
   /// - Parameters:
   ///   - x: visual tokens `[B, H·W, C]` of an `height`×`width` map.
   ///   - words: word features `[B, D, N]` (the official layout).
-  ///   - wordMask: `[B, N, 1]`, 1 for real words and 0 for padding.
-  func callAsFunction(_ x: Tensor, height: Int, width: Int, words: Tensor, wordMask: Tensor) throws -> StageFusionResult
+  ///   - tokenMask: `[B, N, 1]`, 1 for real words and 0 for padding.
+  func callAsFunction(_ x: Tensor, height: Int, width: Int, words: Tensor, tokenMask: Tensor) throws -> StageFusionResult
 }

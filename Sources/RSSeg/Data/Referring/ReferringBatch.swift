@@ -25,7 +25,7 @@ public struct ReferringItem: Sendable {
   }
 }
 
-/// A batch of referring samples: images B×3×H×W float32, token ids and attention mask B×N
+/// A batch of referring samples: images B×3×H×W float32, token ids and token mask B×N
 /// int64 (`[CLS] … [SEP]`, padded with 0), targets B×H×W int64.
 public struct ReferringBatch {
   public var images: Tensor
