@@ -66,3 +66,59 @@ final class ParityTests: XCTestCase {
     XCTAssertEqual(report.worst(in: "outputs")?.maxError ?? 0, far.maxError ?? -1)
   }
 }
+
+/// The training-loop fixture: seven optimiser steps of the official pipeline in float64.
+final class TrainingParityTests: XCTestCase {
+  private var fixture: String { parityFolder().appendingPathComponent("bicor_train_tiny.safetensors").path }
+
+  func testBiCoRSegTrainingFixturePasses() throws {
+    let report = try ParityChecker.verify(path: fixture)
+    let text = report.lines.joined(separator: "\n")
+    XCTAssertTrue(report.passed, text)
+    XCTAssertEqual(report.lines.last, "parity: ok")
+    XCTAssertEqual(report.groups, (1...7).map { "step \($0) losses" } + [
+      "parameters after the last step", "Lookahead slow weights", "AdamW first moments", "AdamW second moments", "cosine schedule",
+    ])
+    XCTAssertEqual(report.comparisons.count, 7 * 5 + 4 * 120 + 1, "every stored result is compared")
+  }
+
+  /// The same fixture with one setting changed: the checker takes it from the fixture, so the
+  /// steps it runs no longer match the stored results.
+  private func altered(_ change: (inout [String: Any], inout [(String, Tensor)]) throws -> Void) throws -> String {
+    let file = try SafeTensors.read(fixture)
+    var tensors = try file.tensors()
+    var config = try JSONSerialization.jsonObject(with: Data(file.metadata["config"]!.utf8)) as! [String: Any]
+    try change(&config, &tensors)
+    var metadata = file.metadata
+    metadata["config"] = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("train-parity-\(UUID().uuidString).safetensors").path
+    addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    try SafeTensors.write(tensors, metadata: metadata, to: path)
+    return path
+  }
+
+  func testAnotherLookaheadPeriodFails() throws {
+    let path = try altered { config, _ in
+      var lookahead = config["lookahead"] as! [String: Any]
+      lookahead["k"] = 2
+      config["lookahead"] = lookahead
+    }
+    let report = try ParityChecker.verify(path: path)
+    XCTAssertFalse(report.passed)
+    XCTAssertTrue(report.comparisons.filter { $0.group == "step 1 losses" }.allSatisfy(\.passed), "step 1 runs before any update")
+    XCTAssertFalse(report.comparisons.filter { $0.group == "Lookahead slow weights" }.allSatisfy(\.passed))
+  }
+
+  /// The schedule's ends (base rate, eta_min, T) come from the reference itself, so a value
+  /// between them that is off is what shows a different schedule.
+  func testAnotherScheduleFails() throws {
+    let path = try altered { _, tensors in
+      let i = tensors.firstIndex { $0.0 == "cosine.reference" }!
+      var values = try tensors[i].1.scalars(as: Double.self)
+      values[20] *= 1 + 1e-6  // 2e-11 on a rate of 2.5e-5: above the 1e-12 bound
+      tensors[i].1 = try Tensor(values, shape: [values.count])
+    }
+    let report = try ParityChecker.verify(path: path)
+    XCTAssertEqual(report.comparisons.filter { !$0.passed }.map(\.name), ["cosine.reference"])
+  }
+}

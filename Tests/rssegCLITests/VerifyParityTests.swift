@@ -17,6 +17,16 @@ final class VerifyParityTests: XCTestCase {
     }
   }
 
+  func testBiCoRSegTrainingFixturePasses() throws {
+    let result = try runRSSeg(["verify-parity", Self.fixtures.appendingPathComponent("bicor_train_tiny.safetensors").path])
+    XCTAssertEqual(result.status, 0, result.out + result.err)
+    let lines = result.out.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.last, "parity: ok")
+    for group in ["step 7 losses", "parameters after the last step", "Lookahead slow weights", "AdamW second moments", "cosine schedule"] {
+      XCTAssertTrue(lines.contains { $0.hasPrefix("\(group): ") && $0.contains(" 0 failed") }, "\(group) in\n\(result.out)")
+    }
+  }
+
   func testFixtureWithoutConfigFails() throws {
     let result = try runRSSeg(["verify-parity", Self.fixtures.appendingPathComponent("text_minilm.safetensors").path])
     XCTAssertNotEqual(result.status, 0)

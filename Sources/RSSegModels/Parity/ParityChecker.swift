@@ -31,7 +31,7 @@ public enum ParityError: Error, CustomStringConvertible {
 /// The one parity checker: reads a fixture, picks the check that accepts it, runs it.
 public enum ParityChecker {
   /// Every known fixture kind.
-  public static let kinds: [any ParityFixtureKind] = [BiCoRSegParity(), LAVTParity(), TextParity()]
+  public static let kinds: [any ParityFixtureKind] = [BiCoRSegParity(), BiCoRSegTrainingParity(), LAVTParity(), TextParity()]
 
   /// Checks the fixture at `path` (float32, CPU).
   public static func verify(path: String, kinds: [any ParityFixtureKind] = kinds) throws -> ParityReport {
