@@ -49,6 +49,36 @@ final class TrainingEvaluationTests: XCTestCase {
     for key in ["\"OA\"", "\"mIoU\"", "\"mF1\"", "\"IoU\"", "\"F1\""] { XCTAssertTrue(json.contains(key), key) }
   }
 
+  /// The official ISPRS labels are RGB (Car 255,255,0); the eroded "noBoundary" variant marks
+  /// boundary pixels black. Scored as RGB they give what the index masks give, black left out.
+  func testScoresOfficialISPRSColourLabels() throws {
+    try png([0, 0, 1, 1, 2, 2, 5, 6], width: 4, root.appendingPathComponent("gt/a.png"))
+    try png([4, 4, 4, 4, 0, 0, 0, 0], width: 4, root.appendingPathComponent("gt/b.png"))
+    try png([0, 1, 1, 1, 2, 3, 5, 0], width: 4, root.appendingPathComponent("pred/a.png"))
+    try png([4, 4, 4, 0, 0, 0, 0, 0], width: 4, root.appendingPathComponent("pred/b.png"))
+    let official: [[UInt8]] = [[255, 255, 255], [0, 0, 255], [0, 255, 255], [0, 255, 0], [255, 255, 0], [255, 0, 0], [0, 0, 0]]
+    for name in ["a", "b"] {
+      let indices = try RasterDataset(path: root.appendingPathComponent("gt/\(name).png").path).read(UInt8.self).values
+      let rgb = (0..<3).flatMap { c in indices.map { official[Int($0)][c] } }
+      try FileManager.default.createDirectory(at: root.appendingPathComponent("rgb"), withIntermediateDirectories: true)
+      try PNGWriter.write(RasterBuffer(width: 4, height: 2, bands: 3, values: rgb), to: root.appendingPathComponent("rgb/\(name)_noBoundary.png").path)
+      try FileManager.default.moveItem(at: root.appendingPathComponent("pred/\(name).png"), to: root.appendingPathComponent("pred/\(name)_noBoundary.png"))
+    }
+    let (matrix, images) = try MaskScoring.score(
+      kind: .vaihingen, predictions: root.appendingPathComponent("pred"), groundTruth: root.appendingPathComponent("rgb"))
+    XCTAssertEqual(images, 2)
+    XCTAssertEqual(matrix.total, 15, "the black boundary pixel is left out")
+    let report = EvaluationReport(dataset: "vaihingen", images: 2, matrix: matrix, classes: .isprs, excluding: [5], tta: "none")
+    XCTAssertEqual(report.IoU["Car"]!, 0.75, accuracy: 1e-12)
+    XCTAssertEqual(report.OA, 12.0 / 15, accuracy: 1e-12)
+    // A colour that is no class is named with the file.
+    try PNGWriter.write(
+      RasterBuffer(width: 4, height: 2, bands: 3, values: [UInt8](repeating: 7, count: 24)), to: root.appendingPathComponent("rgb/a_noBoundary.png").path)
+    XCTAssertThrowsError(
+      try MaskScoring.score(kind: .vaihingen, predictions: root.appendingPathComponent("pred"), groundTruth: root.appendingPathComponent("rgb"))
+    ) { error in XCTAssertTrue("\(error)".contains("a_noBoundary.png") && "\(error)".contains("7"), "\(error)") }
+  }
+
   func testScoringNamesAMissingPrediction() throws {
     try png([0, 0, 1, 1], width: 2, root.appendingPathComponent("gt/a.png"))
     try png([0, 0, 1, 1], width: 2, root.appendingPathComponent("pred/other.png"))

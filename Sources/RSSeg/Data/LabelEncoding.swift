@@ -19,11 +19,14 @@ public enum LabelEncoding: Sendable, Equatable {
   public static let loveDAValues: LabelEncoding = .values((0..<256).map { (v: Int) -> UInt8? in v == 0 ? 7 : v <= 7 ? UInt8(v - 1) : nil })
 
   /// Dubai aerial colour masks; black → ignore 6.
-  public static let dubaiAerialColors: LabelEncoding = {
-    var map: [RGB: UInt8] = [RGB(0, 0, 0): SegmentationClasses.dubaiAerial.ignoreIndex]
-    for (i, c) in SegmentationClasses.dubaiAerial.palette.enumerated() { map[c] = UInt8(i) }
+  public static let dubaiAerialColors = palette(.dubaiAerial)
+
+  /// RGB masks in `classes.palette`, black (when no class has it) the ignore value.
+  public static func palette(_ classes: SegmentationClasses) -> LabelEncoding {
+    var map: [RGB: UInt8] = [RGB(0, 0, 0): classes.ignoreIndex]
+    for (i, c) in classes.palette.enumerated() { map[c] = UInt8(i) }
     return .colors(map)
-  }()
+  }
 
   /// Masks already holding class indices 0..<N and the ignore value N (prepared datasets).
   public static func indices(_ classes: SegmentationClasses) -> LabelEncoding {

@@ -72,12 +72,18 @@ public enum SegmentationBenchmark: String, Sendable, CaseIterable {
     }
   }
 
-  /// Encoding of ground-truth masks given to `score`: class indices for prepared layouts,
-  /// the original encodings otherwise.
-  public var groundTruthEncoding: LabelEncoding {
-    switch self {
-    case .vaihingen, .potsdam, .loveda: return .indices(classes)
-    case .dubai: return .dubaiAerialColors
+  /// How `score` reads a ground-truth mask of `bands` bands. One band: class indices as
+  /// `rsseg prepare` writes them (the ignore value N left out); Dubai's are its colour masks.
+  /// RGB: ISPRS's official label colours (Vaihingen, Potsdam; Car is yellow 255,255,0), where
+  /// black marks the boundary pixels of the eroded "noBoundary" variants and is ignored; other
+  /// datasets' class colours (`classes.palette`, as `evaluate --save-masks color` writes them)
+  /// with black ignored.
+  public func groundTruthEncoding(bands: Int) -> LabelEncoding {
+    switch (self, bands >= 3) {
+    case (.vaihingen, false), (.potsdam, false), (.loveda, false): return .indices(classes)
+    case (.dubai, _): return .dubaiAerialColors
+    case (.vaihingen, true), (.potsdam, true): return .isprsColors
+    case (.loveda, true): return .palette(classes)
     }
   }
 

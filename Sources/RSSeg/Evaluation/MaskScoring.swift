@@ -3,7 +3,8 @@ import Raster
 import RSSegModels
 
 /// Scores predicted mask files against ground-truth masks matched by file stem. Ground truth is
-/// read in the dataset's encoding (`SegmentationBenchmark.groundTruthEncoding`); predictions are
+/// read as class indices or in the dataset's colours (`SegmentationBenchmark.groundTruthEncoding`,
+/// by the file's band count: the official ISPRS RGB labels too); predictions are
 /// single-band class indices 0..<N (a palette is allowed) or RGB in the dataset's palette.
 public enum MaskScoring {
   /// The confusion matrix over every ground-truth mask in `groundTruth` and the number of images.
@@ -23,7 +24,7 @@ public enum MaskScoring {
                                problem: "no prediction for ground truth \(truthURL.path)")
       }
       let truthFile = try reading(truthURL.path) { try RasterDataset(path: truthURL.path, probeSiblings: false) }
-      let truth = try reading(truthURL.path) { try kind.groundTruthEncoding.decode(truthFile, ignore: classes.ignoreIndex).labels }
+      let truth = try reading(truthURL.path) { try kind.groundTruthEncoding(bands: truthFile.bandCount).decode(truthFile, ignore: classes.ignoreIndex).labels }
       let predFile = try reading(predURL.path) { try RasterDataset(path: predURL.path, probeSiblings: false) }
       guard predFile.width == truthFile.width, predFile.height == truthFile.height else {
         throw DataError.badSample(

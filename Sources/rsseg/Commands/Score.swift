@@ -10,8 +10,10 @@ extension RSSegCommand {
     static let configuration = CommandConfiguration(
       abstract: "Score predicted masks against ground-truth masks (matched by file name): OA, mIoU, mF1, per-class IoU/F1.",
       discussion: """
-        Predictions: single-band class indices 0..N-1, or RGB in the dataset's palette. Ground truth: class-index masks
-        as `rsseg prepare` writes them (Dubai: its colour masks); the ignore value is left out.
+        Predictions: single-band class indices 0..N-1, or RGB in the dataset's palette.
+        Ground truth, by its band count: single-band class indices as `rsseg prepare` writes them (ignore value N left out; \
+        Dubai: its colour masks), or RGB colours: the official ISPRS Vaihingen/Potsdam labels (full or eroded \
+        "noBoundary": black boundary pixels are left out), LoveDA in its class palette (black left out), Dubai's colours.
         """)
 
     @Option(help: "vaihingen, potsdam, loveda or dubai (classes, palette, classes left out of the means).")
