@@ -10,11 +10,15 @@ final class DataDubaiAerialTests: XCTestCase {
 
   func testEveryMaskDecodesWithTheLabelsJSONColours() throws {
     let train = try DubaiAerial.dataset(root: root, split: .train)
+    let val = try DubaiAerial.dataset(root: root, split: .val)
     let test = try DubaiAerial.dataset(root: root, split: .test)
-    XCTAssertEqual(train.count, 45)
-    XCTAssertEqual(test.count, 9)
+    XCTAssertEqual([train.count, val.count, test.count], [40, 5, 9])
+    let names = [train, val, test].map { ds in Set(ds.samples.map(\.name)) }
+    XCTAssertTrue(names[0].isDisjoint(with: names[1]) && names[0].isDisjoint(with: names[2]) && names[1].isDisjoint(with: names[2]))
+    XCTAssertEqual(names[1], Set((1...5).map { "tile\($0)_image_part_009" }))
+    XCTAssertTrue(names[2].allSatisfy { $0.hasPrefix("tile6_") })
     var pixels = [Int](repeating: 0, count: 256)
-    for ds in [train, test] {
+    for ds in [train, val, test] {
       for i in 0..<ds.count {
         let s = try ds.load(i)  // throws on any colour outside labels.json
         XCTAssertEqual(s.channels, 3)

@@ -47,7 +47,16 @@ public enum SegmentationBenchmark: String, Sendable, CaseIterable {
     }
   }
 
-  /// The split that validation and `evaluate` score (ISPRS test patches, LoveDA Val, Dubai tile 6).
+  /// The split that selects checkpoints during training: the reference's for the benchmarks
+  /// (ISPRS test patches, LoveDA Val); Dubai's held-out training images, not its test tile.
+  public func validationSet(root: URL) throws -> SegmentationDataset {
+    switch self {
+    case .vaihingen, .potsdam, .loveda: return try evaluationSet(root: root)
+    case .dubai: return try DubaiAerial.dataset(root: root, split: .val)
+    }
+  }
+
+  /// The split `evaluate` scores (ISPRS test patches, LoveDA Val, Dubai tile 6).
   public func evaluationSet(root: URL) throws -> SegmentationDataset {
     switch self {
     case .vaihingen, .potsdam: return try ISPRS.patchDataset(root: root, split: .test)

@@ -101,7 +101,7 @@ extension SegmentationTrainingTask {
     evaluator.workers = config.run.workers
     evaluator.maxImages = config.maxValImages
     let task = SegmentationTrainingTask(
-      model: model, description: description, loss: loss, loader: loader, validationSet: try kind.evaluationSet(root: root),
+      model: model, description: description, loss: loss, loader: loader, validationSet: try kind.validationSet(root: root),
       evaluator: evaluator, excludedFromMeans: Set(preset.excludedFromMeans), monitorMetric: defaults.selection.rawValue)
     var run = config.run
     run.epochs = run.epochs ?? defaults.epochs
