@@ -21,7 +21,7 @@ final class ParityTests: XCTestCase {
     XCTAssertThrowsError(try ParityChecker.verify(path: fixture, kinds: [])) { error in
       XCTAssertTrue("\(error)".contains("no parity check for fixture kind 'bicor-seg parity fixture'"), "\(error)")
     }
-    // The LAVT fixture has a kind nobody registered yet; the tokenizer fixture is JSON.
+    // A check list without the LAVT kind names the fixture's kind; the tokenizer fixture is JSON.
     let lavt = parityFolder().appendingPathComponent("lavt_tiny.safetensors").path
     XCTAssertThrowsError(try ParityChecker.verify(path: lavt, kinds: [BiCoRSegParity()])) { error in
       XCTAssertTrue("\(error)".contains("'lavt parity fixture'"), "\(error)")

@@ -126,16 +126,35 @@ final class TrainingEvaluationTests: XCTestCase {
     XCTAssertTrue(shapes.allSatisfy { $0 == [1, 3, 64, 64] }, "\(shapes)")
   }
 
-  func testZipChecksumAndConfusionLegend() throws {
+  func testZipChecksum() throws {
     XCTAssertEqual(Data("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
+  }
+
+  /// The confusion picture carries its title, axis names, class names and percentages: cells
+  /// hold dark text on light shades and white text on dark ones.
+  func testConfusionPictureIsLabelled() throws {
     var matrix = ConfusionMatrix(classes: 2)
     try matrix.add(truth: [0, 0, 1, 1], predicted: [0, 1, 1, 1])
-    let legend = EvaluationOutputs.confusionLegend(matrix, classNames: ["a", "b"])
-    XCTAssertTrue(legend.contains("a\t50.00\t50.00"), legend)
-    XCTAssertTrue(legend.contains("b\t0.00\t100.00"), legend)
     let path = root.appendingPathComponent("confusion.png").path
-    try EvaluationOutputs.writeConfusionImage(matrix, to: path, cell: 4)
-    let image = try RasterDataset(path: path)
-    XCTAssertEqual([image.width, image.height, image.bandCount], [11, 11, 3])
+    try EvaluationOutputs.writeConfusionImage(matrix, classNames: ["Building", "Water"], title: "dubai - m - test", to: path, cell: 48)
+    let image = try RasterDataset(path: path).read(UInt8.self)
+    let names = BitmapFont.width(of: "Building")
+    let grid = 2 * 48 + 3
+    XCTAssertEqual(image.width, 8 + 9 + 4 + names + 4 + grid + 8)
+    XCTAssertEqual(image.height, 8 + 9 + 4 + 9 + names + 4 + grid + 8)
+    func dark(_ x: Int, _ y: Int, _ w: Int, _ h: Int) -> Int {
+      (y..<(y + h)).reduce(0) { sum, yy in sum + (x..<(x + w)).filter { image[0, yy, $0] < 128 }.count }
+    }
+    XCTAssertGreaterThan(dark(8, 8, BitmapFont.width(of: "dubai - m - test"), 7), 20, "title")
+    let (left, top) = (8 + 9 + 4 + names + 4, 8 + 9 + 4 + 9 + names + 4)
+    XCTAssertGreaterThan(dark(left - 4 - names, top + 1 + 20, names, 7), 20, "row name")
+    XCTAssertGreaterThan(dark(left + 1 + 20, top - 4 - names, 7, names), 20, "column name, upward")
+    // Row "Building" is 50/50: light blue with dark "50.0"; row "Water" is 0/100: the 100 % cell is dark with white text.
+    let lightCell = (x: left + 1, y: top + 1), darkCell = (x: left + 1 + 49, y: top + 1 + 49)
+    XCTAssertGreaterThan(image[0, lightCell.y + 2, lightCell.x + 2], 128)
+    XCTAssertGreaterThan(dark(lightCell.x + 10, lightCell.y + 20, 28, 7), 10, "50.0 written")
+    XCTAssertLessThan(image[0, darkCell.y + 2, darkCell.x + 2], 20)
+    let whiteText = (darkCell.y + 20..<darkCell.y + 27).reduce(0) { n, y in n + (darkCell.x + 8..<darkCell.x + 40).filter { image[0, y, $0] == 255 }.count }
+    XCTAssertGreaterThan(whiteText, 10, "100.0 written in white")
   }
 }

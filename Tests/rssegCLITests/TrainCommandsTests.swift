@@ -97,7 +97,7 @@ final class TrainCommandsTests: XCTestCase {
     ])
     XCTAssertEqual(evaluated.status, 0, evaluated.err)
     XCTAssertTrue(evaluated.out.contains("| OA | mIoU | mF1 |"), evaluated.out)
-    for file in ["metrics.json", "metrics.md", "confusion.png", "confusion-legend.txt", "masks/p0.png", "masks/p1.png"] {
+    for file in ["metrics.json", "metrics.md", "confusion.png", "masks/p0.png", "masks/p1.png"] {
       XCTAssertTrue(FileManager.default.fileExists(atPath: path("eval/\(file)")), file)
     }
     let mask = try RasterDataset(path: path("eval/masks/p0.png"))

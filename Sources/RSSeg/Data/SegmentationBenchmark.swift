@@ -56,6 +56,15 @@ public enum SegmentationBenchmark: String, Sendable, CaseIterable {
     }
   }
 
+  /// The name of the split `evaluate` scores.
+  public var evaluationSplitName: String {
+    switch self {
+    case .vaihingen, .potsdam: return "test"
+    case .loveda: return "Val"
+    case .dubai: return "test (tile 6)"
+    }
+  }
+
   /// The split `evaluate` scores (ISPRS test patches, LoveDA Val, Dubai tile 6).
   public func evaluationSet(root: URL) throws -> SegmentationDataset {
     switch self {

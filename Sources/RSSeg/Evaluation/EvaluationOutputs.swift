@@ -34,42 +34,49 @@ public enum EvaluationOutputs {
     }
   }
 
-  /// The row-normalised confusion matrix as a PNG: each cell a `cell`-pixel square shaded from
-  /// white (0) to dark blue (1), a 1-pixel grey grid between cells. Row r is ground-truth class r,
-  /// column c predicted class c, in class order; the class names are in the legend text (no text
-  /// rendering in images).
-  public static func writeConfusionImage(_ matrix: ConfusionMatrix, to path: String, cell: Int = 48) throws {
-    let n = matrix.classes, side = n * cell + n + 1
-    var rgb = [UInt8](repeating: 160, count: 3 * side * side)
-    let plane = side * side
+  /// The row-normalised confusion matrix as a picture that needs no legend: `title` on top
+  /// (dataset, model, split), "ground truth" and the class names down the left (rows), "prediction"
+  /// and the class names up the columns, each cell shaded from white (0 %) to dark blue (100 %
+  /// of its row) with its percentage written in it.
+  public static func writeConfusionImage(
+    _ matrix: ConfusionMatrix, classNames: [String], title: String, to path: String, cell: Int = 48
+  ) throws {
+    let n = matrix.classes
+    let (advance, line, glyph) = (BitmapFont.advance, BitmapFont.lineHeight, BitmapFont.glyphHeight)
+    let margin = 8
+    let nameWidth = classNames.map { BitmapFont.width(of: $0) }.max() ?? 0
+    let grid = n * cell + n + 1
+    let left = margin + line + 4 + nameWidth + 4  // the grid's left edge: axis label, names
+    let titleLines = BitmapFont.wrap(title, maxWidth: max(grid + left - 2 * margin, 20 * advance))
+    let top = margin + titleLines.count * line + 4 + line + nameWidth + 4  // title, axis label, names
+    let (width, height) = (max(left + grid, BitmapFont.width(of: title) + 2 * margin) + margin, top + grid + margin)
+    var image = RasterBuffer<UInt8>(width: width, height: height, bands: 3, filledWith: 255)
+    let (black, grey) = ([UInt8](repeating: 0, count: 3), [UInt8](repeating: 160, count: 3))
+    for (k, text) in titleLines.enumerated() { BitmapFont.draw(text, into: &image, x: margin, y: margin + k * line, color: black) }
+    let axisY = margin + titleLines.count * line + 4
+    BitmapFont.draw("prediction", into: &image, x: left + (grid - BitmapFont.width(of: "prediction")) / 2, y: axisY, color: black)
+    BitmapFont.drawUpward(
+      "ground truth", into: &image, x: margin, y: top + (grid + BitmapFont.width(of: "ground truth")) / 2, color: black)
+    for y in top..<(top + grid) { for x in left..<(left + grid) { for b in 0..<3 { image[b, y, x] = grey[b] } } }
     for (r, row) in matrix.rowNormalized.enumerated() {
+      let cellTop = top + 1 + r * (cell + 1)
+      let name = classNames[r]
+      BitmapFont.draw(name, into: &image, x: left - 4 - BitmapFont.width(of: name), y: cellTop + (cell - glyph) / 2, color: black)
       for (c, v) in row.enumerated() {
-        let color = (UInt8(255 - 247 * v), UInt8(255 - 207 * v), UInt8(255 - 148 * v))
-        for y in 0..<cell {
-          for x in 0..<cell {
-            let p = (1 + r * (cell + 1) + y) * side + 1 + c * (cell + 1) + x
-            (rgb[p], rgb[plane + p], rgb[2 * plane + p]) = color
-          }
-        }
+        let cellLeft = left + 1 + c * (cell + 1)
+        let shade = [UInt8(255 - 247 * v), UInt8(255 - 207 * v), UInt8(255 - 148 * v)]
+        for y in cellTop..<(cellTop + cell) { for x in cellLeft..<(cellLeft + cell) { for b in 0..<3 { image[b, y, x] = shade[b] } } }
+        let text = String(format: "%.1f", 100 * v)
+        BitmapFont.draw(
+          text, into: &image, x: cellLeft + (cell - BitmapFont.width(of: text)) / 2, y: cellTop + (cell - glyph) / 2,
+          color: [UInt8](repeating: v > 0.5 ? 255 : 0, count: 3))
       }
     }
-    try writing(path) { try PNGWriter.write(RasterBuffer(width: side, height: side, bands: 3, values: rgb), to: path) }
-  }
-
-  /// The legend of `writeConfusionImage`: axes, class order and the normalised values.
-  public static func confusionLegend(_ matrix: ConfusionMatrix, classNames: [String]) -> String {
-    var lines = [
-      "confusion.png: rows = ground truth, columns = prediction, each row divided by its sum;",
-      "white = 0, dark blue = 1. Classes top to bottom and left to right:",
-    ]
-    for (i, name) in classNames.enumerated() { lines.append("  \(i): \(name)") }
-    lines.append("")
-    lines.append("row-normalised values (%):")
-    lines.append("truth \\ pred\t" + classNames.joined(separator: "\t"))
-    for (r, row) in matrix.rowNormalized.enumerated() {
-      lines.append(classNames[r] + "\t" + row.map { String(format: "%.2f", 100 * $0) }.joined(separator: "\t"))
+    for (c, name) in classNames.enumerated() {
+      let x = left + 1 + c * (cell + 1) + (cell - glyph) / 2
+      BitmapFont.drawUpward(name, into: &image, x: x, y: top - 4, color: black)
     }
-    return lines.joined(separator: "\n") + "\n"
+    try writing(path) { try PNGWriter.write(image, to: path) }
   }
 
   /// Collects single-band PNGs with values 0–6 named like the images (spec §5) into a zip.

@@ -105,6 +105,20 @@ public enum BitmapFont {
     }
   }
 
+  /// Draws `text` reading bottom to top (turned a quarter anticlockwise) with the bottom-left
+  /// corner of its first glyph at (`x`, `y`): for labels over narrow columns.
+  public static func drawUpward(_ text: String, into image: inout RasterBuffer<UInt8>, x: Int, y: Int, scale: Int = 1, color: [UInt8]) {
+    precondition(color.count == image.bands && scale > 0, "BitmapFont.drawUpward: one colour value per band, scale ≥ 1")
+    for (i, character) in text.enumerated() {
+      let bottom = y - i * advance * scale
+      for gx in 0..<glyphWidth {
+        for gy in 0..<glyphHeight where isSet(character, x: gx, y: gy) {
+          fill(&image, x: x + gy * scale, y: bottom - (gx + 1) * scale, width: scale, height: scale, color: color)
+        }
+      }
+    }
+  }
+
   /// Writes `text` in a caption band across the top of `image`: wrapped to the image width,
   /// white on a darkened strip, so it stays readable on any background.
   public static func caption(_ text: String, on image: inout RasterBuffer<UInt8>, scale: Int = 1) {

@@ -11,8 +11,8 @@ extension RSSegCommand {
     static let configuration = CommandConfiguration(
       abstract: "Evaluate a model file on a dataset's evaluation split: metrics JSON, Markdown table, confusion matrix PNG.",
       discussion: """
-        Splits: Vaihingen/Potsdam prepared test patches, LoveDA Val, Dubai tile 6. Writes metrics.json, metrics.md,
-        confusion.png (row-normalised; class order in confusion-legend.txt) to --out.
+        Splits: Vaihingen/Potsdam prepared test patches, LoveDA Val, Dubai tile 6. Writes metrics.json (with the \
+        confusion matrix), metrics.md and confusion.png (row-normalised percentages, labelled) to --out.
         Referring datasets (rrsisd, refsegrs; a referring model file): every sentence of every object of --split, \
         scored at --image-size; metrics.json and metrics.md hold oIoU, mIoU and P@0.5…0.9 in percent; \
         --save-masks writes masks/<object>_s<sentence>.png, --overlays overlays/<object>_s<sentence>.png with the sentence.
@@ -101,10 +101,9 @@ extension RSSegCommand {
       try AtomicFile.write(try report.json().utf8, to: folder.appendingPathComponent("metrics.json").path)
       let table = report.markdown(classNames: kind.classes.names)
       try AtomicFile.write(table.utf8, to: folder.appendingPathComponent("metrics.md").path)
-      try EvaluationOutputs.writeConfusionImage(matrix, to: folder.appendingPathComponent("confusion.png").path)
-      try AtomicFile.write(
-        EvaluationOutputs.confusionLegend(matrix, classNames: kind.classes.names).utf8,
-        to: folder.appendingPathComponent("confusion-legend.txt").path)
+      let title = "\(kind.rawValue) - \(URL(fileURLWithPath: model).lastPathComponent) - \(kind.evaluationSplitName) (\(images) images)"
+      try EvaluationOutputs.writeConfusionImage(
+        matrix, classNames: kind.classes.names, title: title, to: folder.appendingPathComponent("confusion.png").path)
       print(table)
       if let lovedaSubmission {
         var submission = try EvaluationOutputs.LoveDASubmission()
