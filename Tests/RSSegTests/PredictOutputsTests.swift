@@ -110,8 +110,17 @@ final class PredictOutputsTests: XCTestCase {
     // rounding tie, so the blend's last-bit error decides between 63 and 64.
     XCTAssertTrue(Set(try heatmaps.read(UInt8.self, bands: [0]).values).isSubset(of: [63, 64]))
     XCTAssertEqual(Set(try heatmaps.read(UInt8.self, bands: [7]).values), [127])
+    // The sheet: "layer l" labels, class names over 4 columns of 70×50 panels, a colour scale.
     let sheet = try RasterDataset(path: folder.appendingPathComponent("h_heatmaps.png").path)
-    XCTAssertEqual([sheet.width, sheet.height], [4 * 70 + 3 * 4, 2 * 50 + 4])
+    let labels = BitmapFont.width(of: "layer 2") + BitmapFont.advance
+    XCTAssertEqual([sheet.width, sheet.height, sheet.bandCount], [6 + labels + 4 * 70 + 3 * 4 + 6, 6 + 11 + 2 * (50 + 4) + 8 + 2 + 9 + 6, 3])
+    let pixels = try sheet.read(UInt8.self)
+    let (panelX, panelY) = (6 + labels + 10, 6 + 11 + 10)
+    let layer1 = [pixels[0, panelY, panelX], pixels[1, panelY, panelX], pixels[2, panelY, panelX]]
+    let viridis = ColorMap.viridis[64]
+    XCTAssertTrue([63, 64].contains { v in ColorMap.viridis[v] == (layer1[0], layer1[1], layer1[2]) }, "layer 1 is 0.25 in viridis: \(layer1) vs \(viridis)")
+    let ink = (0..<7).reduce(0) { n, y in n + (6..<(6 + labels - BitmapFont.advance)).filter { pixels[0, panelY - 10 + 21 + y, $0] == 0 }.count }
+    XCTAssertGreaterThan(ink, 10, "row label written")
   }
 
   func testExistingOutputsNeedForce() throws {

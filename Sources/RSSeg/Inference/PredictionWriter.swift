@@ -75,7 +75,7 @@ public struct PredictionFiles: Sendable, Equatable {
 /// on request `<stem>_probabilities.tif` (one band per class), `<stem>_overlay.png` (the image
 /// with the prediction blended in; needs the blocks' `image`) and heatmaps:
 /// `<stem>_heatmaps.tif` (band l·N + c = layer l, class c, probability × 254, 255 nodata) with
-/// `<stem>_heatmaps.png`, a contact sheet of L rows × N columns of downsampled heatmaps.
+/// `<stem>_heatmaps.png`, a labelled contact sheet of downsampled heatmaps (`HeatmapSheet`).
 /// Completed as `SceneFiles` says: the class map last.
 public final class PredictionWriter: SceneWriter {
   public static let nodata: UInt8 = 255
@@ -137,7 +137,7 @@ public final class PredictionWriter: SceneWriter {
     step = max(1, (max(w, h) + options.previewMaxSide - 1) / options.previewMaxSide)
     previewSize = ((w + step - 1) / step, (h + step - 1) / step)
     preview = [UInt8](repeating: Self.nodata, count: previewSize.width * previewSize.height)
-    heatmapPreview = [UInt8](repeating: 0, count: heatmapBands * previewSize.width * previewSize.height)
+    heatmapPreview = [UInt8](repeating: Self.nodata, count: heatmapBands * previewSize.width * previewSize.height)
     overlayPixels = options.overlay ? [UInt8](repeating: 0, count: 3 * previewSize.width * previewSize.height) : []
   }
 
@@ -204,19 +204,6 @@ public final class PredictionWriter: SceneWriter {
     }
   }
 
-  /// Heatmap previews tiled L rows × N columns with a 4-pixel gap.
-  private func contactSheet() -> RasterBuffer<UInt8> {
-    let (pw, ph) = previewSize
-    let gap = 4
-    let (columns, rows) = (classes.count, options.heatmapLayers)
-    var sheet = RasterBuffer<UInt8>(width: columns * (pw + gap) - gap, height: rows * (ph + gap) - gap, bands: 1, filledWith: 0)
-    for b in 0..<(rows * columns) {
-      let (ox, oy) = ((b % columns) * (pw + gap), (b / columns) * (ph + gap))
-      for y in 0..<ph { for x in 0..<pw { sheet[0, oy + y, ox + x] = heatmapPreview[(b * ph + y) * pw + x] } }
-    }
-    return sheet
-  }
-
   /// Closes and renames every file into place, writing the previews; the class map last.
   public func finish() throws {
     try probabilityMap?.finish()
@@ -228,7 +215,11 @@ public final class PredictionWriter: SceneWriter {
       if let caption = options.caption { BitmapFont.caption(caption, on: &overlay, scale: max(1, pw / 400)) }
       try PNGWriter.write(overlay, to: path)
     }
-    if let heatmaps = paths.heatmaps { try PNGWriter.write(contactSheet(), to: heatmaps.sheet) }
+    if let heatmaps = paths.heatmaps {
+      let plane = pw * ph
+      let planes = (0..<(options.heatmapLayers * classes.count)).map { Array(heatmapPreview[($0 * plane)..<(($0 + 1) * plane)]) }
+      try PNGWriter.write(HeatmapSheet.draw(planes: planes, width: pw, height: ph, classNames: classes.names), to: heatmaps.sheet)
+    }
     try classMap.finish()
   }
 
