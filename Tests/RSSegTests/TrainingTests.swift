@@ -31,7 +31,9 @@ final class TrainingTests: XCTestCase {
     XCTAssertEqual(outcome.step, 40 * 4)
     task.network.eval()
     let after = try Torch.withInferenceMode { try task.validate() }
-    // Five equally likely classes: chance mIoU is about 0.1.
+    // Five equally likely classes: chance mIoU is about 0.1. Measured over seeds 1–4 (AVX-512
+    // CPU): 0.78, 0.82, 0.90, 0.89, so 0.5 is 0.28 below the lowest run (about 5 standard
+    // deviations of the seed-to-seed spread) and 0.4 above chance.
     XCTAssertGreaterThan(after["miou"]!, 0.5, "before \(before), after \(after)")
     XCTAssertEqual(outcome.best.count, 1)
     let epochs = try String(contentsOf: root.appendingPathComponent("run/epochs.csv"), encoding: .utf8).split(separator: "\n")

@@ -71,7 +71,9 @@ public struct SceneRun {
       }
       let reader = try SceneReader(dataset: RasterDataset(path: scene.image), bands: bands)
       let writer = try makeWriter(reader, scene)
-      precondition(writer.files == scene.files, "the writer's files differ from the planned ones")
+      guard writer.files == scene.files else {
+        throw InferenceError.invalidArgument("\(scene.image): the writer's files differ from the ones the run checked")
+      }
       let bar = ProgressBar(
         total: predictor.windowCount(width: reader.width, height: reader.height), label: scene.stem, unit: "windows",
         enabled: progress)
