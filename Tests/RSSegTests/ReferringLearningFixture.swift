@@ -9,13 +9,17 @@ import XCTest
 /// 48 px, seed 5), training configs/synthetic-referring.yaml on it with overrides, and the
 /// baseline a model must clearly beat to show that it reads the sentence.
 ///
-/// The margins of the tests come from the spread over training seeds, measured with
-/// `scripts/bench-referring-seeds` (README, "Referring learning across seeds"): one seed cannot
-/// rank two models a point apart (LAVT 52.0 vs BTDNet 51.7 oIoU on an AVX-512 CPU, 49.5 vs
-/// 51.3 on an AVX2 one), so each model is tested against the baseline, not against the other.
+/// The margins come from the spread over training seeds, measured with
+/// `scripts/bench-referring-seeds` (README, "Referring learning across seeds"; AVX-512 CPU):
+/// every-shape baseline oIoU 28.3; LAVT oIoU 51.4–54.2 (sd 1.1), P@0.5 58.9–63.6; BTDNet oIoU
+/// 46.1–52.5 (sd 2.6), P@0.5 55.1–61.7. The tests run seed 0 (LAVT 52.0, BTDNet 51.7 here; 49.5
+/// and 51.3 on an AVX2 CPU), and their thresholds (oIoU 38.3, P@0.5 40) lie more than 13 points
+/// below those, 7.8 below the worst seed of either model: a CPU's rounding, which moves a run
+/// by about as much as another seed, cannot cross them. One seed cannot rank two models a point
+/// apart, so each model is tested against the baseline, not against the other.
 struct ReferringLearningFixture {
   /// oIoU points a model must be above the every-shape baseline.
-  static let oIoUMargin = 12.0
+  static let oIoUMargin = 10.0
   /// P@0.5 (percent) a model must exceed.
   static let minimumP50 = 40.0
 
