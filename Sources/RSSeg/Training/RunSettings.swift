@@ -25,7 +25,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
   public var workers = 2
   /// libtorch intra-op threads (0 leaves libtorch's default).
   public var threads = 0
-  /// fp32, or bf16 autocast for forward and loss.
+  /// fp32, bf16 autocast for forward and loss, or auto (bf16 on CPUs with native bf16).
   public var precision = Precision.fp32
   public var clipGradNorm: Double?
   /// Show a progress bar and per-epoch lines.

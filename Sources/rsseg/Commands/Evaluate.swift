@@ -48,7 +48,7 @@ extension RSSegCommand {
     @Option(help: "libtorch intra-op threads (0 = default).")
     var threads = 0
 
-    @Option(help: "Arithmetic: fp32, or bf16 (bfloat16 autocast).")
+    @Option(help: "Arithmetic: fp32, bf16 (bfloat16 autocast), or auto (bf16 where the CPU has native bf16, else fp32).")
     var precision = Precision.fp32
 
     @Option(help: "Referring only: the split (val or test).")

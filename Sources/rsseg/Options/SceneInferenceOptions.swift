@@ -30,7 +30,7 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
   @Option(help: "1-based input bands in the model's channel order (default: the first as many as the model takes).")
   var bands: String?
 
-  @Option(help: "Arithmetic: fp32, or bf16 (bfloat16 autocast).")
+  @Option(help: "Arithmetic: fp32, bf16 (bfloat16 autocast), or auto (bf16 where the CPU has native bf16, else fp32).")
   var precision = Precision.fp32
 
   @Option(help: "Windows per forward pass.")
