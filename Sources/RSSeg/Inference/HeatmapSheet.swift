@@ -8,11 +8,12 @@ enum HeatmapSheet {
   static let gap = 4
   static let margin = 6
 
-  /// `planes[l·N + c]` is the `width × height` panel of layer l, class c.
-  static func draw(planes: [[UInt8]], width pw: Int, height ph: Int, classNames: [String]) -> RasterBuffer<UInt8> {
+  /// `planes` holds the `width × height` panels one after the other, panel l·N + c being layer l,
+  /// class c.
+  static func draw(planes: [UInt8], width pw: Int, height ph: Int, classNames: [String]) -> RasterBuffer<UInt8> {
     let scale = max(1, min(pw, ph) / 150)  // text and scale grow with the panels
     let (advance, line) = (BitmapFont.advance * scale, BitmapFont.lineHeight * scale)
-    let columns = classNames.count, rows = planes.count / max(columns, 1)
+    let columns = classNames.count, rows = planes.count / max(columns * pw * ph, 1)
     let labelWidth = BitmapFont.width(of: "layer \(rows)", scale: scale) + advance
     let header = line + 2
     let gridWidth = columns * (pw + gap) - gap
@@ -38,8 +39,8 @@ enum HeatmapSheet {
       BitmapFont.draw(
         "layer \(l + 1)", into: &sheet, x: margin, y: top + max(0, (ph - BitmapFont.glyphHeight * scale) / 2), scale: scale, color: black)
       for c in 0..<columns {
-        let plane = planes[l * columns + c], ox = left + c * (pw + gap)
-        for y in 0..<ph { for x in 0..<pw { paint(ox + x, top + y, plane[y * pw + x]) } }
+        let (base, ox) = ((l * columns + c) * pw * ph, left + c * (pw + gap))
+        for y in 0..<ph { for x in 0..<pw { paint(ox + x, top + y, planes[base + y * pw + x]) } }
       }
     }
     for x in 0..<scaleWidth {

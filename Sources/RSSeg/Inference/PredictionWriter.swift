@@ -216,9 +216,7 @@ public final class PredictionWriter: SceneWriter {
       try PNGWriter.write(overlay, to: path)
     }
     if let heatmaps = paths.heatmaps {
-      let plane = pw * ph
-      let planes = (0..<(options.heatmapLayers * classes.count)).map { Array(heatmapPreview[($0 * plane)..<(($0 + 1) * plane)]) }
-      try PNGWriter.write(HeatmapSheet.draw(planes: planes, width: pw, height: ph, classNames: classes.names), to: heatmaps.sheet)
+      try PNGWriter.write(HeatmapSheet.draw(planes: heatmapPreview, width: pw, height: ph, classNames: classes.names), to: heatmaps.sheet)
     }
     try classMap.finish()
   }
