@@ -44,6 +44,7 @@ at::Device device(rs_device d) {
   switch (d.type) {
     case 0: return at::Device(at::kCPU);
     case 1: return at::Device(at::kCUDA, (c10::DeviceIndex)d.index);
+    case 2: return at::Device(at::kMeta);
     default: TORCH_CHECK(false, "unknown device type ", d.type);
   }
 }
@@ -88,7 +89,7 @@ int64_t rs_tensor_storage_offset(rs_tensor t) { return T(t).storage_offset(); }
 int32_t rs_tensor_dtype(rs_tensor t) { return (int32_t)T(t).scalar_type(); }
 rs_device rs_tensor_device(rs_tensor t) {
   auto d = T(t).device();
-  return {d.is_cuda() ? 1 : 0, (int32_t)d.index()};
+  return {d.is_cuda() ? 1 : d.is_meta() ? 2 : 0, (int32_t)d.index()};
 }
 int32_t rs_tensor_is_contiguous(rs_tensor t) { return T(t).is_contiguous(); }
 int32_t rs_tensor_defined(rs_tensor t) { return T(t).defined(); }
@@ -203,13 +204,32 @@ rs_status rs_tensor_contiguous(rs_tensor* out, rs_tensor t, int32_t channels_las
 
 rs_status rs_tensor_clone(rs_tensor* out, rs_tensor t) { RS_RETURN_TENSOR(T(t).clone()); }
 rs_status rs_tensor_copy_(rs_tensor dst, rs_tensor src) { RS_GUARD(T(dst).copy_(T(src))) }
-rs_status rs_tensor_set_data(rs_tensor dst, rs_tensor src) { RS_GUARD(T(dst).set_data(T(src))) }
+rs_status rs_tensor_set_data(rs_tensor dst, rs_tensor src) {
+  RS_GUARD({
+    auto& d = T(dst);
+    if (d.unsafeGetTensorImpl()->has_compatible_shallow_copy_type(T(src).key_set())) {
+      d.set_data(T(src));
+    } else {  // e.g. CPU → meta: no TensorImpl can hold both, so this handle takes a new leaf
+      auto requires_grad = d.requires_grad();
+      d = T(src).detach().requires_grad_(requires_grad);
+    }
+  })
+}
 
 const char* rs_torch_version(void) { return TORCH_VERSION; }
 int32_t rs_get_num_threads(void) { return at::get_num_threads(); }
 void rs_set_num_threads(int32_t n) { at::set_num_threads(n); }
 void rs_manual_seed(uint64_t seed) { at::manual_seed(seed); }
 int32_t rs_cuda_is_available(void) { return at::hasCUDA() ? 1 : 0; }
+int32_t rs_cuda_built(void) {
+  // A CUDA build links libtorch_cuda unconditionally (Package.swift), so it is loaded by now.
+  static const bool loaded = [] {
+    void* handle = dlopen("libtorch_cuda.so", RTLD_NOW | RTLD_NOLOAD);
+    if (handle) dlclose(handle);
+    return handle != nullptr;
+  }();
+  return loaded ? 1 : 0;
+}
 int32_t rs_cuda_device_count(void) {
   try {
     return at::hasCUDA() ? (int32_t)at::getNumGPUs() : 0;

@@ -4,28 +4,51 @@ import CTorch
 public enum Device: Equatable, Hashable, Sendable, CustomStringConvertible {
   case cpu
   case cuda(Int)
+  /// Shapes and dtypes without data: every op runs its shape logic only. A model and its inputs
+  /// on `meta` show any tensor a forward or backward pass creates on the CPU by mistake (the op
+  /// then fails naming both devices), with no GPU at hand.
+  case meta
 
   var c: rs_device {
     switch self {
     case .cpu: return rs_device(type: 0, index: -1)
     case .cuda(let i): return rs_device(type: 1, index: Int32(i))
+    case .meta: return rs_device(type: 2, index: -1)
     }
   }
 
-  init(_ d: rs_device) { self = d.type == 1 ? .cuda(Int(max(d.index, 0))) : .cpu }
+  init(_ d: rs_device) {
+    switch d.type {
+    case 1: self = .cuda(Int(max(d.index, 0)))
+    case 2: self = .meta
+    default: self = .cpu
+    }
+  }
 
-  /// Parses "cpu", "cuda" or "cuda:N".
+  /// Parses "cpu", "cuda", "cuda:N" or "meta".
   public init(parsing text: String) throws {
-    if text == "cpu" { self = .cpu; return }
-    if text == "cuda" { self = .cuda(0); return }
-    if text.hasPrefix("cuda:"), let i = Int(text.dropFirst(5)), i >= 0 { self = .cuda(i); return }
-    throw TorchError.invalidArgument("unknown device '\(text)' (expected cpu, cuda or cuda:N)")
+    switch text {
+    case "cpu": self = .cpu
+    case "cuda": self = .cuda(0)
+    case "meta": self = .meta
+    default:
+      guard text.hasPrefix("cuda:"), let i = Int(text.dropFirst(5)), i >= 0 else {
+        throw TorchError.invalidArgument("unknown device '\(text)' (expected auto, cpu, cuda or cuda:N)")
+      }
+      self = .cuda(i)
+    }
+  }
+
+  public var isCUDA: Bool {
+    if case .cuda = self { return true }
+    return false
   }
 
   public var description: String {
     switch self {
     case .cpu: return "cpu"
     case .cuda(let i): return "cuda:\(i)"
+    case .meta: return "meta"
     }
   }
 }

@@ -23,7 +23,8 @@ typedef struct {
   int32_t kind;
 } rs_scalar;
 
-/// Device: type 0 = CPU, 1 = CUDA; index -1 = current/default.
+/// Device: type 0 = CPU, 1 = CUDA, 2 = meta (shapes and dtypes only, no data); index -1 =
+/// current/default.
 typedef struct {
   int32_t type;
   int32_t index;
@@ -91,6 +92,8 @@ rs_status rs_tensor_clone(rs_tensor* out, rs_tensor t);
 /// dst.copy_(src) (broadcasting, dtype/device conversion).
 rs_status rs_tensor_copy_(rs_tensor dst, rs_tensor src);
 /// dst.set_data(src): dst takes src's storage, dtype and device, keeping its autograd identity.
+/// Where the two cannot share a TensorImpl (CPU and meta), the handle dst takes a new leaf
+/// tensor (src detached, dst's requires_grad); other handles to the old tensor keep it.
 rs_status rs_tensor_set_data(rs_tensor dst, rs_tensor src);
 
 // --- runtime -------------------------------------------------------------------------------
@@ -100,6 +103,8 @@ void rs_set_num_threads(int32_t n);
 void rs_manual_seed(uint64_t seed);
 int32_t rs_cuda_is_available(void);
 int32_t rs_cuda_device_count(void);
+/// Whether this build runs on a CUDA libtorch (libtorch_cuda is loaded), GPU or not.
+int32_t rs_cuda_built(void);
 /// Whether this CPU runs bfloat16 matrix work natively (AVX512-BF16 or AMX).
 int32_t rs_cpu_has_bf16(void);
 /// The file libtorch_cpu was loaded from (borrowed; empty if unknown).
