@@ -221,15 +221,6 @@ int32_t rs_get_num_threads(void) { return at::get_num_threads(); }
 void rs_set_num_threads(int32_t n) { at::set_num_threads(n); }
 void rs_manual_seed(uint64_t seed) { at::manual_seed(seed); }
 int32_t rs_cuda_is_available(void) { return at::hasCUDA() ? 1 : 0; }
-int32_t rs_cuda_built(void) {
-  // A CUDA build links libtorch_cuda unconditionally (Package.swift), so it is loaded by now.
-  static const bool loaded = [] {
-    void* handle = dlopen("libtorch_cuda.so", RTLD_NOW | RTLD_NOLOAD);
-    if (handle) dlclose(handle);
-    return handle != nullptr;
-  }();
-  return loaded ? 1 : 0;
-}
 int32_t rs_cuda_device_count(void) {
   try {
     return at::hasCUDA() ? (int32_t)at::getNumGPUs() : 0;

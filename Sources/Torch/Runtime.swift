@@ -18,8 +18,6 @@ public enum Torch {
   public static func manualSeed(_ seed: UInt64) { rs_manual_seed(seed) }
   public static var cudaAvailable: Bool { rs_cuda_is_available() != 0 }
   public static var cudaDeviceCount: Int { Int(rs_cuda_device_count()) }
-  /// Whether this build runs on a CUDA libtorch (whether or not a GPU is present).
-  public static var builtWithCUDA: Bool { rs_cuda_built() != 0 }
   /// Whether the CPU has native bfloat16 matrix instructions (AVX512-BF16 or AMX).
   public static var cpuHasBF16: Bool { rs_cpu_has_bf16() != 0 }
   /// Makes CPU tensors of 1 MB or more keep their memory when freed, for later tensors (a

@@ -44,7 +44,7 @@ struct ReferringLearningFixture {
     let outcome = try Trainer(task: task, options: options, folder: root.appendingPathComponent(name)).run()
     XCTAssertTrue(outcome.finished)
     task.network.eval()
-    return (try Torch.withInferenceMode { try task.validate() }, outcome.step)
+    return (try Torch.withInferenceMode { try task.validate(on: .cpu) }, outcome.step)
   }
 
   /// oIoU (percent) on the validation split of predicting every object of a sample's image,

@@ -129,11 +129,15 @@ final class TrainingEvaluationTests: XCTestCase {
   /// `auto` is bf16 exactly where the CPU has native bf16; autocast then runs a matrix product
   /// in bfloat16.
   func testPrecisionAutoFollowsTheCPU() throws {
-    XCTAssertEqual(Precision.auto.resolved, Torch.cpuHasBF16 ? .bf16 : .fp32)
-    XCTAssertEqual(Precision.fp32.resolved, .fp32)
-    XCTAssertEqual(Precision.bf16.resolved, .bf16)
+    XCTAssertEqual(Precision.auto.resolved(), Torch.cpuHasBF16 ? .bf16 : .fp32)
+    XCTAssertEqual(Precision.fp32.resolved(), .fp32)
+    XCTAssertEqual(Precision.bf16.resolved(), .bf16)
+    XCTAssertEqual(Precision.fp16.resolved(on: .cuda(0)), .fp16)
+    XCTAssertEqual(Precision.auto.resolved(on: .meta), .fp32)
     let x = try Tensor.randn([4, 4])
     XCTAssertEqual(try Precision.bf16.run { try x.matmul(x) }.dtype, .bfloat16)
+    XCTAssertEqual(try Precision.fp16.run { try x.matmul(x) }.dtype, .float16)
+    XCTAssertEqual(try Precision.fp32.run { try x.matmul(x) }.dtype, .float32)
     XCTAssertEqual(try Precision.fp32.run { try x.matmul(x) }.dtype, .float32)
     XCTAssertEqual(try Precision.auto.run { try x.matmul(x) }.dtype, Torch.cpuHasBF16 ? .bfloat16 : .float32)
   }

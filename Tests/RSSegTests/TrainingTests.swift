@@ -24,13 +24,13 @@ final class TrainingTests: XCTestCase {
     config.run.validateEvery = 10
     let (task, options, warnings) = try SegmentationTrainingTask.make(config)
     XCTAssertTrue(warnings.contains { $0.contains("ImageNet") })
-    let before = try task.validate()
+    let before = try task.validate(on: .cpu)
     let trainer = try Trainer(task: task, options: options, folder: root.appendingPathComponent("run"))
     let outcome = try trainer.run()
     XCTAssertTrue(outcome.finished)
     XCTAssertEqual(outcome.step, 40 * 4)
     task.network.eval()
-    let after = try Torch.withInferenceMode { try task.validate() }
+    let after = try Torch.withInferenceMode { try task.validate(on: .cpu) }
     // Five equally likely classes: chance mIoU is about 0.1. Measured over seeds 1–4 (AVX-512
     // CPU): 0.78, 0.82, 0.90, 0.89, so 0.5 is 0.28 below the lowest run (about 5 standard
     // deviations of the seed-to-seed spread) and 0.4 above chance.
@@ -43,7 +43,20 @@ final class TrainingTests: XCTestCase {
   }
 
   func testStoppedAndResumedRunEndsWithTheSameWeights() throws {
+    try assertResumeIsExact(precision: .fp32)
+  }
+
+  /// fp16 autocast with dynamic loss scaling: the scaler's state travels in the checkpoint.
+  func testStoppedAndResumedFP16RunEndsWithTheSameWeightsAndScale() throws {
+    try assertResumeIsExact(precision: .fp16)
+    let rows = try String(contentsOf: root.appendingPathComponent("straight/steps.csv"), encoding: .utf8).split(separator: "\n")
+    XCTAssertTrue(rows[0].contains("loss_scale"), String(rows[0]))
+  }
+
+  private func assertResumeIsExact(precision: Precision) throws {
     var config = TrainingFixtures.config(data: root.appendingPathComponent("data"))
+    config.run.precision = precision
+    config.run.device = .device(.cpu)
     config.run.epochs = 2
     config.lr = 1e-3
     config.encoderDepths = [1, 1, 2, 1]  // stochastic depth draws from the reseeded generator

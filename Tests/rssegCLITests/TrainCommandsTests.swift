@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import Torch
 import XCTest
 
 /// `rsseg score`, `rsseg train` (with resume) and `rsseg evaluate` end to end on tiny inputs.
@@ -109,6 +110,59 @@ final class TrainCommandsTests: XCTestCase {
     let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval/metrics.json")))) as! [String: Any]
     XCTAssertEqual(a["mIoU"] as! Double, b["mIoU"] as! Double, accuracy: 1e-12)
   }
+  /// The whole path with the device named: train (config key `device`), stop, resume
+  /// (`--device`), evaluate and predict with `--device cpu`; CUDA on a CPU build fails cleanly.
+  func testExplicitCPUDevicePipeline() throws {
+    try writeDataset()
+    let config = """
+      dataset: vaihingen
+      data: data
+      encoder_dims: [8, 16, 24, 32]
+      encoder_depths: [1, 1, 1, 1]
+      embed_dim: 32
+      epochs: 1
+      batch_size: 1
+      crop_size: 64
+      workers: 1
+      threads: 1
+      progress: false
+      device: cpu
+      """
+    try config.write(to: folder.appendingPathComponent("cpu.yaml"), atomically: true, encoding: .utf8)
+    let first = try runRSSeg(["train", "--config", path("cpu.yaml"), "--set", "max_steps=1", "--out", path("run")])
+    XCTAssertEqual(first.status, 0, first.err)
+    XCTAssertTrue(first.out.contains("stopped at step 1"), first.out)
+    let saved = try String(contentsOfFile: path("run/run-config.json"), encoding: .utf8)
+    XCTAssertTrue(saved.contains("\"device\" : \"cpu\"") || saved.contains("\"device\":\"cpu\""), saved)
+    let second = try runRSSeg(["train", "--resume", path("run"), "--device", "cpu"])
+    XCTAssertEqual(second.status, 0, second.err)
+    XCTAssertTrue(second.out.contains("finished 1 epochs, 2 steps"), second.out)
+    let last = try String(contentsOfFile: path("run/checkpoints/last"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    let model = path("run/checkpoints/\(last)/model.safetensors")
+    let evaluated = try runRSSeg([
+      "evaluate", "--model", model, "--data", path("data"), "--dataset", "vaihingen", "--out", path("eval"), "--device", "cpu",
+    ])
+    XCTAssertEqual(evaluated.status, 0, evaluated.err)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("eval/metrics.json")))
+    let image = path("data/test/images_1024/p0.tif")
+    let predicted = try runRSSeg(["predict", "--model", model, "--device", "cpu", "--tile", "64", "--overlap", "16", "--quiet", image, "--out", path("pred")])
+    XCTAssertEqual(predicted.status, 0, predicted.err)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("pred/p0.tif")), predicted.out)
+
+    let cuda = try runRSSeg(["predict", "--model", model, "--device", "cuda:0", "--quiet", image, "--out", path("gpu")])
+    if !Torch.builtWithCUDA {
+      XCTAssertEqual(cuda.status, 1, cuda.err)
+      XCTAssertTrue(cuda.err.contains("built against a CPU libtorch; build with LIBTORCH="), cuda.err)
+      XCTAssertEqual(cuda.err.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count, 1, cuda.err)
+      let training = try runRSSeg(["train", "--resume", path("run"), "--device", "cuda"])
+      XCTAssertEqual(training.status, 1, training.err)
+      XCTAssertTrue(training.err.contains("built against a CPU libtorch"), training.err)
+    }
+    let bad = try runRSSeg(["predict", "--model", model, "--device", "tpu", image, "--out", path("bad")])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertTrue(bad.err.contains("--device"), bad.err)
+  }
+
   /// LoveDA: metrics on Val and a submission zip of Test predictions named like the images.
   func testLoveDASubmission() throws {
     for (split, domain, name) in [("Val", "Urban", "10"), ("Val", "Rural", "20"), ("Test", "Urban", "30"), ("Test", "Rural", "40")] {

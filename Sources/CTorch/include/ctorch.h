@@ -8,3 +8,4 @@
 #include "ctorch_io.h"
 #include "ctorch_bench.h"
 #include "ctorch_distributed.h"
+#include "ctorch_cuda.h"

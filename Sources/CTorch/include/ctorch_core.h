@@ -103,8 +103,6 @@ void rs_set_num_threads(int32_t n);
 void rs_manual_seed(uint64_t seed);
 int32_t rs_cuda_is_available(void);
 int32_t rs_cuda_device_count(void);
-/// Whether this build runs on a CUDA libtorch (libtorch_cuda is loaded), GPU or not.
-int32_t rs_cuda_built(void);
 /// Whether this CPU runs bfloat16 matrix work natively (AVX512-BF16 or AMX).
 int32_t rs_cpu_has_bf16(void);
 /// The file libtorch_cpu was loaded from (borrowed; empty if unknown).

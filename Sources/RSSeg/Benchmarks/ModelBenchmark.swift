@@ -50,6 +50,8 @@ public enum ModelBenchmark {
     /// Convolution weights and inputs in channels-last (NHWC) memory format.
     public var channelsLast: Bool
     public var trainBatch = 2
+    /// Where the model, its inputs and the optimiser state live.
+    public var device = Device.cpu
 
     public init(subject: Subject, size: Int, threads: Int, repeats: Int = 3, skipTrain: Bool = false, channelsLast: Bool = false) {
       self.subject = subject
@@ -71,6 +73,7 @@ public enum ModelBenchmark {
     public let threads: Int
     public let repeats: Int
     public let channelsLast: Bool
+    public let device: String
     /// libtorch's CPU kernel level and bf16 features (bf16 is emulated without AVX512-BF16/AMX).
     public let cpu: String
     public let evalFP32: Timing
@@ -84,7 +87,7 @@ public enum ModelBenchmark {
     public let trainPeakRSSMB: Double?
 
     enum CodingKeys: String, CodingKey {
-      case preset, size, threads, repeats, cpu
+      case preset, size, threads, repeats, cpu, device
       case channelsLast = "channels_last"
       case evalFP32 = "eval_fp32_s"
       case evalBF16 = "eval_bf16_s"
@@ -96,7 +99,7 @@ public enum ModelBenchmark {
   }
 
   public static func run(_ options: Options) throws -> Result {
-    guard options.size >= 32, options.size % 32 == 0, options.repeats >= 1, options.threads >= 1 else {
+    guard options.size >= 32, options.size % 32 == 0, options.repeats >= 1, options.threads >= 1, options.trainBatch >= 1 else {
       throw ModelConfigError.invalid(
         "bench model: size must be a positive multiple of 32, repeats and threads at least 1 "
           + "(got size \(options.size), repeats \(options.repeats), threads \(options.threads))")
@@ -104,6 +107,7 @@ public enum ModelBenchmark {
     Torch.threads = options.threads
     Torch.manualSeed(0)
     let runner = try Runner(options)
+    try runner.model.to(options.device)
     if options.channelsLast { try useChannelsLast(runner.model) }
 
     runner.model.eval()
@@ -111,7 +115,7 @@ public enum ModelBenchmark {
       try Torch.withInferenceMode { try runner.evaluate() }
     }
     let bf16 = options.skipBF16 ? nil : try median(options.repeats) {
-      try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: .cpu) { try runner.evaluate() } }
+      try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: options.device) { try runner.evaluate() } }
     }
     let evalPeak = try PeakMemory.megabytes()
 
@@ -126,7 +130,7 @@ public enum ModelBenchmark {
     }
     return Result(
       preset: options.subject.name, size: options.size, threads: options.threads, repeats: options.repeats,
-      channelsLast: options.channelsLast, cpu: Torch.cpuCapability, evalFP32: fp32, evalBF16: bf16,
+      channelsLast: options.channelsLast, device: options.device.description, cpu: Torch.cpuCapability, evalFP32: fp32, evalBF16: bf16,
       evalPeakRSSMB: evalPeak, trainBatch: options.skipTrain ? nil : options.trainBatch, trainStep: trainSeconds,
       trainPeakRSSMB: trainPeak)
   }
@@ -142,10 +146,11 @@ public enum ModelBenchmark {
       let size = options.size
       let batch = options.trainBatch
       let channelsLast = options.channelsLast
+      let device = options.device
       switch options.subject {
       case .bicor(let preset):
         let model = try BiCoRSeg(preset.model)
-        let image = try input(batch: 1, size: size, channelsLast: channelsLast)
+        let image = try input(batch: 1, size: size, channelsLast: channelsLast, device: device)
         self.model = model
         evaluate = { _ = try model(image) }
         trainStep = {
@@ -155,8 +160,8 @@ public enum ModelBenchmark {
             AdamW(try model.parameters(), lr: defaults.lr, weightDecay: defaults.weightDecay),
             k: defaults.lookaheadK, alpha: defaults.lookaheadAlpha)
           let loss = BiCoRSegLoss(ignoreIndex: preset.model.ignoreIndex)
-          let images = try input(batch: batch, size: size, channelsLast: channelsLast)
-          let labels = try Tensor.randint(0, preset.model.classes, [batch, size, size])
+          let images = try input(batch: batch, size: size, channelsLast: channelsLast, device: device)
+          let labels = try Tensor.randint(0, preset.model.classes, [batch, size, size], device: device)
           return {
             try optimizer.zeroGrad()
             try loss(model.forward(images), labels).total.backward()
@@ -165,17 +170,17 @@ public enum ModelBenchmark {
         }
       case .referring(_, let lavt, let bert):
         let model = try ReferringSegmenter(lavt, bert: bert)
-        let image = try input(batch: 1, size: size, channelsLast: channelsLast)
-        let (ids, mask) = try sentences(batch: 1, vocabulary: bert.vocabSize)
+        let image = try input(batch: 1, size: size, channelsLast: channelsLast, device: device)
+        let (ids, mask) = try sentences(batch: 1, vocabulary: bert.vocabSize, device: device)
         self.model = model
         evaluate = { _ = try model(image, tokenIDs: ids, tokenMask: mask) }
         trainStep = {
           // As LAVT trains (spec §2): AdamW in the official groups, lr 5e-5, weight decay 0.01.
           let optimizer = try AdamW(groups: model.optimizerGroups(lr: 5e-5), lr: 5e-5, weightDecay: 0.01)
           let loss = LAVTLoss(classWeights: lavt.classWeights)
-          let images = try input(batch: batch, size: size, channelsLast: channelsLast)
-          let (ids, mask) = try sentences(batch: batch, vocabulary: bert.vocabSize)
-          let targets = try Tensor.randint(0, 2, [batch, size, size])
+          let images = try input(batch: batch, size: size, channelsLast: channelsLast, device: device)
+          let (ids, mask) = try sentences(batch: batch, vocabulary: bert.vocabSize, device: device)
+          let targets = try Tensor.randint(0, 2, [batch, size, size], device: device)
           return {
             try optimizer.zeroGrad()
             let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: targets)
@@ -188,14 +193,15 @@ public enum ModelBenchmark {
   }
 
   /// 20 tokens per sentence: [CLS], 18 random word ids, [SEP] (BERT uncased's ids).
-  private static func sentences(batch: Int, vocabulary: Int) throws -> (ids: Tensor, mask: Tensor) {
-    let words = try Tensor.randint(1000, min(vocabulary, 30000), [batch, 18])
-    let ids = try Tensor.cat([Tensor.full([batch, 1], 101, dtype: .int64), words, Tensor.full([batch, 1], 102, dtype: .int64)], dim: 1)
+  private static func sentences(batch: Int, vocabulary: Int, device: Device) throws -> (ids: Tensor, mask: Tensor) {
+    let words = try Tensor.randint(1000, min(vocabulary, 30000), [batch, 18], device: device)
+    let ids = try Tensor.cat(
+      [Tensor.full([batch, 1], 101, dtype: .int64, device: device), words, Tensor.full([batch, 1], 102, dtype: .int64, device: device)], dim: 1)
     return (ids, try Tensor.onesLike(ids))
   }
 
-  private static func input(batch: Int, size: Int, channelsLast: Bool) throws -> Tensor {
-    let x = try Tensor.randn([batch, 3, size, size])
+  private static func input(batch: Int, size: Int, channelsLast: Bool, device: Device) throws -> Tensor {
+    let x = try Tensor.randn([batch, 3, size, size], device: device)
     return channelsLast ? try x.contiguous(channelsLast: true) : x
   }
 

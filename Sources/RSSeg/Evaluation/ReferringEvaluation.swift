@@ -20,6 +20,8 @@ public struct ReferringEvaluation {
   public var limit = 0
   public var workers = 2
   public var precision = Precision.fp32
+  /// Where the network runs (it is moved there by the caller).
+  public var device = Device.cpu
   public var progress = true
 
   public init(benchmark: ReferringBenchmark, data: URL, out: URL) {
@@ -54,8 +56,9 @@ public struct ReferringEvaluation {
     evaluator.maxSamples = limit
     evaluator.progress = progress
     model.eval()
-    let forward: (ReferringBatch) throws -> Tensor = { batch in
-      try precision.run { try model.logits(batch.images, tokenIDs: batch.tokenIDs, tokenMask: batch.tokenMask) }
+    let forward: (ReferringBatch) throws -> Tensor = { [device] batch in
+      let batch = try batch.to(device)
+      return try precision.run(on: device) { try model.logits(batch.images, tokenIDs: batch.tokenIDs, tokenMask: batch.tokenMask) }
     }
     let write = maskStyle != nil || overlays
     let scores = try evaluator.run(forward, on: loader, each: !write ? nil : { prediction in

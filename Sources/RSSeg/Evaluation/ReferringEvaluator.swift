@@ -39,7 +39,7 @@ public struct ReferringEvaluator {
     let next = loader.batches(epoch: 0)
     while scores.samples < total, let batch = try next() {
       let logits = try Torch.withInferenceMode { try forward(batch) }
-      let prediction = try logits.argmax(dim: 1)
+      let prediction = try logits.argmax(dim: 1).to(.cpu)
       let target = try batch.targets.eq(1)
       let predicted = try prediction.eq(1)
       let intersections = try predicted.logicalAnd(target).sum(dims: [1, 2], dtype: .int64).scalars(as: Int64.self)

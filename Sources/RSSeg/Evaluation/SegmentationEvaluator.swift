@@ -16,6 +16,8 @@ public struct SegmentationEvaluator {
   /// Evaluate only the first this many images (0 = all).
   public var maxImages = 0
   public var progress = false
+  /// Where the network runs; batches move there and predicted classes come back.
+  public var device = Device.cpu
 
   public init(classes: SegmentationClasses, normalization: Normalization) {
     self.classes = classes
@@ -40,7 +42,7 @@ public struct SegmentationEvaluator {
     defer { bar.finish() }
     let batches = loader.epoch(0)
     while let batch = try batches.next() {
-      let predicted = try Torch.withInferenceMode { try predict(model, batch.images) }
+      let predicted = try Torch.withInferenceMode { try predict(model, batch.images.transferred(to: device)) }
       let labels = try batch.labels.scalars(as: Int64.self)
       try matrix.add(truth: labels, predicted: predicted)
       let h = batch.labels.shape[1], w = batch.labels.shape[2]

@@ -13,10 +13,10 @@ public final class ReferringWindowModel: HeatmapSegmentationModel {
   public let model: any ReferringModel
   public let text: EncodedSentences
 
-  /// Encodes `tokens` (`[T, N]` ids and mask) with the model.
-  public init(model: any ReferringModel, tokens: TextBatch) throws {
+  /// Encodes `tokens` (`[T, N]` ids and mask) with the model, which runs on `device`.
+  public init(model: any ReferringModel, tokens: TextBatch, device: Device = .cpu) throws {
     self.model = model
-    text = try Torch.withInferenceMode { try model.encodeText(ids: tokens.ids, mask: tokens.mask) }
+    text = try Torch.withInferenceMode { try model.encodeText(ids: tokens.ids.to(device), mask: tokens.mask.to(device)) }
   }
 
   public var sentenceCount: Int { text.count }

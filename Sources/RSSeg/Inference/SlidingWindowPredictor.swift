@@ -12,6 +12,9 @@ public struct SlidingWindowOptions: Sendable {
   public var batch = 1
   public var tta = TestTimeAugmentation.none
   public var precision = Precision.fp32
+  /// Where the model runs (it must be there already): windows go there in batches, logits come
+  /// back, and the blending stays in host memory, flat in scene size.
+  public var device = Device.cpu
   /// Smallest blending weight (at window corners).
   public var weightFloor: Float = 0.05
   /// Also blend the heatmaps of a `HeatmapSegmentationModel` (`PredictedBlock.heatmaps`).
@@ -222,7 +225,8 @@ public struct SlidingWindowPredictor {
 
   func forward(_ x: Tensor) throws -> Tensor {
     let heatmapModel = options.heatmaps ? model as? any HeatmapSegmentationModel : nil
-    let run = { try options.tta.logits(x) { try heatmapModel?.logitsWithHeatmaps($0) ?? model.logits($0) } }
-    return try options.precision.run(run).to(.float32)
+    let input = try x.transferred(to: options.device)
+    let run = { try options.tta.logits(input) { try heatmapModel?.logitsWithHeatmaps($0) ?? model.logits($0) } }
+    return try options.precision.run(on: options.device, run).to(.cpu, dtype: .float32)
   }
 }

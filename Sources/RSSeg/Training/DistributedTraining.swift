@@ -13,14 +13,20 @@ import Torch
 /// SyncBatchNorm: each rank normalises with its own batch's statistics.
 public final class DistributedTraining {
   public let group: ProcessGroup
+  /// This rank's training device (`cuda:LOCAL_RANK` with NCCL); the combined scalars live there.
+  public let device: Device
   let parallel: DataParallel
 
   public var rank: Int { group.rank }
   public var worldSize: Int { group.worldSize }
   public var isRoot: Bool { group.rank == 0 }
 
-  public init(group: ProcessGroup, network: Module, bucketMegabytes: Double = 25) throws {
+  /// - Parameter device: this rank's device, where `network` is moved (NCCL needs CUDA
+  ///   tensors, Gloo takes CPU ones).
+  public init(group: ProcessGroup, network: Module, device: Device = .cpu, bucketMegabytes: Double = 25) throws {
     self.group = group
+    self.device = device
+    try network.to(device)
     parallel = try DataParallel(parameters: try network.parameters(), group: group, bucketMegabytes: bucketMegabytes)
   }
 
@@ -36,7 +42,7 @@ public final class DistributedTraining {
   /// Element-wise sums over ranks.
   func sum(_ values: [Double]) throws -> [Double] {
     guard worldSize > 1, !values.isEmpty else { return values }
-    let tensor = try Tensor(values)
+    let tensor = try Tensor(values).to(device)
     try group.allReduce([tensor], .sum)
     return try tensor.scalars()
   }
@@ -44,7 +50,7 @@ public final class DistributedTraining {
   /// Whether any rank raised `flag`: every rank stops at the same step.
   func any(_ flag: Bool) throws -> Bool {
     guard worldSize > 1 else { return flag }
-    let tensor = try Tensor([Int64(flag ? 1 : 0)])
+    let tensor = try Tensor([Int64(flag ? 1 : 0)]).to(device)
     try group.allReduce([tensor], .max)
     return try tensor.scalars(as: Int64.self)[0] != 0
   }

@@ -68,8 +68,10 @@ public final class ReferringTrainingTask: TrainingTask {
     return [("total", total), ("ce", ce)] + output.extraTerms
   }
 
-  public func validate() throws -> [String: Double] {
-    let scores = try evaluator.run({ try self.model.logits($0.images, tokenIDs: $0.tokenIDs, tokenMask: $0.tokenMask) }, on: validation)
+  public func validate(on device: Device) throws -> [String: Double] {
+    let scores = try evaluator.run(
+      { let batch = try $0.to(device); return try self.model.logits(batch.images, tokenIDs: batch.tokenIDs, tokenMask: batch.tokenMask) },
+      on: validation)
     return Dictionary(uniqueKeysWithValues: scores.percentages.map { ($0.name, $0.value) })
   }
 

@@ -1,4 +1,5 @@
 import RSSegModels
+import Torch
 
 /// How a training run runs, whatever it trains: the settings both config families
 /// (`SegmentationTrainingConfig`, `ReferringTrainingConfig`) share and `TrainerOptions` wraps.
@@ -25,8 +26,17 @@ public struct RunSettings: Codable, Equatable, Sendable {
   public var workers = 2
   /// libtorch intra-op threads (0 leaves libtorch's default).
   public var threads = 0
-  /// fp32, bf16 autocast for forward and loss, or auto (bf16 on CPUs with native bf16).
+  /// Where the network, its optimiser state and the batches live: auto (`cuda:LOCAL_RANK` when
+  /// a CUDA device is present, else the CPU), cpu, cuda or cuda:N.
+  public var device = DeviceChoice.auto
+  /// fp32; bf16 or fp16 autocast for forward and loss (fp16 with dynamic loss scaling); or auto
+  /// (bf16 where the device has native bf16, else fp32).
   public var precision = Precision.fp32
+  /// On CUDA: deterministic cuDNN algorithms (`torch.backends.cudnn.deterministic = True`,
+  /// benchmark off), so that two runs of one seed give the same weights; otherwise cuDNN times
+  /// its algorithms per shape and keeps the fastest (benchmark on), which may differ run to run.
+  /// The CPU path is deterministic either way.
+  public var deterministic = false
   public var clipGradNorm: Double?
   /// Show a progress bar and per-epoch lines.
   public var progress = true
@@ -38,7 +48,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case epochs, accumulate, seed, workers, threads, precision, progress
+    case epochs, accumulate, seed, workers, threads, device, precision, deterministic, progress
     case batchSize = "batch_size", maxSteps = "max_steps", validateEvery = "validate_every", valBatch = "val_batch"
     case keepBest = "keep_best", clipGradNorm = "clip_grad_norm"
   }

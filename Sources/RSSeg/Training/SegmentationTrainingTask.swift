@@ -49,7 +49,9 @@ public final class SegmentationTrainingTask: TrainingTask {
     return out
   }
 
-  public func validate() throws -> [String: Double] {
+  public func validate(on device: Device) throws -> [String: Double] {
+    var evaluator = evaluator
+    evaluator.device = device
     let matrix = try evaluator.run({ try model($0) }, on: validationSet)
     let scores = SegmentationScores(matrix, classNames: description.classes.names, excluding: excludedFromMeans)
     return ["oa": scores.overallAccuracy, "miou": scores.meanIoU, "mean_f1": scores.meanF1]

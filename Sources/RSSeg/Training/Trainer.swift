@@ -14,9 +14,10 @@ public struct TrainingOutcome: Sendable {
   public var best: [(checkpoint: String, value: Double)]
 }
 
-/// Trains a `TrainingTask`: AdamW over the task's parameter groups (in Lookahead with cosine
-/// annealing per epoch, or polynomial decay per step; `TrainerOptions`), gradient accumulation,
-/// optional bf16 autocast, validation every few epochs keeping the best k and the last checkpoint,
+/// Trains a `TrainingTask` on a device (`RunSettings.device`: the network, its optimiser state
+/// and each batch, moved one batch ahead): AdamW over the task's parameter groups (in Lookahead
+/// with cosine annealing per epoch, or polynomial decay per step; `TrainerOptions`), gradient
+/// accumulation, bf16 or fp16 autocast (fp16 with a `GradScaler`, its state checkpointed), validation every few epochs keeping the best k and the last checkpoint,
 /// CSV/JSON-lines logs and a progress bar. Runs are reproducible: libtorch's generator is
 /// reseeded from (seed, epoch, batch) before every batch and the loader's order and augmentation
 /// depend only on (seed, epoch, index), so `resume()` continues exactly.
@@ -29,7 +30,13 @@ public final class Trainer<Task: TrainingTask> {
   public let task: Task
   public let options: TrainerOptions
   public let folder: URL
+  /// Where the network, its optimiser state and the batches live.
+  public let device: Device
+  /// The arithmetic on `device` (`auto` resolved).
+  public let precision: Precision
   let optimizer: any Optimizer
+  /// Loss scaling for fp16 autocast.
+  let scaler: GradScaler?
   let scheduler: LRScheduler
   /// The trained parameters (clipped together).
   let parameters: [Tensor]
@@ -55,6 +62,13 @@ public final class Trainer<Task: TrainingTask> {
     self.task = task
     self.options = options
     self.folder = folder
+    device = try distributed?.device ?? options.run.device.resolve()
+    precision = options.run.precision.resolved(on: device)
+    scaler = precision == .fp16 ? try GradScaler() : nil
+    if device.isCUDA {
+      try Torch.configureCuDNN(deterministic: options.run.deterministic, benchmark: !options.run.deterministic)
+    }
+    try task.network.to(device)
     let groups = try task.parameterGroups()
     parameters = groups.flatMap(\.params)
     let adamw = try AdamW(groups: groups, lr: options.lr, weightDecay: options.weightDecay)
@@ -80,6 +94,12 @@ public final class Trainer<Task: TrainingTask> {
     try task.network.loadStateDict(weights, strict: true)
     try optimizer.loadStateDict(state.optimizer)
     try scheduler.loadStateDict(state.scheduler)
+    if let scaler {
+      guard !state.scaler.isEmpty else {
+        throw TrainingError.resume(path: store.path(name).path, "the run did not train in fp16: its checkpoint has no loss-scaler state")
+      }
+      try scaler.loadStateDict(state.scaler)
+    }
     (step, epoch, batchInEpoch) = (state.step, state.epoch, state.batch / worldSize)
     if state.batch % worldSize != 0 {
       FileHandle.standardError.write(Data(
@@ -150,17 +170,24 @@ public final class Trainer<Task: TrainingTask> {
   /// epoch's loss sums, or nil when stopped early (SIGINT or `maxSteps`).
   private func runEpoch(stepLog: TrainingLog?) throws -> LossSums? {
     task.network.train()
-    let next = distributed.map { task.batches(epoch: epoch, skipping: batchInEpoch, rank: $0.rank, worldSize: $0.worldSize) }
+    let source = distributed.map { task.batches(epoch: epoch, skipping: batchInEpoch, rank: $0.rank, worldSize: $0.worldSize) }
       ?? task.batches(epoch: epoch, skipping: batchInEpoch)
+    let next = DeviceBatches(on: device, source)
     let bar = ProgressBar(
       total: task.batchesPerRank(worldSize: worldSize) - batchInEpoch, label: "epoch \(epoch + 1)/\(options.epochs)",
       unit: "batch", enabled: options.run.progress && isRoot)
     defer { bar.finish() }
     var epochSums = LossSums()
     let epochStart = Date()
-    while let (lr, stepSums) = try optimizerStep(next) {
+    while let (lr, stepSums) = try optimizerStep({ try next() }) {
       var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", lr)]
-      row += stepSums.means + [("images_per_s", stepSums.imagesPerSecond)]
+      row += stepSums.means
+      if let scaler { row += [("loss_scale", scaler.scale), ("skipped_steps", Double(scaler.skippedSteps))] }
+      if case .cuda(let index) = device {  // the caching allocator's high-water mark in this step
+        row.append(("gpu_peak_mb", Double(try Torch.cudaMemory(index).peakAllocatedBytes) / 1e6))
+        try Torch.resetPeakCUDAMemory(index)
+      }
+      row.append(("images_per_s", stepSums.imagesPerSecond))
       stepLog?.append(row)
       epochSums.add(stepSums)
       bar.advance(by: stepSums.batches / worldSize)
@@ -180,7 +207,7 @@ public final class Trainer<Task: TrainingTask> {
     var sums = LossSums()
     while sums.batches < options.run.accumulate, let batch = try next() {
       Torch.manualSeed(batchSeed())
-      let terms = try options.run.precision.run { try task.lossTerms(batch) }
+      let terms = try precision.run(on: device) { try task.lossTerms(batch) }
       guard let total = terms.first(where: { $0.name == "total" })?.value else {
         throw TrainingError.config(path: folder.path, "the task returned no 'total' loss term")
       }
@@ -191,7 +218,7 @@ public final class Trainer<Task: TrainingTask> {
           lastCheckpoint: lastCheckpoint)
       }
       if sums.batches == options.run.accumulate - 1 { try distributed?.prepareForBackward() }
-      try (total / Double(options.run.accumulate)).backward()
+      try ((scaler?.scaled(total) ?? total) / Double(options.run.accumulate)).backward()
       for (name, v) in values { sums.add(name, v) }
       sums.images += task.sampleCount(batch)
       sums.batches += 1
@@ -199,9 +226,14 @@ public final class Trainer<Task: TrainingTask> {
     }
     if sums.batches == 0 { return nil }
     try distributed?.averageGradients()
+    try scaler?.unscale(parameters)  // the same on every rank: the gradients are averaged
     if let maxNorm = options.run.clipGradNorm { _ = try Optim.clipGradNorm(parameters, maxNorm: maxNorm) }
     let lr = optimizer.paramGroups[0].lr
-    try optimizer.step()
+    if let scaler {
+      try scaler.step(optimizer)  // skipped when a gradient overflowed; the schedule goes on
+    } else {
+      try optimizer.step()
+    }
     step += 1
     if options.schedule != .cosinePerEpoch { scheduler.step() }
     sums.seconds = Date().timeIntervalSince(start)
@@ -219,7 +251,7 @@ public final class Trainer<Task: TrainingTask> {
     guard isRoot && (epoch % options.run.validateEvery == 0 || epoch == options.epochs) else { return [:] }
     task.network.eval()
     defer { task.network.train() }
-    return try Torch.withInferenceMode { try options.run.precision.run { try task.validate() } }
+    return try Torch.withInferenceMode { try precision.run(on: device) { try task.validate(on: device) } }
   }
 
   private var worldSize: Int { distributed?.worldSize ?? 1 }
@@ -248,7 +280,7 @@ public final class Trainer<Task: TrainingTask> {
     }
     let state = TrainingState(
       step: step, epoch: epoch, batch: batchInEpoch * worldSize, optimizer: try optimizer.stateDict(),
-      scheduler: scheduler.stateDict(), best: best, monitor: task.monitorMetric, metrics: metrics)
+      scheduler: scheduler.stateDict(), scaler: scaler?.stateDict() ?? [:], best: best, monitor: task.monitorMetric, metrics: metrics)
     try store.save(name, state: state, network: task.network, writeModel: task.writeModel)
     lastCheckpoint = store.path(name).path
     store.prune(keeping: Set(best.map(\.checkpoint) + [name]))

@@ -4,7 +4,7 @@ import Torch
 
 /// What a checkpoint holds besides the model file, as `training-state.safetensors`: the
 /// optimiser's tensors (`optimizer.*`) and metadata (`optimizer.*`), the scheduler's metadata,
-/// the counters (`trainer.step`, `trainer.epoch`, `trainer.batch`), the best checkpoints so far
+/// the fp16 loss scaler's state (`scaler.*`), the counters (`trainer.step`, `trainer.epoch`, `trainer.batch`), the best checkpoints so far
 /// (`trainer.best`, "name=value;…", by `trainer.monitor`), the epoch's validation metrics
 /// (`val.*`) and, as `network.*`, network state the model file leaves out (training-only heads).
 struct TrainingState {
@@ -14,6 +14,8 @@ struct TrainingState {
   var batch: Int
   var optimizer: OptimizerState
   var scheduler: [String: String]
+  /// The fp16 loss scaler's `GradScaler.stateDict()` (empty without one).
+  var scaler: [String: String] = [:]
   /// Best checkpoints' names and monitor values, best first.
   var best: [(checkpoint: String, value: Double)]
   var monitor: String
@@ -27,6 +29,7 @@ struct TrainingState {
   func save(in dir: URL) throws {
     var meta = scheduler
     for (key, value) in optimizer.metadata { meta["optimizer." + key] = value }
+    for (key, value) in scaler { meta["scaler." + key] = value }
     meta["trainer.step"] = String(step)
     meta["trainer.epoch"] = String(epoch)
     meta["trainer.batch"] = String(batch)
@@ -59,10 +62,12 @@ struct TrainingState {
       guard parts.count == 2, let v = Double(parts[1]) else { return nil }
       return (String(parts[0]), v)
     }
+    var scaler: [String: String] = [:]
+    for (key, value) in meta where key.hasPrefix("scaler.") { scaler[String(key.dropFirst("scaler.".count))] = value }
     var metrics: [String: Double] = [:]
     for (key, value) in meta where key.hasPrefix("val.") { metrics[String(key.dropFirst("val.".count))] = Double(value) }
     return TrainingState(
-      step: step, epoch: epoch, batch: batch, optimizer: optimizer, scheduler: meta, best: best,
+      step: step, epoch: epoch, batch: batch, optimizer: optimizer, scheduler: meta, scaler: scaler, best: best,
       monitor: meta["trainer.monitor"] ?? "", metrics: metrics, network: network)
   }
 }

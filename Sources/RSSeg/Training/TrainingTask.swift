@@ -5,7 +5,7 @@ import Torch
 /// how to save the network. Semantic segmentation (`SegmentationTrainingTask`) is one; referring
 /// segmentation can be another.
 public protocol TrainingTask: AnyObject {
-  associatedtype Batch
+  associatedtype Batch: DeviceBatch
   /// The trained network (its parameters are optimised; its state is checkpointed).
   var network: Module { get }
   var batchesPerEpoch: Int { get }
@@ -21,8 +21,8 @@ public protocol TrainingTask: AnyObject {
   func lossTerms(_ batch: Batch) throws -> [(name: String, value: Tensor)]
   /// The metric `validate()` reports that selects the best checkpoints (higher is better).
   var monitorMetric: String { get }
-  /// Validation metrics (the network is in eval mode, under inference mode).
-  func validate() throws -> [String: Double]
+  /// Validation metrics with the network on `device` (in eval mode, under inference mode).
+  func validate(on device: Device) throws -> [String: Double]
   /// Writes the network as a self-describing model file.
   func writeModel(to path: String) throws
   /// The optimised parameters in AdamW groups (a group's options override the defaults, e.g.

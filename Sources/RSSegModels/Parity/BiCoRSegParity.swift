@@ -17,8 +17,9 @@ public struct BiCoRSegParity: ParityFixtureKind {
     let model = try BiCoRSeg(config)
     let params = try fixture.tensors(prefix: "param.")
     try model.loadReference(params)
-    let input = try fixture.tensor("input").to(.float32)
-    let mask = try fixture.tensor("mask").to(.int64)
+    try model.to(fixture.device)
+    let input = try fixture.tensor("input").to(fixture.device, dtype: .float32)
+    let mask = try fixture.tensor("mask").to(fixture.device, dtype: .int64)
     let results = ParityComparisons(fixture, inputs: ["input", "mask"] + params.keys.map { "param." + $0 })
 
     model.eval()

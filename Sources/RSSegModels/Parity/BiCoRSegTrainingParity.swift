@@ -60,6 +60,7 @@ public struct BiCoRSegTrainingParity: ParityFixtureKind {
     try model.to(.float64)
     let params = try fixture.tensors(prefix: "param.")
     try model.loadReference(params)
+    try model.to(fixture.device)
     let named = try model.namedParameters()
     let adamw = try AdamW(
       groups: [ParamGroup(named.map(\.tensor))], lr: recipe.lrPerStep[0], betas: (recipe.adamw.betas[0], recipe.adamw.betas[1]),
@@ -71,8 +72,8 @@ public struct BiCoRSegTrainingParity: ParityFixtureKind {
 
     model.train()
     for step in 0..<recipe.steps {
-      let input = try fixture.tensor("batch.\(step).input").to(.float64)
-      let mask = try fixture.tensor("batch.\(step).mask").to(.int64)
+      let input = try fixture.tensor("batch.\(step).input").to(fixture.device, dtype: .float64)
+      let mask = try fixture.tensor("batch.\(step).mask").to(fixture.device, dtype: .int64)
       let terms = try loss(try model.forward(input), mask)
       let group = "step \(step + 1) losses"
       try results.compare(terms.segAux, "step.\(step).loss.seg_aux", group, Self.losses)

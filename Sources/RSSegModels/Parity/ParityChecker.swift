@@ -1,3 +1,5 @@
+import Torch
+
 /// A model family's parity check: builds the model from a fixture and compares every stored
 /// tensor. Register new kinds in `ParityChecker.kinds`.
 public protocol ParityFixtureKind: Sendable {
@@ -33,9 +35,10 @@ public enum ParityChecker {
   /// Every known fixture kind.
   public static let kinds: [any ParityFixtureKind] = [BiCoRSegParity(), BiCoRSegTrainingParity(), LAVTParity(), TextParity()]
 
-  /// Checks the fixture at `path` (float32, CPU).
-  public static func verify(path: String, kinds: [any ParityFixtureKind] = kinds) throws -> ParityReport {
-    let fixture = try ParityFixture(path: path)
+  /// Checks the fixture at `path`, running the model on `device` (text fixtures run on the CPU).
+  public static func verify(path: String, device: Device = .cpu, kinds: [any ParityFixtureKind] = kinds) throws -> ParityReport {
+    var fixture = try ParityFixture(path: path)
+    fixture.device = device
     guard let check = kinds.first(where: { $0.accepts(fixture) }) else {
       throw ParityError.unknownKind(path: path, kind: fixture.kind, known: kinds.map(\.kind))
     }

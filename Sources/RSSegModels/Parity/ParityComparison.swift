@@ -38,6 +38,7 @@ public struct ParityComparison: Sendable, Equatable {
   public static func compare(
     _ computed: Tensor?, _ reference: Tensor, name: String, group: String, tolerance: ParityTolerance
   ) throws -> ParityComparison {
+    let computed = try computed?.to(.cpu)
     let ref = try reference.to(.float64)
     let referenceMax = try ref.abs().amax().double()
     let bound = tolerance.bound(referenceMax: referenceMax)

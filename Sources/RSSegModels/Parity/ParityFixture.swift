@@ -14,6 +14,8 @@ public struct ParityFixture {
   public let configJSON: Data?
   /// The describing JSON's `kind`, when it has one.
   public let kind: String?
+  /// Where the checks run the model and its inputs (the comparisons run on the CPU).
+  public var device = Device.cpu
 
   public init(path: String) throws {
     self.path = path

@@ -70,6 +70,11 @@ extension RSSegCommand.Bench {
     @Flag(help: "Keep convolution weights and inputs channels-last (NHWC).")
     var channelsLast = false
 
+    @Option(help: "Images per training step.")
+    var trainBatch = 2
+
+    @OptionGroup var device: DeviceOptions
+
     func run() throws {
       try MemoryPolicy.forRepeatedModelRuns()
       let subject: ModelBenchmark.Subject =
@@ -78,6 +83,8 @@ extension RSSegCommand.Bench {
       var options = ModelBenchmark.Options(
         subject: subject, size: size, threads: threads, repeats: repeats, skipTrain: skipTrain, channelsLast: channelsLast)
       options.skipBF16 = skipBF16
+      options.trainBatch = trainBatch
+      options.device = try device.resolved()
       try printJSONLine(try ModelBenchmark.run(options))
     }
   }

@@ -48,8 +48,10 @@ extension RSSegCommand {
     @Option(help: "libtorch intra-op threads (0 = default).")
     var threads = 0
 
-    @Option(help: "Arithmetic: fp32, bf16 (bfloat16 autocast), or auto (bf16 where the CPU has native bf16, else fp32).")
+    @Option(help: "Arithmetic: fp32, bf16 or fp16 (autocast), or auto (bf16 where the device has native bf16, else fp32).")
     var precision = Precision.fp32
+
+    @OptionGroup var device: DeviceOptions
 
     @Option(help: "Referring only: the split (val or test).")
     var split = "test"
@@ -74,7 +76,9 @@ extension RSSegCommand {
       try MemoryPolicy.forRepeatedModelRuns()
       if let benchmark = ReferringBenchmark(rawValue: dataset.lowercased()) { return try runReferring(benchmark) }
       let kind = try SegmentationBenchmark(named: dataset)
+      let device = try device.resolved()
       let (network, description) = try BiCoRSeg.load(modelFile: model)
+      try network.to(device)
       network.eval()
       guard description.classes.count == kind.classes.count else {
         throw CommandFailure("\(model) predicts \(description.classes.count) classes, \(kind.rawValue) has \(kind.classes.count)")
@@ -84,10 +88,11 @@ extension RSSegCommand {
       evaluator.batchSize = batchSize
       evaluator.maxImages = limit
       evaluator.progress = true
+      evaluator.device = device
       let folder = URL(fileURLWithPath: out)
       let masks = folder.appendingPathComponent("masks")
       try FileManager.default.createDirectory(at: saveMasks == nil ? folder : masks, withIntermediateDirectories: true)
-      let forward: (Tensor) throws -> Tensor = { x in try precision.run { try network(x) } }
+      let forward: (Tensor) throws -> Tensor = { x in try precision.run(on: device) { try network(x) } }
       let evaluationSet = try kind.evaluationSet(root: URL(fileURLWithPath: data))
       let matrix = try evaluator.run(forward, on: evaluationSet) { sample, prediction, width, height in
         guard let style = saveMasks else { return }

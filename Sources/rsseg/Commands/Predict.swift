@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RSSeg
 import RSSegModels
+import Torch
 
 extension RSSegCommand {
   /// `rsseg predict`: sliding-window inference over large georeferenced scenes.
@@ -30,7 +31,9 @@ extension RSSegCommand {
 
     func run() throws {
       try MemoryPolicy.forRepeatedModelRuns()
+      let device = try scenes.device.resolved()
       let (network, description) = try BiCoRSeg.load(modelFile: scenes.model)
+      try network.to(device)
       network.eval()
       let options = PredictionOptions(
         probabilities: probabilities, overlay: overlay, heatmapLayers: heatmaps ? network.heatmapLayerCount : 0, force: scenes.force)
@@ -38,7 +41,7 @@ extension RSSegCommand {
       let run = try scenes.sceneRun { PredictionFiles(directory: scenes.out, stem: $0, options: options).scene }
       let predictor = try SlidingWindowPredictor(
         model: network, normalization: description.normalization,
-        options: scenes.windows(tta: .forScenes(tta), heatmaps: heatmaps, blockImage: overlay))
+        options: scenes.windows(on: device, tta: .forScenes(tta), heatmaps: heatmaps, blockImage: overlay))
       try scenes.execute(run, predictor: predictor, bands: bands) { reader, scene in
         try PredictionWriter(scene: reader, classes: description.classes, directory: scenes.out, stem: scene.stem, options: options)
       } summary: { scene, width, height, seconds in

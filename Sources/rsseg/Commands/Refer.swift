@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RSSeg
 import RSSegModels
+import Torch
 
 extension RSSegCommand {
   /// `rsseg refer`: referring segmentation of large georeferenced scenes.
@@ -40,9 +41,11 @@ extension RSSegCommand {
 
     func run() throws {
       try MemoryPolicy.forRepeatedModelRuns()
+      let device = try scenes.device.resolved()
       let (network, description, tokenizer) = try ReferringSegmenter.load(modelFile: scenes.model)
+      try network.to(device)
       network.eval()
-      let windowModel = try ReferringWindowModel(model: network, tokens: try tokenizer.batch(text))
+      let windowModel = try ReferringWindowModel(model: network, tokens: try tokenizer.batch(text), device: device)
       let heatmapLayers = heatmaps ? windowModel.heatmapLayerCount : 0
       if heatmaps && heatmapLayers == 0 {
         FileHandle.standardError.write(Data("note: this \(description.architecture) model has no correlation maps (BTDNet's BSC has); --heatmaps writes nothing\n".utf8))
@@ -53,7 +56,7 @@ extension RSSegCommand {
       }
       let predictor = try SlidingWindowPredictor(
         model: windowModel, normalization: description.normalization,
-        options: scenes.windows(heatmaps: heatmapLayers > 0, blockImage: true))
+        options: scenes.windows(on: device, heatmaps: heatmapLayers > 0, blockImage: true))
       try scenes.execute(run, predictor: predictor, bands: bands) { reader, scene in
         try ReferringWriter(
           scene: reader, sentences: text, directory: scenes.out, stem: scene.stem, heatmapLayers: heatmapLayers, force: scenes.force)

@@ -24,6 +24,9 @@ extension RSSegCommand {
     @Option(help: "Continue the run in this folder from its last checkpoint (same next batch, same lr).")
     var resume: String?
 
+    @Option(help: "Where to train (overrides the config's device): auto (cuda:LOCAL_RANK when a CUDA device is present, else cpu), cpu, cuda or cuda:N.")
+    var device: DeviceChoice?
+
     func validate() throws {
       guard config != nil || resume != nil else { throw ValidationError("give --config FILE (or --resume DIR)") }
     }
@@ -36,12 +39,14 @@ extension RSSegCommand {
       if try ReferringTrainingConfig.describesReferring(path: configPath) {
         var settings = try ReferringTrainingConfig.load(path: configPath, overrides: overrides)
         if settings.run.threads > 0 { Torch.threads = settings.run.threads }
+        if let device { settings.run.device = device }
         let (task, options, warnings) = try ReferringTrainingTask.make(settings)
         settings.run.maxSteps = 0  // a step limit applies to this invocation only
         try train(task, options: options, warnings: warnings, folder: folder, saving: try settings.json(), to: savedConfig)
       } else {
         var settings = try SegmentationTrainingConfig.load(path: configPath, overrides: overrides)
         if settings.run.threads > 0 { Torch.threads = settings.run.threads }
+        if let device { settings.run.device = device }
         let (task, options, warnings) = try SegmentationTrainingTask.make(settings)
         settings.run.maxSteps = 0
         try train(task, options: options, warnings: warnings, folder: folder, saving: try settings.json(), to: savedConfig)
@@ -53,8 +58,11 @@ extension RSSegCommand {
     private func train<Task: TrainingTask>(
       _ task: Task, options: TrainerOptions, warnings: [String], folder: URL, saving settings: String, to savedConfig: String
     ) throws {
+      // One GPU per process (LOCAL_RANK picks it) over NCCL, or CPU processes over Gloo.
+      let device = try options.run.device.resolvedHere()
       let distributed = try DistributedEnvironment.from(ProcessInfo.processInfo.environment).map {
-        try DistributedTraining(group: try ProcessGroup($0, timeout: try distributedTimeout()), network: task.network)
+        let group = try ProcessGroup($0, backend: device.isCUDA ? .nccl : .gloo, timeout: try distributedTimeout())
+        return try DistributedTraining(group: group, network: task.network, device: device)
       }
       let isRoot = distributed?.isRoot ?? true
       if isRoot { for warning in warnings { FileHandle.standardError.write(Data((warning + "\n").utf8)) } }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RSSeg
 import RSSegModels
+import Torch
 
 extension RSSegCommand {
   /// `rsseg verify-parity FIXTURE`: compares the Swift models with a reference fixture.
@@ -21,13 +22,17 @@ extension RSSegCommand {
     @Option(help: "The HF BERT model folder a text fixture (.json) was made with.")
     var bert: String?
 
+    @OptionGroup var device: DeviceOptions
+
     func validate() throws {
       if fixture.hasSuffix(".json") && bert == nil { throw ValidationError("a text fixture (.json) needs --bert DIR") }
     }
 
     func run() throws {
       let text = bert.map { [TextParity(bert: URL(fileURLWithPath: $0))] } ?? []
-      let report = try ParityChecker.verify(path: fixture, kinds: text + ParityChecker.kinds)
+      let device = try device.resolved()
+      let report = try ParityChecker.verify(path: fixture, device: device, kinds: text + ParityChecker.kinds)
+      print("device: \(device)")
       for line in report.lines { print(line) }
       if !report.passed { throw ExitCode.failure }
     }

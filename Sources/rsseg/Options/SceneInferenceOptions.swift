@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RSSeg
 import RSSegModels
+import Torch
 
 /// What differs between the commands that slide a model over scenes.
 protocol SceneInferenceDefaults {
@@ -30,8 +31,10 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
   @Option(help: "1-based input bands in the model's channel order (default: the first as many as the model takes).")
   var bands: String?
 
-  @Option(help: "Arithmetic: fp32, bf16 (bfloat16 autocast), or auto (bf16 where the CPU has native bf16, else fp32).")
+  @Option(help: "Arithmetic: fp32, bf16 or fp16 (autocast), or auto (bf16 where the device has native bf16, else fp32).")
   var precision = Precision.fp32
+
+  @OptionGroup var device: DeviceOptions
 
   @Option(help: "Windows per forward pass.")
   var batch = 1
@@ -66,10 +69,12 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
     return parsed.map { $0! - 1 }
   }
 
-  /// The window settings for the predictor.
-  func windows(tta: TestTimeAugmentation = .none, heatmaps: Bool, blockImage: Bool) -> SlidingWindowOptions {
-    SlidingWindowOptions(
+  /// The window settings for the predictor, windows running on `device`.
+  func windows(on device: Device, tta: TestTimeAugmentation = .none, heatmaps: Bool, blockImage: Bool) -> SlidingWindowOptions {
+    var options = SlidingWindowOptions(
       tile: tile, overlap: overlap, batch: batch, tta: tta, precision: precision, heatmaps: heatmaps, blockImage: blockImage)
+    options.device = device
+    return options
   }
 
   /// Plans the run over `images` in `out` (created), each scene writing `files(stem)`.
