@@ -19,6 +19,9 @@
 //     convolutions are routed to it explicitly: their composite kernels pick a backend by device
 //     and would otherwise end in convolution_overrideable, which has no implementation.
 // Autograd needs nothing: libtorch's autograd kernels cover AutogradPrivateUse1.
+// Structured ops (add, mul, cat, …) run their shape checks before any backend kernel, so a CPU
+// tensor there fails earlier, in libtorch's own check ("Expected all tensors to be on the same
+// device, but found at least two devices, audit:0 and cpu!"), exactly as it would on CUDA.
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/EmptyTensor.h>
 #include <ATen/detail/PrivateUse1HooksInterface.h>
