@@ -45,6 +45,10 @@ at::Device device(rs_device d) {
     case 0: return at::Device(at::kCPU);
     case 1: return at::Device(at::kCUDA, (c10::DeviceIndex)d.index);
     case 2: return at::Device(at::kMeta);
+    case 3: {
+      TORCH_CHECK(rs_audit_device_enable() == 0, rs_last_error());
+      return at::Device(at::kPrivateUse1, 0);
+    }
     default: TORCH_CHECK(false, "unknown device type ", d.type);
   }
 }
@@ -89,7 +93,7 @@ int64_t rs_tensor_storage_offset(rs_tensor t) { return T(t).storage_offset(); }
 int32_t rs_tensor_dtype(rs_tensor t) { return (int32_t)T(t).scalar_type(); }
 rs_device rs_tensor_device(rs_tensor t) {
   auto d = T(t).device();
-  return {d.is_cuda() ? 1 : d.is_meta() ? 2 : 0, (int32_t)d.index()};
+  return {d.is_cuda() ? 1 : d.is_meta() ? 2 : d.is_privateuseone() ? 3 : 0, (int32_t)d.index()};
 }
 int32_t rs_tensor_is_contiguous(rs_tensor t) { return T(t).is_contiguous(); }
 int32_t rs_tensor_defined(rs_tensor t) { return T(t).defined(); }

@@ -1,6 +1,7 @@
 // CTorch: a flat C interface to libtorch for Swift. See ctorch_core.h for the conventions.
 #pragma once
 #include "ctorch_core.h"
+#include "ctorch_audit.h"
 #include "ctorch_ops.h"
 #include "ctorch_autograd.h"
 #include "ctorch_nn.h"

@@ -23,8 +23,8 @@ typedef struct {
   int32_t kind;
 } rs_scalar;
 
-/// Device: type 0 = CPU, 1 = CUDA, 2 = meta (shapes and dtypes only, no data); index -1 =
-/// current/default.
+/// Device: type 0 = CPU, 1 = CUDA, 2 = meta (shapes and dtypes only, no data), 3 = audit (host
+/// memory on libtorch's PrivateUse1 key: see ctorch_audit.h); index -1 = current/default.
 typedef struct {
   int32_t type;
   int32_t index;
