@@ -204,3 +204,7 @@ extern "C" rs_status rs_audit_device_enable(void) {
     });
   })
 }
+
+// The autograd engine sizes its per-device queues at the first backward pass of the process; a
+// device registered after that has none (an internal assert in backward), so register at load.
+[[maybe_unused]] static const bool registered_at_load = rs_audit_device_enable() == 0;

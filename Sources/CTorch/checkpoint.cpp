@@ -101,11 +101,20 @@ struct RunState {
   }
 };
 
-/// Puts a captured state in place for a scope and restores what was there before.
+/// Puts a captured state in place for a scope and restores what was there before. The scope
+/// counts as an autocast region (as `with torch.autocast(...)` in PyTorch's checkpoint): leaving
+/// the outermost one clears the cast cache, so weights cast during a recomputation are not
+/// reused, stale, by the next step's forward after the optimiser has changed them.
 class StateScope {
  public:
-  explicit StateScope(const RunState& state) : previous_(RunState::current(state.devices())) { state.apply(); }
-  ~StateScope() { previous_.apply(); }
+  explicit StateScope(const RunState& state) : previous_(RunState::current(state.devices())) {
+    state.apply();
+    at::autocast::increment_nesting();
+  }
+  ~StateScope() {
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    previous_.apply();
+  }
 
  private:
   RunState previous_;

@@ -44,7 +44,6 @@ at::Device device(rs_device d) {
   switch (d.type) {
     case 0: return at::Device(at::kCPU);
     case 1: return at::Device(at::kCUDA, (c10::DeviceIndex)d.index);
-    case 2: return at::Device(at::kMeta);
     case 3: {
       TORCH_CHECK(rs_audit_device_enable() == 0, rs_last_error());
       return at::Device(at::kPrivateUse1, 0);
@@ -93,7 +92,7 @@ int64_t rs_tensor_storage_offset(rs_tensor t) { return T(t).storage_offset(); }
 int32_t rs_tensor_dtype(rs_tensor t) { return (int32_t)T(t).scalar_type(); }
 rs_device rs_tensor_device(rs_tensor t) {
   auto d = T(t).device();
-  return {d.is_cuda() ? 1 : d.is_meta() ? 2 : d.is_privateuseone() ? 3 : 0, (int32_t)d.index()};
+  return {d.is_cuda() ? 1 : d.is_privateuseone() ? 3 : 0, (int32_t)d.index()};
 }
 int32_t rs_tensor_is_contiguous(rs_tensor t) { return T(t).is_contiguous(); }
 int32_t rs_tensor_defined(rs_tensor t) { return T(t).defined(); }
@@ -213,7 +212,7 @@ rs_status rs_tensor_set_data(rs_tensor dst, rs_tensor src) {
     auto& d = T(dst);
     if (d.unsafeGetTensorImpl()->has_compatible_shallow_copy_type(T(src).key_set())) {
       d.set_data(T(src));
-    } else {  // e.g. CPU → meta: no TensorImpl can hold both, so this handle takes a new leaf
+    } else {  // e.g. CPU → audit: no TensorImpl can hold both, so this handle takes a new leaf
       auto requires_grad = d.requires_grad();
       d = T(src).detach().requires_grad_(requires_grad);
     }

@@ -4,7 +4,7 @@ public enum DeviceChoice: Equatable, Hashable, Sendable, CustomStringConvertible
   case auto
   case device(Device)
 
-  /// Parses "auto", "cpu", "cuda", "cuda:N" or "meta".
+  /// Parses "auto", "cpu", "cuda", "cuda:N" or "audit".
   public init(parsing text: String) throws {
     self = text == "auto" ? .auto : .device(try Device(parsing: text))
   }

@@ -8,6 +8,19 @@ final class CheckpointingTests: XCTestCase {
 
   override func setUp() { Torch.manualSeed(5) }
 
+  /// Under autocast, the recomputation in backward casts the weights again; those casts must not
+  /// outlive it: after an optimiser-style update the next forward casts the new weights.
+  func testRecomputationLeavesNoCastWeightsBehind() throws {
+    let layer = try Linear(8, 8)
+    let x = try Tensor.randn([4, 8]).requiresGrad(true)  // so that backward recomputes
+    let forward = { try Torch.withAutocast(dtype: .bfloat16) { try Torch.checkpoint([x]) { [try layer($0[0])] }[0] } }
+    try forward().to(.float32).sum().backward()
+    try Torch.withNoGrad { try layer.weight.add_(1.0) }
+    let after = try forward()
+    let fresh = try Torch.withAutocast(dtype: .bfloat16) { try layer(x) }
+    XCTAssertEqual(try (after.to(.float32) - fresh.to(.float32)).abs().max().double(), 0, "stale bf16 weights")
+  }
+
   /// Gradients of a function with a parameter and dropout inside, with and without
   /// checkpointing, from the same random state.
   func testGradientsEqualThoseWithoutCheckpointing() throws {

@@ -23,8 +23,9 @@ typedef struct {
   int32_t kind;
 } rs_scalar;
 
-/// Device: type 0 = CPU, 1 = CUDA, 2 = meta (shapes and dtypes only, no data), 3 = audit (host
-/// memory on libtorch's PrivateUse1 key: see ctorch_audit.h); index -1 = current/default.
+/// Device: type 0 = CPU, 1 = CUDA, 3 = audit (host memory on libtorch's PrivateUse1 key: see
+/// ctorch_audit.h); index -1 = current/default. (libtorch's meta device is not offered: outside
+/// Python it lacks kernels for convolution, index_select and more.)
 typedef struct {
   int32_t type;
   int32_t index;
@@ -92,7 +93,7 @@ rs_status rs_tensor_clone(rs_tensor* out, rs_tensor t);
 /// dst.copy_(src) (broadcasting, dtype/device conversion).
 rs_status rs_tensor_copy_(rs_tensor dst, rs_tensor src);
 /// dst.set_data(src): dst takes src's storage, dtype and device, keeping its autograd identity.
-/// Where the two cannot share a TensorImpl (CPU and meta), the handle dst takes a new leaf
+/// Where the two cannot share a TensorImpl (CPU and audit), the handle dst takes a new leaf
 /// tensor (src detached, dst's requires_grad); other handles to the old tensor keep it.
 rs_status rs_tensor_set_data(rs_tensor dst, rs_tensor src);
 

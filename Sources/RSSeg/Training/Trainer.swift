@@ -182,7 +182,7 @@ public final class Trainer<Task: TrainingTask> {
     while let (lr, stepSums) = try optimizerStep({ try next() }) {
       var row: [(String, Double)] = [("step", Double(step)), ("epoch", Double(epoch + 1)), ("lr", lr)]
       row += stepSums.means
-      if let scaler { row += [("loss_scale", scaler.scale), ("skipped_steps", Double(scaler.skippedSteps))] }
+      if let scaler { row += [("loss_scale", scaler.scale), ("skipped", scaler.foundNonFinite ? 1 : 0)] }
       if case .cuda(let index) = device {  // the caching allocator's high-water mark in this step
         row.append(("gpu_peak_mb", Double(try Torch.cudaMemory(index).peakAllocatedBytes) / 1e6))
         try Torch.resetPeakCUDAMemory(index)
