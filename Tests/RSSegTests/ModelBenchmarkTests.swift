@@ -49,4 +49,19 @@ final class ModelBenchmarkTests: XCTestCase {
     XCTAssertEqual(try ModelBenchmark.Subject.referring(named: "lavt").name, "lavt")
     XCTAssertThrowsError(try ModelBenchmark.Subject.referring(named: "rmsin"))
   }
+
+  func testEncoderSubjectTrainsInBF16AndReportsNoGPUMemoryOnTheCPU() throws {
+    var preset = BiCoRSegPreset.vaihingen
+    preset.model.encoder = ConvNeXtConfig(dims: [8, 16, 32, 64], depths: [1, 1, 1, 1])
+    var options = ModelBenchmark.Options(subject: .encoder(preset), size: 64, threads: 1, repeats: 1)
+    (options.skipBF16, options.trainBatch, options.trainPrecision) = (true, 1, .bf16)
+    let result = try ModelBenchmark.run(options)
+    XCTAssertEqual(result.preset, "vaihingen-encoder")
+    XCTAssertEqual(result.trainPrecision, "bf16")
+    XCTAssertGreaterThan(try XCTUnwrap(result.trainStep).wall, 0)
+    XCTAssertNil(result.evalPeakGPUMB)
+    XCTAssertNil(result.trainPeakGPUMB)
+    options.trainPrecision = .fp16
+    XCTAssertThrowsError(try ModelBenchmark.run(options)) { XCTAssertTrue("\($0)".contains("loss scaler"), "\($0)") }
+  }
 }

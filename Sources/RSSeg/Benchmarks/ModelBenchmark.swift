@@ -2,19 +2,24 @@ import Foundation
 import RSSegModels
 import Torch
 
-/// Times a model on the CPU: evaluation latency at batch 1 (fp32, and bf16 under autocast), one
+/// Times a model on a device: evaluation latency at batch 1 (fp32, and bf16 under autocast), one
 /// full training step at batch 2 (forward, every loss term, backward, optimiser step), and the
 /// peak resident memory of each phase. Models: a BiCoR-Seg preset, or a referring model (LAVT,
 /// BTDNet) with Swin and BERT shapes from its configuration.
 ///
 /// Weights are freshly initialised (timings do not depend on their values); inputs are random
 /// (referring sentences: 20 random tokens). Each latency is the median of `repeats` runs after
-/// one warm-up run, as wall-clock and process CPU seconds (`{"wall": …, "cpu": …}`).
+/// one warm-up run, as wall-clock and process CPU seconds (`{"wall": …, "cpu": …}`); on a GPU each
+/// run ends by waiting for the device, and the caching allocator's peaks are reported too.
 public enum ModelBenchmark {
   /// What is timed.
   public enum Subject: Sendable {
     /// BiCoR-Seg as the preset builds it, trained as the reference (AdamW in Lookahead).
     case bicor(BiCoRSegPreset)
+    /// The preset's ConvNeXt encoder alone (torchvision's `convnext_*().features`), trained with
+    /// AdamW on the mean square of its last stage: the part that torchvision's model can time on
+    /// the same machine, so the rest of BiCoR-Seg's cost is the full model's time less this one.
+    case encoder(BiCoRSegPreset)
     /// A referring model: BERT with `bert`'s shape (random weights) and the LAVT network of
     /// `lavt`, trained as LAVT (AdamW in the official groups, cross-entropy plus BTDNet's terms).
     case referring(name: String, lavt: LAVTConfig, bert: BertConfig)
@@ -22,6 +27,7 @@ public enum ModelBenchmark {
     public var name: String {
       switch self {
       case .bicor(let preset): return preset.name
+      case .encoder(let preset): return "\(preset.name)-encoder"
       case .referring(let name, _, _): return name
       }
     }
@@ -50,6 +56,9 @@ public enum ModelBenchmark {
     /// Convolution weights and inputs in channels-last (NHWC) memory format.
     public var channelsLast: Bool
     public var trainBatch = 2
+    /// The training step's arithmetic: fp32, or bf16 autocast around forward and loss (fp16 would
+    /// need a loss scaler: `rsseg train` has one).
+    public var trainPrecision = Precision.fp32
     /// Where the model, its inputs and the optimiser state live.
     public var device = Device.cpu
 
@@ -81,10 +90,15 @@ public enum ModelBenchmark {
     /// Peak resident memory while building the model and running the evaluation passes.
     public let evalPeakRSSMB: Double
     public let trainBatch: Int?
+    public let trainPrecision: String?
     public let trainStep: Timing?
     /// Peak resident memory during the training steps (the high-water mark is reset before them;
     /// it still counts the model and whatever the allocator kept from evaluation).
     public let trainPeakRSSMB: Double?
+    /// The CUDA caching allocator's peak allocated bytes during evaluation and during training
+    /// (reset in between); nil off CUDA.
+    public let evalPeakGPUMB: Double?
+    public let trainPeakGPUMB: Double?
 
     enum CodingKeys: String, CodingKey {
       case preset, size, threads, repeats, cpu, device
@@ -93,8 +107,11 @@ public enum ModelBenchmark {
       case evalBF16 = "eval_bf16_s"
       case evalPeakRSSMB = "eval_peak_rss_mb"
       case trainBatch = "train_batch"
+      case trainPrecision = "train_precision"
       case trainStep = "train_step_s"
       case trainPeakRSSMB = "train_peak_rss_mb"
+      case evalPeakGPUMB = "eval_peak_gpu_mb"
+      case trainPeakGPUMB = "train_peak_gpu_mb"
     }
   }
 
@@ -104,35 +121,63 @@ public enum ModelBenchmark {
         "bench model: size must be a positive multiple of 32, repeats and threads at least 1 "
           + "(got size \(options.size), repeats \(options.repeats), threads \(options.threads))")
     }
+    let trainPrecision = options.trainPrecision.resolved(on: options.device)
+    guard trainPrecision != .fp16 else {
+      throw ModelConfigError.invalid("bench model: training steps run in fp32 or bf16 (fp16 needs the loss scaler of rsseg train)")
+    }
     Torch.threads = options.threads
     Torch.manualSeed(0)
     let runner = try Runner(options)
     try runner.model.to(options.device)
     if options.channelsLast { try useChannelsLast(runner.model) }
 
+    let gpu = GPUClock(device: options.device)
+    try gpu.resetPeak()
     runner.model.eval()
-    let fp32 = try median(options.repeats) {
+    let fp32 = try median(options.repeats, gpu) {
       try Torch.withInferenceMode { try runner.evaluate() }
     }
-    let bf16 = options.skipBF16 ? nil : try median(options.repeats) {
+    let bf16 = options.skipBF16 ? nil : try median(options.repeats, gpu) {
       try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: options.device) { try runner.evaluate() } }
     }
     let evalPeak = try PeakMemory.megabytes()
+    let evalPeakGPU = try gpu.peakMegabytes()
 
     var trainSeconds: Timing?
     var trainPeak: Double?
+    var trainPeakGPU: Double?
     if !options.skipTrain {
       try PeakMemory.reset()
+      try gpu.resetPeak()
       runner.model.train()
       let step = try runner.trainStep()
-      trainSeconds = try median(options.repeats, step)
+      trainSeconds = try median(options.repeats, gpu, step)
       trainPeak = try PeakMemory.megabytes()
+      trainPeakGPU = try gpu.peakMegabytes()
     }
     return Result(
       preset: options.subject.name, size: options.size, threads: options.threads, repeats: options.repeats,
       channelsLast: options.channelsLast, device: options.device.description, cpu: Torch.cpuCapability, evalFP32: fp32, evalBF16: bf16,
-      evalPeakRSSMB: evalPeak, trainBatch: options.skipTrain ? nil : options.trainBatch, trainStep: trainSeconds,
-      trainPeakRSSMB: trainPeak)
+      evalPeakRSSMB: evalPeak, trainBatch: options.skipTrain ? nil : options.trainBatch,
+      trainPrecision: options.skipTrain ? nil : trainPrecision.rawValue, trainStep: trainSeconds,
+      trainPeakRSSMB: trainPeak, evalPeakGPUMB: evalPeakGPU, trainPeakGPUMB: trainPeakGPU)
+  }
+
+  /// What a timing needs from a CUDA device: CUDA runs asynchronously, so a run is over only once
+  /// the device has finished its queue. Does nothing off CUDA.
+  private struct GPUClock {
+    let index: Int?
+
+    init(device: Device) {
+      if case .cuda(let i) = device { index = i } else { index = nil }
+    }
+
+    func synchronize() throws { if let index { try Torch.synchronizeCUDA(index) } }
+    func resetPeak() throws { if let index { try Torch.resetPeakCUDAMemory(index) } }
+    func peakMegabytes() throws -> Double? {
+      guard let index else { return nil }
+      return Double(try Torch.cudaMemory(index).peakAllocatedBytes) / 1_048_576
+    }
   }
 
   /// A built model with its batch-1 evaluation and the set-up of its training step.
@@ -147,6 +192,7 @@ public enum ModelBenchmark {
       let batch = options.trainBatch
       let channelsLast = options.channelsLast
       let device = options.device
+      let precision = options.trainPrecision
       switch options.subject {
       case .bicor(let preset):
         let model = try BiCoRSeg(preset.model)
@@ -164,7 +210,21 @@ public enum ModelBenchmark {
           let labels = try Tensor.randint(0, preset.model.classes, [batch, size, size], device: device)
           return {
             try optimizer.zeroGrad()
-            try loss(model.forward(images), labels).total.backward()
+            try precision.run(on: device) { try loss(model.forward(images), labels).total }.backward()
+            try optimizer.step()
+          }
+        }
+      case .encoder(let preset):
+        let model = try ConvNeXtFeatures(preset.model.encoder)
+        let image = try input(batch: 1, size: size, channelsLast: channelsLast, device: device)
+        self.model = model
+        evaluate = { _ = try model(image) }
+        trainStep = {
+          let optimizer = try AdamW(try model.parameters(), lr: preset.training.lr, weightDecay: preset.training.weightDecay)
+          let images = try input(batch: batch, size: size, channelsLast: channelsLast, device: device)
+          return {
+            try optimizer.zeroGrad()
+            try precision.run(on: device) { try model(images).last!.to(.float32).square().mean() }.backward()
             try optimizer.step()
           }
         }
@@ -183,8 +243,10 @@ public enum ModelBenchmark {
           let targets = try Tensor.randint(0, 2, [batch, size, size], device: device)
           return {
             try optimizer.zeroGrad()
-            let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: targets)
-            try extra.reduce(loss(logits, targets)) { try $0 + $1.value }.backward()
+            try precision.run(on: device) {
+              let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: targets)
+              return try extra.reduce(loss(logits, targets)) { try $0 + $1.value }
+            }.backward()
             try optimizer.step()
           }
         }
@@ -222,14 +284,18 @@ public enum ModelBenchmark {
   }
 
   /// Runs `body` once to warm up, then `repeats` times, and returns the median of each clock.
-  private static func median(_ repeats: Int, _ body: () throws -> Void) throws -> Timing {
+  private static func median(_ repeats: Int, _ gpu: GPUClock, _ body: () throws -> Void) throws -> Timing {
     try body()
+    try gpu.synchronize()
     let clock = ContinuousClock()
     var walls: [Double] = []
     var cpus: [Double] = []
     for _ in 0..<repeats {
       let cpuStart = processCPUSeconds()
-      let elapsed = try clock.measure(body)
+      let elapsed = try clock.measure {
+        try body()
+        try gpu.synchronize()
+      }
       cpus.append(processCPUSeconds() - cpuStart)
       walls.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }

@@ -39,7 +39,7 @@ extension RSSegCommand.Bench {
   /// model (LAVT, BTDNet).
   struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Model eval latency (fp32, bf16 autocast; batch 1), one training step (batch 2) and peak RSS.",
+      abstract: "Model eval latency (fp32, bf16 autocast; batch 1), one training step (batch 2) and peak memory.",
       discussion: """
         Times are {"wall", "cpu"} seconds (median after a warm-up). On a machine shared with other \
         work, run with OMP_WAIT_POLICY=passive: libtorch's OpenMP threads otherwise spin at every \
@@ -73,17 +73,26 @@ extension RSSegCommand.Bench {
     @Option(help: "Images per training step.")
     var trainBatch = 2
 
+    @Option(help: "Training-step arithmetic: fp32, bf16 (autocast), or auto (bf16 where native).")
+    var trainPrecision = Precision.fp32
+
+    @Flag(help: "Time only the BiCoR-Seg preset's ConvNeXt encoder (torchvision's convnext features), to compare with torchvision.")
+    var encoderOnly = false
+
     @OptionGroup var device: DeviceOptions
 
     func run() throws {
       try MemoryPolicy.forRepeatedModelRuns()
+      let referring = ["lavt", "btdnet"].contains(preset.lowercased())
+      if referring && encoderOnly { throw ValidationError("--encoder-only times a BiCoR-Seg preset's encoder, not \(preset)") }
       let subject: ModelBenchmark.Subject =
-        ["lavt", "btdnet"].contains(preset.lowercased())
-        ? try .referring(named: preset) : .bicor(try BiCoRSegPreset.named(preset))
+        referring ? try .referring(named: preset)
+        : encoderOnly ? .encoder(try BiCoRSegPreset.named(preset)) : .bicor(try BiCoRSegPreset.named(preset))
       var options = ModelBenchmark.Options(
         subject: subject, size: size, threads: threads, repeats: repeats, skipTrain: skipTrain, channelsLast: channelsLast)
       options.skipBF16 = skipBF16
       options.trainBatch = trainBatch
+      options.trainPrecision = trainPrecision
       options.device = try device.resolved()
       try printJSONLine(try ModelBenchmark.run(options))
     }
