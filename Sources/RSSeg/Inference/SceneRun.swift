@@ -78,7 +78,14 @@ public struct SceneRun {
         total: predictor.windowCount(width: reader.width, height: reader.height), label: scene.stem, unit: "windows",
         enabled: progress)
       let start = Date()
-      try predictor.predict(reader, progress: { bar.advance(by: $0) }, emit: writer.write)
+      let background = BackgroundWriter(writer)
+      do {
+        try predictor.predict(reader, progress: { bar.advance(by: $0) }, emit: background.write)
+      } catch {
+        try? background.finish()
+        throw error
+      }
+      try background.finish()
       try writer.finish()
       bar.finish()
       report(.finished(scene, width: reader.width, height: reader.height, seconds: Date().timeIntervalSince(start)))

@@ -116,15 +116,24 @@ public struct SlidingWindowPredictor {
         for (k, y) in ys.enumerated() {
           let rows = min(th, height - y)
           var pending: [(x: Int, input: Tensor)] = []
-          func runPending() throws {
-            guard !pending.isEmpty else { return }
-            let logits = try forward(Tensor.stack(pending.map(\.input), dim: 0))
-            for (i, x) in pending.map(\.x).enumerated() {
+          // The batch launched on the device and not yet blended: on a GPU it runs while the
+          // next batch's windows are read (its logits are awaited only when that batch is full).
+          var launched: (xs: [Int], logits: Tensor)?
+          func blendLaunched() throws {
+            guard let (xs, deviceLogits) = launched else { return }
+            let logits = try deviceLogits.to(.cpu, dtype: .float32)
+            for (i, x) in xs.enumerated() {
               let cols = min(tw, width - x)
               let (top, left) = (y - base, x - band.origin)
               try sum[.all, top..<(top + rows), left..<(left + cols)].add_(try logits[i, .all, 0..<rows, 0..<cols] * weights[0..<rows, 0..<cols])
             }
-            progress(pending.count)
+            progress(xs.count)
+            launched = nil
+          }
+          func launchPending() throws {
+            try blendLaunched()
+            guard !pending.isEmpty else { return }
+            launched = (pending.map(\.x), try launch(Tensor.stack(pending.map(\.input), dim: 0)))
             pending.removeAll()
           }
           for x in xs[band.windows] {
@@ -133,9 +142,10 @@ public struct SlidingWindowPredictor {
               continue
             }
             pending.append((x, input))
-            if pending.count == options.batch { try runPending() }
+            if pending.count == options.batch { try launchPending() }
           }
-          try runPending()
+          try launchPending()
+          try blendLaunched()
           // Rows above the next window-row are final in this band's columns, once what the
           // previous band's windows added to them is in.
           let next = k + 1 < ys.count ? ys[k + 1] : height
@@ -223,10 +233,12 @@ public struct SlidingWindowPredictor {
     return window
   }
 
-  func forward(_ x: Tensor) throws -> Tensor {
+  /// The logits (and heatmaps) of a batch of windows, on the device: on a GPU the work is only
+  /// queued when this returns.
+  func launch(_ x: Tensor) throws -> Tensor {
     let heatmapModel = options.heatmaps ? model as? any HeatmapSegmentationModel : nil
     let input = try x.transferred(to: options.device)
     let run = { try options.tta.logits(input) { try heatmapModel?.logitsWithHeatmaps($0) ?? model.logits($0) } }
-    return try options.precision.run(on: options.device, run).to(.cpu, dtype: .float32)
+    return try options.precision.run(on: options.device, run)
   }
 }
