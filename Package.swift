@@ -7,27 +7,57 @@ import PackageDescription
 /// `scripts/bootstrap` installs into `.deps/libtorch`.
 let libtorch = Context.environment["LIBTORCH"] ?? "\(Context.packageDirectory)/.deps/libtorch"
 let libtorchLib = "\(libtorch)/lib"
-/// A CUDA build registers its kernels from libtorch_cuda, which nothing references directly.
+/// A CUDA build of libtorch (a libtorch zip or the `torch` folder of a CUDA PyTorch wheel).
 let hasCUDA = FileManager.default.fileExists(atPath: "\(libtorchLib)/libtorch_cuda.so")
-let cudaLinkFlags = hasCUDA
-  ? ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"] : []
 
-/// NCCL process groups (multi-GPU training) are compiled in when libtorch has CUDA and the NCCL
-/// and CUDA runtime headers are found: `NCCL_INCLUDE` / `CUDA_HOME`, the system folders, or the
-/// `nvidia/*/include` folders installed beside a CUDA PyTorch wheel's `torch` folder.
+/// CUDA builds need the CUDA runtime headers for the device and allocator queries (RS_WITH_CUDA),
+/// and NCCL process groups (multi-GPU training, RS_WITH_NCCL) need `nccl.h` as well. They are
+/// looked for in `NCCL_INCLUDE` / `CUDA_HOME`, then in the `nvidia/*` folders installed beside a
+/// CUDA PyTorch wheel's `torch` folder (which match that libtorch: CUDA 13 wheels share
+/// `nvidia/cu13/include`, CUDA 12 wheels have one `nvidia/<library>/include` each), then in the
+/// system folders.
 func headerFolder(_ header: String, _ candidates: [String?]) -> String? {
   candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: "\($0)/\(header)") }
 }
 let wheelNvidia = "\(libtorch)/../nvidia"
+func cudaHeaderFolder(_ header: String, wheelLibrary: String) -> String? {
+  headerFolder(
+    header,
+    [Context.environment["CUDA_HOME"].map { "\($0)/include" }, "\(wheelNvidia)/cu13/include",
+     "\(wheelNvidia)/\(wheelLibrary)/include", "/usr/local/cuda/include"])
+}
 let ncclInclude = headerFolder(
-  "nccl.h", [Context.environment["NCCL_INCLUDE"], "/usr/include", "\(wheelNvidia)/nccl/include"])
-let cudaInclude = headerFolder(
-  "cuda_runtime_api.h",
-  [Context.environment["CUDA_HOME"].map { "\($0)/include" }, "/usr/local/cuda/include", "\(wheelNvidia)/cuda_runtime/include"])
-let ncclFlags: [String] =
-  if hasCUDA, let ncclInclude, let cudaInclude {
-    ["-DRS_WITH_NCCL", "-isystem", ncclInclude, "-isystem", cudaInclude]
-  } else { [] }
+  "nccl.h", [Context.environment["NCCL_INCLUDE"], "\(wheelNvidia)/nccl/include", "/usr/include"])
+/// cuda_runtime_api.h includes crt/host_defines.h, which CUDA 13 wheels ship apart
+/// (nvidia-cuda-crt, not installed with torch).
+let cudaInclude = cudaHeaderFolder("cuda_runtime_api.h", wheelLibrary: "cuda_runtime")
+  .flatMap { headerFolder("crt/host_defines.h", [$0]) }
+/// ProcessGroupNCCL.hpp includes ATen/cuda/CUDAContext.h, and so the cuBLAS, cuSPARSE and
+/// cuSOLVER headers, and through cuda_fp16.h CCCL's nv/target (in CUDA 13 wheels
+/// nvidia-cuda-cccl, not installed with torch).
+let cudaLibraryIncludes = [
+  cudaHeaderFolder("cublas_v2.h", wheelLibrary: "cublas"),
+  cudaHeaderFolder("cusparse.h", wheelLibrary: "cusparse"),
+  cudaHeaderFolder("cusolverDn.h", wheelLibrary: "cusolver"),
+  cudaHeaderFolder("nv/target", wheelLibrary: "cuda_cccl"),
+]
+/// `-DRS_WITH_CUDA` (and `-DRS_WITH_NCCL`) with their header folders, each folder once.
+let cudaFlags: [String] = {
+  guard hasCUDA, let cudaInclude else { return [] }
+  var defines = ["-DRS_WITH_CUDA"]
+  var folders: [String?] = [cudaInclude]
+  if let ncclInclude, !cudaLibraryIncludes.contains(nil) {
+    defines.append("-DRS_WITH_NCCL")
+    folders += [ncclInclude] + cudaLibraryIncludes
+  }
+  var seen = Set<String>()
+  return defines + folders.compactMap { $0 }.filter { seen.insert($0).inserted }
+    .flatMap { ["-isystem", $0] }
+}()
+/// A CUDA build registers its kernels from libtorch_cuda, which nothing references directly.
+/// rsseg links no CUDA library itself (see cuda.cpp): libtorch_cuda finds its own.
+let cudaLinkFlags =
+  hasCUDA ? ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"] : []
 
 let package = Package(
   name: "rsseg",
@@ -49,7 +79,7 @@ let package = Package(
           "-isystem", "\(libtorch)/include",
           "-isystem", "\(libtorch)/include/torch/csrc/api/include",
           "-Wno-deprecated-declarations",
-        ] + ncclFlags)
+        ] + cudaFlags)
       ],
       linkerSettings: [
         .unsafeFlags(

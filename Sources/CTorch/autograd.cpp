@@ -3,6 +3,7 @@
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/function.h>  // Node, for grad_fn()->name() (not included by 2.11)
 
 #include <cstdlib>
 #include <cstring>

@@ -12,8 +12,10 @@
 
 #include "shim.hpp"
 
-static_assert(TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR == 13,
-              "rsseg is built against libtorch 2.13: LIBTORCH points to another version");
+// 2.13 is what scripts/bootstrap installs (CPU); 2.11 is the CUDA 13 PyTorch that
+// scripts/check-cuda-build builds against (2.12 is accepted but was not built here).
+static_assert(TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 11 && TORCH_VERSION_MINOR <= 13,
+              "rsseg is built against libtorch 2.11 to 2.13: LIBTORCH points to another version");
 
 namespace rs {
 

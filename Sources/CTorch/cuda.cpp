@@ -7,14 +7,19 @@
 #include <cstring>
 
 #ifdef RS_WITH_CUDA
-#include <cuda_runtime_api.h>
+#include <c10/core/DeviceGuard.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
-#include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
 
 // Declared in ATen/cuda/CUDAContextLight.h and defined in libtorch_cuda (2.11 to 2.13 alike).
 // That header also includes the cuBLAS, cuSPARSE and cuSOLVER headers, which the CUDA runtime
 // queries do not otherwise need, so only this declaration is repeated here.
+//
+// Nothing here may instantiate c10's inline CUDA code (c10::cuda::CUDAGuard's CUDAGuardImpl calls
+// cudaEvent* directly): rsseg would then need libcudart itself, which the loader looks for only
+// on rsseg's own search paths (rpath, LD_LIBRARY_PATH, the system), not beside libtorch_cuda.
+// c10::DeviceGuard reaches the same guard through libc10_cuda.
 namespace at::cuda {
 cudaDeviceProp* getDeviceProperties(c10::DeviceIndex device);
 }
@@ -95,7 +100,7 @@ rs_status rs_cuda_empty_cache(void) {
 
 rs_status rs_cuda_synchronize(int32_t index) {
   RS_CUDA_ONLY({
-    c10::cuda::CUDAGuard guard(cuda_device(index));
+    c10::DeviceGuard guard(c10::Device(c10::kCUDA, cuda_device(index)));
     c10::cuda::device_synchronize();
   })
 }

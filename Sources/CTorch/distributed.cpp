@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "shim.hpp"
 
@@ -85,7 +86,11 @@ struct GradReduction {
   std::vector<std::vector<size_t>> buckets;
   std::vector<size_t> bucket_of;
   /// Keeps the AccumulateGrad nodes (and so the hooks) alive; variables hold them weakly.
-  std::vector<c10::intrusive_ptr<torch::autograd::Node>> accumulators;
+  /// Their pointer type is whatever grad_accumulator returns: std::shared_ptr<Node> in libtorch
+  /// 2.11, c10::intrusive_ptr<Node> in 2.13.
+  using AccumulatorPtr =
+      decltype(torch::autograd::impl::grad_accumulator(std::declval<const at::Tensor&>()));
+  std::vector<AccumulatorPtr> accumulators;
   std::mutex mutex;
   bool armed = false;
   std::vector<size_t> pending;
