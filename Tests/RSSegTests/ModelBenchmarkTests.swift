@@ -61,6 +61,12 @@ final class ModelBenchmarkTests: XCTestCase {
     XCTAssertGreaterThan(try XCTUnwrap(result.trainStep).wall, 0)
     XCTAssertNil(result.evalPeakGPUMB)
     XCTAssertNil(result.trainPeakGPUMB)
+    // Rooflines: the counted forward over the measured bf16 peak, reached only partly.
+    XCTAssertGreaterThan(result.forwardGFLOPs, 0)
+    let train = try XCTUnwrap(result.trainRoofline)
+    XCTAssertEqual(train.floorSeconds, 3 * result.forwardGFLOPs / result.matmulPeak.bf16, accuracy: 1e-9)
+    XCTAssertGreaterThan(train.fraction, 0)
+    XCTAssertLessThan(train.fraction, 1.5)
     options.trainPrecision = .fp16
     XCTAssertThrowsError(try ModelBenchmark.run(options)) { XCTAssertTrue("\($0)".contains("loss scaler"), "\($0)") }
   }

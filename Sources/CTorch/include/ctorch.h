@@ -10,3 +10,4 @@
 #include "ctorch_bench.h"
 #include "ctorch_distributed.h"
 #include "ctorch_cuda.h"
+#include "ctorch_flops.h"

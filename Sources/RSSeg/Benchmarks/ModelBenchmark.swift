@@ -11,6 +11,11 @@ import Torch
 /// (referring sentences: 20 random tokens). Each latency is the median of `repeats` runs after
 /// one warm-up run, as wall-clock and process CPU seconds (`{"wall": …, "cpu": …}`); on a GPU each
 /// run ends by waiting for the device, and the caching allocator's peaks are reported too.
+///
+/// Each time comes with its roofline: the model's matrix-product and convolution FLOPs (counted
+/// by libtorch's profiler on one batch-1 forward; a training step is taken as 3× the forward per
+/// image) over the device's measured matrix-product peak in that precision (`MatmulPeak`), and
+/// the fraction of that floor the run reached.
 public enum ModelBenchmark {
   /// What is timed.
   public enum Subject: Sendable {
@@ -99,6 +104,12 @@ public enum ModelBenchmark {
     /// (reset in between); nil off CUDA.
     public let evalPeakGPUMB: Double?
     public let trainPeakGPUMB: Double?
+    /// FLOPs of one batch-1 forward (products and convolutions), in billions.
+    public let forwardGFLOPs: Double
+    public let matmulPeak: MatmulPeak.Result
+    public let evalFP32Roofline: Roofline
+    public let evalBF16Roofline: Roofline?
+    public let trainRoofline: Roofline?
 
     enum CodingKeys: String, CodingKey {
       case preset, size, threads, repeats, cpu, device
@@ -112,6 +123,27 @@ public enum ModelBenchmark {
       case trainPeakRSSMB = "train_peak_rss_mb"
       case evalPeakGPUMB = "eval_peak_gpu_mb"
       case trainPeakGPUMB = "train_peak_gpu_mb"
+      case forwardGFLOPs = "forward_gflops"
+      case matmulPeak = "matmul_peak_gflops"
+      case evalFP32Roofline = "eval_fp32_roofline"
+      case evalBF16Roofline = "eval_bf16_roofline"
+      case trainRoofline = "train_roofline"
+    }
+  }
+
+  /// The least time `flops` take at the device's measured peak, and how much of it a run reached.
+  public struct Roofline: Encodable, Sendable {
+    public let floorSeconds: Double
+    /// floor / measured: 1 is the peak.
+    public let fraction: Double
+
+    init(flops: Double, peakGFLOPs: Double, measured: Timing) {
+      floorSeconds = flops / (peakGFLOPs * 1e9)
+      fraction = floorSeconds / max(measured.wall, 1e-12)
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case floorSeconds = "floor_s", fraction
     }
   }
 
@@ -134,6 +166,7 @@ public enum ModelBenchmark {
     let gpu = GPUClock(device: options.device)
     try gpu.resetPeak()
     runner.model.eval()
+    let forwardFLOPs = Double(try Torch.countFLOPs { try Torch.withInferenceMode { try runner.evaluate() } })
     let fp32 = try median(options.repeats, gpu) {
       try Torch.withInferenceMode { try runner.evaluate() }
     }
@@ -155,17 +188,25 @@ public enum ModelBenchmark {
       trainPeak = try PeakMemory.megabytes()
       trainPeakGPU = try gpu.peakMegabytes()
     }
+    let peak = try MatmulPeak.measure(on: options.device, synchronize: gpu.synchronize)
+    let trainPeakGFLOPs = trainPrecision == .bf16 ? peak.bf16 : peak.fp32
     return Result(
       preset: options.subject.name, size: options.size, threads: options.threads, repeats: options.repeats,
       channelsLast: options.channelsLast, device: options.device.description, cpu: Torch.cpuCapability, evalFP32: fp32, evalBF16: bf16,
       evalPeakRSSMB: evalPeak, trainBatch: options.skipTrain ? nil : options.trainBatch,
       trainPrecision: options.skipTrain ? nil : trainPrecision.rawValue, trainStep: trainSeconds,
-      trainPeakRSSMB: trainPeak, evalPeakGPUMB: evalPeakGPU, trainPeakGPUMB: trainPeakGPU)
+      trainPeakRSSMB: trainPeak, evalPeakGPUMB: evalPeakGPU, trainPeakGPUMB: trainPeakGPU,
+      forwardGFLOPs: forwardFLOPs / 1e9, matmulPeak: peak,
+      evalFP32Roofline: Roofline(flops: forwardFLOPs, peakGFLOPs: peak.fp32, measured: fp32),
+      evalBF16Roofline: bf16.map { Roofline(flops: forwardFLOPs, peakGFLOPs: peak.bf16, measured: $0) },
+      trainRoofline: trainSeconds.map {
+        Roofline(flops: 3 * forwardFLOPs * Double(options.trainBatch), peakGFLOPs: trainPeakGFLOPs, measured: $0)
+      })
   }
 
   /// What a timing needs from a CUDA device: CUDA runs asynchronously, so a run is over only once
   /// the device has finished its queue. Does nothing off CUDA.
-  private struct GPUClock {
+  struct GPUClock {
     let index: Int?
 
     init(device: Device) {
