@@ -75,20 +75,25 @@ def markdown(r):
                  f"{fmt(peak.get('bf16'))} bf16 ({peak.get('what', 'PyTorch')}).")
     lines.append("")
     batch = next((b.get("train_batch") for b in r.get("bench", {}).values() if b and b.get("train_batch")), "?")
-    lines.append(f"| model, size | eval fp32 (batch 1) | eval bf16 | train step fp32 (batch {batch}) | train step bf16 | images/s fp32 → bf16 | GPU peak train fp32 / bf16 |")
-    lines.append("|---|---|---|---|---|---|---|")
+    lines.append(f"| model, size | eval fp32 (batch 1) | eval bf16 | train step fp32 (batch {batch}) | train step bf16 | images/s fp32 → bf16 | GPU peak train fp32 / bf16 | of the matmul roofline: eval fp32 / bf16, train fp32 / bf16 |")
+    lines.append("|---|---|---|---|---|---|---|---|")
 
     def row(label, fp32, bf16):
         if not fp32:
-            lines.append(f"| {label} | not measured | | | | | |")
+            lines.append(f"| {label} | not measured | | | | | | |")
             return
         t32 = seconds(fp32.get("train_step_s")) if fp32.get("train_step_s") else None
         t16 = seconds(bf16.get("train_step_s")) if bf16 and bf16.get("train_step_s") else None
         batch = fp32.get("train_batch") or 0
         rate = f"{batch / t32:.1f} → {batch / t16:.1f}" if t32 and t16 else "—"
         mem = f"{fmt(fp32.get('train_peak_gpu_mb'), 4)} / {fmt(bf16.get('train_peak_gpu_mb') if bf16 else None, 4)} MiB"
+        def share(result, key):
+            roof = (result or {}).get(key)
+            return f"{100 * roof['fraction']:.0f} %" if roof else "—"
+        roofs = (f"{share(fp32, 'eval_fp32_roofline')} / {share(fp32, 'eval_bf16_roofline')}, "
+                 f"{share(fp32, 'train_roofline')} / {share(bf16, 'train_roofline')}")
         lines.append(f"| {label} | {fmt(seconds(fp32.get('eval_fp32_s')))} s | {fmt(seconds(fp32.get('eval_bf16_s')) if fp32.get('eval_bf16_s') else None)} s "
-                     f"| {fmt(t32)} s | {fmt(t16)} s | {rate} | {mem} |")
+                     f"| {fmt(t32)} s | {fmt(t16)} s | {rate} | {mem} | {roofs} |")
 
     bench = r.get("bench", {})
     row("rsseg BiCoR-Seg Vaihingen 512²", bench.get("vaihingen-fp32"), bench.get("vaihingen-bf16"))
@@ -105,7 +110,8 @@ def markdown(r):
                      f"+ rsseg's measured decoder/loss cost {decoder:.3f} s = {estimate:.3f} s): "
                      f"rsseg {seconds(full['train_step_s']):.3f} s, {seconds(full['train_step_s']) / estimate:.2f}×; "
                      f"encoder alone rsseg/PyTorch {seconds(enc['train_step_s']) / tv['train_step_s']:.2f}×. "
-                     f"ConvNeXt-B forward {tv.get('forward_gflops_batch1', 0):.0f} GFLOP per 512² image.")
+                     f"Forward FLOPs per image: ConvNeXt-B {tv.get('forward_gflops_batch1', 0):.1f} G (torch.utils.flop_counter), "
+                     f"{enc.get('forward_gflops', 0):.1f} G (rsseg's count); BiCoR-Seg {full.get('forward_gflops', 0):.1f} G.")
     lines.append("")
     for precision in ("fp32", "bf16"):
         p = r.get("predict", {}).get(precision)
