@@ -104,10 +104,12 @@ let package = Package(
         "RSSeg", "RSSegModels", "Torch", "Raster", "AtomicFiles", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
-    .testTarget(name: "RasterTests", dependencies: ["Raster"]),
+    // What gdalinfo/ogrinfo would show of an output, read through GDAL's C API, for the tests.
+    .target(name: "GISInspection", dependencies: ["CGDAL"], path: "Tests/GISInspection"),
+    .testTarget(name: "RasterTests", dependencies: ["Raster", "GISInspection"]),
     .target(name: "FuzzEntryPoints", dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster"], path: "Fuzz/EntryPoints"),
-    .testTarget(name: "RSSegTests", dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster", "FuzzEntryPoints"]),
-    .testTarget(name: "rssegCLITests", dependencies: ["rsseg", "Torch", "Raster"]),
+    .testTarget(name: "RSSegTests", dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster", "FuzzEntryPoints", "GISInspection"]),
+    .testTarget(name: "rssegCLITests", dependencies: ["rsseg", "Torch", "Raster", "GISInspection"]),
   ],
   cxxLanguageStandard: .cxx20
 )

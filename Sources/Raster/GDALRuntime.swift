@@ -43,6 +43,15 @@ enum GDALRuntime {
     }
   }
 
+  /// Runs `body` with GDAL's configuration option `key` set to `value` on this thread only
+  /// (other threads keep the process-wide setting), restoring the previous value afterwards.
+  static func withThreadConfig<R>(_ key: String, _ value: String, _ body: () throws -> R) rethrows -> R {
+    let previous = CPLGetThreadLocalConfigOption(key, nil).map { String(cString: $0) }
+    CPLSetThreadLocalConfigOption(key, value)
+    defer { CPLSetThreadLocalConfigOption(key, previous) }
+    return try body()
+  }
+
   /// `char**` option lists for GDAL (`KEY=VALUE`), freed after `body`.
   static func withOptions<R>(_ options: [String: String], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws -> R) rethrows -> R {
     var list: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil

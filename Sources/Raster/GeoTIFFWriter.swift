@@ -1,9 +1,18 @@
 import CGDAL
 import Foundation
 
-/// How a GeoTIFF is laid out and compressed.
+/// How a GeoTIFF is laid out, compressed and described.
 public struct GeoTIFFOptions: Sendable {
   public enum Compression: String, Sendable { case none = "NONE", deflate = "DEFLATE", lzw = "LZW", zstd = "ZSTD" }
+
+  /// A plain GeoTIFF, or a Cloud-Optimised GeoTIFF (tiles, then overviews, then the pixels,
+  /// in the order HTTP range readers want them; GDAL's COG driver).
+  public enum Layout: Sendable, Equatable {
+    case geoTIFF
+    /// Overviews computed with `overviews` (mode or nearest for classes, average for
+    /// probabilities); tiles of `blockSize`, the same compression and predictor.
+    case cloudOptimized(overviews: Resampling)
+  }
 
   public var tiled = true
   public var blockSize = 256
@@ -17,10 +26,18 @@ public struct GeoTIFFOptions: Sendable {
   public var geoReference: GeoReference? = nil
   /// "IF_SAFER" lets GDAL switch to BigTIFF for outputs near 4 GB.
   public var bigTIFF = "IF_SAFER"
+  /// One name per band, stored as GDAL band descriptions (what gdalinfo and QGIS show).
+  public var bandDescriptions: [String]? = nil
+  /// The classes of a single-band class map, value i being class i: GDAL category names and a
+  /// raster attribute table (value, class name, colour from `colorTable`) in the file's
+  /// `ClassAttributes.sidecar` (GDAL 3.6's GeoTIFF driver keeps both only there).
+  public var classNames: [String]? = nil
+  public var layout = Layout.geoTIFF
 
   public init(
     tiled: Bool = true, blockSize: Int = 256, compression: Compression = .deflate, predictor: Int = 1,
-    nbits: Int? = nil, nodata: Double? = nil, colorTable: ColorTable? = nil, geoReference: GeoReference? = nil
+    nbits: Int? = nil, nodata: Double? = nil, colorTable: ColorTable? = nil, geoReference: GeoReference? = nil,
+    bandDescriptions: [String]? = nil, classNames: [String]? = nil, layout: Layout = .geoTIFF
   ) {
     self.tiled = tiled
     self.blockSize = blockSize
@@ -30,6 +47,9 @@ public struct GeoTIFFOptions: Sendable {
     self.nodata = nodata
     self.colorTable = colorTable
     self.geoReference = geoReference
+    self.bandDescriptions = bandDescriptions
+    self.classNames = classNames
+    self.layout = layout
   }
 
   var creationOptions: [String: String] {
@@ -48,7 +68,10 @@ public struct GeoTIFFOptions: Sendable {
 /// A GeoTIFF written window by window (so huge scenes stream through memory), then `finish()`ed.
 ///
 /// The file is created under a temporary name and renamed into place by `finish()`; a writer
-/// dropped without `finish()` deletes its temporary file. Not thread-safe: one writer per thread.
+/// dropped without `finish()` deletes its temporary file. A Cloud-Optimised GeoTIFF is copied
+/// by GDAL's COG driver from the finished tiled GeoTIFF (overviews need every pixel first); class
+/// names go into the sidecar, committed just before the GeoTIFF. Not thread-safe: one writer
+/// per thread.
 public final class GeoTIFFWriter {
   public let path: String
   public let width: Int
@@ -58,6 +81,7 @@ public final class GeoTIFFWriter {
 
   private var handle: GDALDatasetH?
   private let output: AtomicOutput
+  private let options: GeoTIFFOptions
 
   /// Creates a `width` × `height` GeoTIFF of `bands` bands of `dataType`.
   public init(path: String, width: Int, height: Int, bands: Int, dataType: RasterDataType, options: GeoTIFFOptions = .init()) throws {
@@ -70,6 +94,7 @@ public final class GeoTIFFWriter {
     self.height = height
     self.bands = bands
     self.dataType = dataType
+    self.options = options
     output = AtomicOutput(path: path)
     GDALRuntime.resetError()
     let driver = GDALGetDriverByName("GTiff")
@@ -101,7 +126,8 @@ public final class GeoTIFFWriter {
     try Self.write(buffer, to: handle, x: x, y: y, path: path)
   }
 
-  /// Flushes, closes and renames the file into place.
+  /// Flushes and closes the file, makes the COG and the class sidecar when asked, and renames
+  /// them into place (the sidecar first).
   public func finish() throws {
     guard let h = handle else { return }
     handle = nil
@@ -112,7 +138,23 @@ public final class GeoTIFFWriter {
       output.discard()
       throw RasterError.gdal(operation: "close", path: path, message: message)
     }
-    try output.commit()
+    var finished = output
+    if case .cloudOptimized(let overviews) = options.layout {
+      let cog = AtomicOutput(path: path)
+      defer { output.discard() }
+      do { try CloudOptimizedGeoTIFF.copy(output.temporaryPath, to: cog, options: options, overviews: overviews) } catch {
+        cog.discard()
+        throw error
+      }
+      finished = cog
+    }
+    if let classNames = options.classNames {
+      do { try ClassAttributes.write(classNames, colors: options.colorTable, for: finished) } catch {
+        finished.discard()
+        throw error
+      }
+    }
+    try finished.commit()
   }
 
   /// Writes a whole buffer as a GeoTIFF in one call.
@@ -147,8 +189,14 @@ public final class GeoTIFFWriter {
     try GDALRuntime.check(status, "write \(window)", path)
   }
 
-  /// Georeferencing, nodata and palette of a new dataset.
+  /// Georeferencing, nodata, palette and band descriptions of a new dataset.
   static func describe(_ handle: GDALDatasetH, bands: Int, options: GeoTIFFOptions, path: String) throws {
+    if let descriptions = options.bandDescriptions, descriptions.count != bands {
+      throw RasterError.invalidArgument(path: path, message: "\(descriptions.count) band descriptions for \(bands) bands")
+    }
+    if options.classNames != nil, bands != 1 {
+      throw RasterError.invalidArgument(path: path, message: "class names need a single-band raster, not \(bands) bands")
+    }
     if let geo = options.geoReference {
       var t = geo.geoTransform
       try GDALRuntime.check(GDALSetGeoTransform(handle, &t), "set geotransform", path)
@@ -157,6 +205,7 @@ public final class GeoTIFFWriter {
     for b in 0..<bands {
       let band = GDALGetRasterBand(handle, Int32(b + 1))
       if let nodata = options.nodata { try GDALRuntime.check(GDALSetRasterNoDataValue(band, nodata), "set nodata", path) }
+      if let descriptions = options.bandDescriptions { GDALSetDescription(band, descriptions[b]) }
     }
     if let palette = options.colorTable {
       guard bands == 1 else {

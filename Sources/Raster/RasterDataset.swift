@@ -166,4 +166,15 @@ public enum Resampling: Sendable {
     case .mode: return GRIORA_Mode
     }
   }
+
+  /// GDAL's name for overview resampling (`RESAMPLING=` of the COG driver).
+  var gdalName: String {
+    switch self {
+    case .nearest: return "NEAREST"
+    case .bilinear: return "BILINEAR"
+    case .cubic: return "CUBIC"
+    case .average: return "AVERAGE"
+    case .mode: return "MODE"
+    }
+  }
 }
