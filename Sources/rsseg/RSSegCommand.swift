@@ -21,6 +21,7 @@ struct RSSegCommand: ParsableCommand {
       Score.self,
       Predict.self,
       Refer.self,
+      Polygonize.self,
     ]
   )
 }

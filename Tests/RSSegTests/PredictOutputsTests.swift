@@ -85,6 +85,10 @@ final class PredictOutputsTests: XCTestCase {
     XCTAssertGreaterThan(scene.width, 3 * 256)
     // Sums in another order may move a probability across a rounding step (×254), nothing else.
     for (a, b) in zip(whole.files.all, banded.files.all) {
+      if b.hasSuffix(".aux.xml") {
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a)), try Data(contentsOf: URL(fileURLWithPath: b)), b)
+        continue
+      }
       let (x, y) = (try RasterDataset(path: a).read(UInt8.self).values, try RasterDataset(path: b).read(UInt8.self).values)
       XCTAssertEqual(x.count, y.count, b)
       let largest = zip(x, y).map { abs(Int($0) - Int($1)) }.max() ?? 0

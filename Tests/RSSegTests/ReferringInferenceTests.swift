@@ -1,4 +1,5 @@
 import Foundation
+import GISInspection
 import Raster
 import Torch
 import XCTest
@@ -51,13 +52,15 @@ final class ReferringInferenceTests: XCTestCase {
     return path
   }
 
-  private func run(_ image: String, into folder: URL, maps: Int = 0, force: Bool = false) throws -> ReferringWriter {
+  private func run(
+    _ image: String, into folder: URL, maps: Int = 0, polygons: PolygonOptions? = nil, force: Bool = false
+  ) throws -> ReferringWriter {
     let model = try ReferringWindowModel(model: SignReferringModel(maps: maps), tokens: tokens)
     let predictor = try SlidingWindowPredictor(
       model: model, normalization: PredictFixtures.normalization,
       options: SlidingWindowOptions(tile: 64, overlap: 16, batch: 2, heatmaps: maps > 0, blockImage: true))
     let scene = try SceneReader(dataset: RasterDataset(path: image), bands: [0, 1, 2])
-    let outputs = try ReferringWriter(scene: scene, sentences: sentences, directory: folder.path, stem: "field", heatmapLayers: maps, force: force)
+    let outputs = try ReferringWriter(scene: scene, sentences: sentences, directory: folder.path, stem: "field", outputs: ReferringWriter.Outputs(heatmapLayers: maps, polygons: polygons), force: force)
     try predictor.predict(scene, emit: outputs.write)
     try outputs.finish()
     return outputs
@@ -71,11 +74,12 @@ final class ReferringInferenceTests: XCTestCase {
     let outputs = try run(image, into: folder)
     let names = outputs.files.all.map { ($0 as NSString).lastPathComponent }
     XCTAssertEqual(names, [
-      "field_text1_probabilities.tif", "field_text1.png", "field_text1_overlay.png", "field_text1.tif",
-      "field_text2_probabilities.tif", "field_text2.png", "field_text2_overlay.png", "field_text2.tif", "field_refer.json",
+      "field_text1_probabilities.tif", "field_text1.png", "field_text1_overlay.png", "field_text1.tif.aux.xml", "field_text1.tif",
+      "field_text2_probabilities.tif", "field_text2.png", "field_text2_overlay.png", "field_text2.tif.aux.xml", "field_text2.tif",
+      "field_refer.json",
     ])
     XCTAssertEqual(
-      outputs.files, ReferringWriter.files(directory: folder.path, stem: "field", sentences: sentences, heatmapLayers: 0))
+      outputs.files, ReferringWriter.files(directory: folder.path, stem: "field", sentences: sentences, outputs: ReferringWriter.Outputs()))
     for path in outputs.files.all { XCTAssertTrue(FileManager.default.fileExists(atPath: path), path) }
 
     let input = try RasterDataset(path: image)
@@ -127,5 +131,23 @@ final class ReferringInferenceTests: XCTestCase {
     }
     let second = try run(image, into: folder, maps: 2, force: true)
     XCTAssertEqual(try second.files.all.filter { $0.hasSuffix(".tif") }.map(values), before)
+  }
+
+  /// Each sentence's polygons are its target's regions: one rectangle on the bright side, one
+  /// region with a nodata notch on the dark side; the background gets none.
+  func testTargetPolygons() throws {
+    let folder = try PredictFixtures.folder(self)
+    let image = try scene(in: folder)
+    let outputs = try run(image, into: folder, polygons: PolygonOptions(format: .geojson))
+    XCTAssertTrue(outputs.files.all.contains(folder.appendingPathComponent("field_text2_polygons.geojson").path))
+    let geo = try XCTUnwrap(RasterDataset(path: image).geoReference)
+    let pixelArea = abs(geo.geoTransform[1] * geo.geoTransform[5])
+    for (k, pixels) in [(1, 60 * 100), (2, 90 * 100 - 100)] {
+      let polygons = try VectorInfo(path: folder.appendingPathComponent("field_text\(k)_polygons.geojson").path)
+      XCTAssertEqual(polygons.features.count, 1, "sentence \(k)")
+      XCTAssertEqual(polygons.features.first?.fields["class_name"], "target")
+      XCTAssertEqual(polygons.features.first?.geometryArea ?? 0, Double(pixels) * pixelArea, accuracy: 1e-3)
+      XCTAssertTrue(sameCRS(try XCTUnwrap(polygons.crsWKT), geo.crsWKT))
+    }
   }
 }

@@ -151,7 +151,8 @@ final class KillResumeTests: XCTestCase {
       ["predict", "--model", path("m.safetensors"), "--tile", "256", "--overlap", "64", "--overlay", "--probabilities", "uint8",
        "--quiet"] + images + ["--out", path(out)]
     }
-    try checkKilledRunsFinish("predict", files: 12, arguments)
+    // 3 images × (class map, its class-name sidecar, preview, probabilities, overlay).
+    try checkKilledRunsFinish("predict", files: 15, arguments)
     let names = try FileManager.default.contentsOfDirectory(atPath: path("reference")).sorted()
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("run")).sorted(), names, "a partial file was left behind")
     // A complete job run again only skips.
@@ -171,9 +172,9 @@ final class KillResumeTests: XCTestCase {
       ["refer", "--model", path("m.safetensors"), "--text", "the road", "--text", "the white building", "--tile", "192",
        "--overlap", "64", "--quiet"] + images + ["--out", path(out)]
     }
-    // 3 images × (2 sentences × 4 files + summary); the summaries name the input image by path,
+    // 3 images × (2 sentences × 5 files + summary); the summaries name the input image by path,
     // the same in both runs.
-    try checkKilledRunsFinish("refer", files: 27, arguments)
+    try checkKilledRunsFinish("refer", files: 33, arguments)
   }
 
   /// Runs `arguments("reference")` to the end, then `arguments("run")` killed at up to five

@@ -1,4 +1,6 @@
 import Foundation
+import GISInspection
+import Raster
 import XCTest
 
 /// Runs `rsseg predict` with a tiny fresh model on the bundled samples.
@@ -62,5 +64,67 @@ final class PredictCommandTests: XCTestCase {
     let bad = try runRSSeg(["predict", "--model", path("m.safetensors"), "--bands", "1,2", image, "--out", path("out2")])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssertTrue(bad.err.contains("the model takes 3 bands"), bad.err)
+  }
+
+  /// `--vector --cog` on the georeferenced NAIP sample, checked as a GIS user would (ogrinfo and
+  /// gdalinfo through GDAL's API); `polygonize` gives the same polygons from the class map.
+  func testPolygonsCOGAndClassNames() throws {
+    XCTAssertEqual(try runRSSeg(["init", "--preset", "vaihingen", "--config", path("tiny.json"), "-o", path("m.safetensors")]).status, 0)
+    let run = try runRSSeg([
+      "predict", "--model", path("m.safetensors"), "--bands", "1,2,3", "--tile", "256", "--overlap", "64", "--quiet", naip,
+      "--out", path("out"), "--probabilities", "uint8", "--cog", "--vector", "gpkg", "--ignore-class", "ImSurf", "--ignore-class", "5",
+    ])
+    XCTAssertEqual(run.status, 0, run.err)
+    XCTAssertTrue(run.out.contains("naip_2020_utm14n_polygons.gpkg"), run.out)
+
+    let classMap = path("out/naip_2020_utm14n.tif")
+    let raster = try RasterInfo(path: classMap)
+    XCTAssertEqual(raster.imageStructure["LAYOUT"], "COG")
+    XCTAssertEqual(raster.categoryNames, ["ImSurf", "Building", "LowVeg", "Tree", "Car", "Clutter"])
+    XCTAssertEqual(raster.attributeTable?.columns.map(\.usage), ["MinMax", "Name", "Red", "Green", "Blue"])
+    let probabilities = try RasterInfo(path: path("out/naip_2020_utm14n_probabilities.tif"))
+    XCTAssertEqual(probabilities.imageStructure["LAYOUT"], "COG")
+    XCTAssertEqual(probabilities.bandDescriptions, ["p(ImSurf)", "p(Building)", "p(LowVeg)", "p(Tree)", "p(Car)", "p(Clutter)"])
+
+    let polygons = try VectorInfo(path: path("out/naip_2020_utm14n_polygons.gpkg"))
+    XCTAssertEqual(polygons.fieldNames, ["class_id", "class_name", "area"])
+    XCTAssertTrue(sameCRS(try XCTUnwrap(polygons.crsWKT), raster.crsWKT), "the scene's CRS on the layer")
+    XCTAssertEqual(polygons.metadata["AREA_UNIT"], "metre²")
+    XCTAssertFalse(polygons.features.isEmpty)
+    let input = try RasterDataset(path: naip)
+    let pixelArea = abs(input.geoReference!.geoTransform[1] * input.geoReference!.geoTransform[5])
+    let labels = try RasterDataset(path: classMap).read(UInt8.self).values
+    for id in 0..<6 {
+      let area = polygons.features.filter { $0.fields["class_id"] == "\(id)" }.reduce(0) { $0 + Double($1.fields["area"]!)! }
+      let expected = [0, 5].contains(id) ? 0 : Double(labels.filter { $0 == UInt8(id) }.count) * pixelArea
+      XCTAssertEqual(area, expected, accuracy: 1e-6 * max(expected, 1), "class \(id)")
+    }
+
+    let again = try runRSSeg([
+      "polygonize", "--model", path("m.safetensors"), classMap, "--out", path("poly"), "--vector", "geojson",
+      "--ignore-class", "ImSurf", "--ignore-class", "Clutter",
+    ])
+    XCTAssertEqual(again.status, 0, again.err)
+    XCTAssertTrue(again.out.contains("\(polygons.features.count) polygons"), again.out)
+    XCTAssertEqual(try VectorInfo(path: path("poly/naip_2020_utm14n_polygons.geojson")).features.count, polygons.features.count)
+  }
+
+  /// Bad polygon options fail with one line that names the problem, before any model runs.
+  func testBadPolygonOptions() throws {
+    XCTAssertEqual(try runRSSeg(["init", "--preset", "vaihingen", "--config", path("tiny.json"), "-o", path("m.safetensors")]).status, 0)
+    let base = ["predict", "--model", path("m.safetensors"), "--bands", "1,2,3", naip, "--out", path("out")]
+    for (extra, message) in [
+      (["--vector", "kml"], "The value 'kml' is invalid for '--vector <vector>'"),
+      (["--simplify", "2"], "--simplify needs --vector gpkg|geojson|shp"),
+      (["--min-area", "10"], "--min-area needs --vector gpkg|geojson|shp"),
+      (["--vector", "shp", "--simplify=-1"], "--simplify must be a finite tolerance > 0, not -1.0"),
+      (["--ignore-class", "Car"], "--ignore-class needs --vector gpkg|geojson|shp"),
+      (["--vector", "gpkg", "--ignore-class", "Cars"], "--ignore-class Cars: no such class (the model's: ImSurf, Building, LowVeg, Tree, Car, Clutter)"),
+    ] {
+      let run = try runRSSeg(base + extra)
+      XCTAssertNotEqual(run.status, 0, "\(extra)")
+      XCTAssertTrue(run.err.contains(message), "\(extra): \(run.err)")
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path("out/naip_2020_utm14n.tif")))
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GISInspection
 import Raster
 import XCTest
 
@@ -69,6 +70,20 @@ final class ReferTests: XCTestCase {
     }
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("a/field_refer.json"))).count,
                    try Data(contentsOf: URL(fileURLWithPath: path("b/field_refer.json"))).count)
+
+    // As COGs, with the targets' polygons.
+    let gis = try run("c", ["--cog", "--vector", "geojson"])
+    XCTAssertEqual(gis.status, 0, gis.err)
+    for k in 1...2 {
+      XCTAssertEqual(try pixels(path("c/field_text\(k).tif")), try pixels(path("a/field_text\(k).tif")))
+      XCTAssertEqual(try RasterInfo(path: path("c/field_text\(k).tif")).imageStructure["LAYOUT"], "COG")
+      XCTAssertEqual(try RasterInfo(path: path("c/field_text\(k).tif")).categoryNames, ["background", "target"])
+      XCTAssertEqual(try RasterInfo(path: path("c/field_text\(k)_probabilities.tif")).bandDescriptions, ["p(target)"])
+      let polygons = try VectorInfo(path: path("c/field_text\(k)_polygons.geojson"))
+      XCTAssertTrue(polygons.features.allSatisfy { $0.fields["class_name"] == "target" })
+      let targets = try pixels(path("c/field_text\(k).tif")).filter { $0 == 1 }.count
+      XCTAssertEqual(polygons.features.reduce(0) { $0 + $1.geometryArea }, Double(targets) * 25, accuracy: 1e-6)
+    }
 
     let again = try run("a")
     XCTAssertEqual(again.status, 0, again.err)

@@ -26,6 +26,11 @@ public struct PredictionOptions: Sendable {
   public var overlayClasses: Set<Int>? = nil
   /// Text written across the top of the overlay (`BitmapFont.caption`).
   public var caption: String? = nil
+  /// Every GeoTIFF as a Cloud-Optimised GeoTIFF: overviews by mode for the class map, by
+  /// average for probabilities and heatmaps.
+  public var cloudOptimized = false
+  /// Also write `<stem>_polygons.<ext>`, the class map's regions as polygons.
+  public var polygons: PolygonOptions? = nil
 
   public init(
     probabilities: ProbabilityType? = nil, overlay: Bool = false, heatmapLayers: Int = 0, previewMaxSide: Int = 2048, force: Bool = false
@@ -42,6 +47,8 @@ public struct PredictionOptions: Sendable {
 public struct PredictionFiles: Sendable, Equatable {
   /// `<stem>.tif`: class indices.
   public let classMap: String
+  /// `<stem>.tif.aux.xml`: the class map's class names and attribute table (`ClassAttributes`).
+  public let classAttributes: String
   /// `<stem>.png`: the colour preview.
   public let preview: String
   /// `<stem>_probabilities.tif`: one band per class.
@@ -50,20 +57,30 @@ public struct PredictionFiles: Sendable, Equatable {
   public let overlay: String?
   /// `<stem>_heatmaps.tif` and its contact sheet `<stem>_heatmaps.png`.
   public let heatmaps: (raster: String, sheet: String)?
+  /// `<stem>_polygons.<gpkg|geojson|shp>`: one feature per region of the class map.
+  public let polygons: String?
 
   public init(directory: String, stem: String, options: PredictionOptions) {
     let dir = URL(fileURLWithPath: directory)
     func path(_ suffix: String) -> String { dir.appendingPathComponent(stem + suffix).path }
     classMap = path(".tif")
+    classAttributes = ClassAttributes.sidecar(of: classMap)
     preview = path(".png")
     probabilities = options.probabilities == nil ? nil : path("_probabilities.tif")
     overlay = options.overlay ? path("_overlay.png") : nil
     heatmaps = options.heatmapLayers > 0 ? (path("_heatmaps.tif"), path("_heatmaps.png")) : nil
+    polygons = options.polygons.map { Self.polygons(directory: directory, stem: stem, format: $0.format) }
   }
 
-  /// Every file in the order `PredictionWriter.finish` completes them: the class map last.
+  /// `<stem>_polygons.<ext>` in `directory`: the polygons of the class map `<stem>.tif`.
+  public static func polygons(directory: String, stem: String, format: VectorFormat) -> String {
+    URL(fileURLWithPath: directory).appendingPathComponent("\(stem)_polygons.\(format.fileExtension)").path
+  }
+
+  /// Every file in the order `PredictionWriter.finish` completes them: the class map (after its
+  /// sidecar), then its polygons, last.
   public var scene: SceneFiles {
-    SceneFiles([probabilities, heatmaps?.raster, preview, overlay, heatmaps?.sheet].compactMap { $0 } + [classMap])
+    SceneFiles([probabilities, heatmaps?.raster, preview, overlay, heatmaps?.sheet, classAttributes, classMap, polygons].compactMap { $0 })
   }
 
   public static func == (a: Self, b: Self) -> Bool { a.scene == b.scene }
@@ -71,12 +88,15 @@ public struct PredictionFiles: Sendable, Equatable {
 
 /// The files of one predicted scene (`PredictionFiles`), written block by block as
 /// `PredictedBlock`s arrive: `<stem>.tif` class indices (uint8, tiled, deflate, the classes'
-/// colour table, nodata 255, the input's CRS and geotransform), `<stem>.png` colour preview, and
-/// on request `<stem>_probabilities.tif` (one band per class), `<stem>_overlay.png` (the image
-/// with the prediction blended in; needs the blocks' `image`) and heatmaps:
-/// `<stem>_heatmaps.tif` (band l·N + c = layer l, class c, probability × 254, 255 nodata) with
-/// `<stem>_heatmaps.png`, a labelled contact sheet of downsampled heatmaps (`HeatmapSheet`).
-/// Completed as `SceneFiles` says: the class map last.
+/// colour table, nodata 255, the input's CRS and geotransform) with its class names and
+/// attribute table in `<stem>.tif.aux.xml`, `<stem>.png` colour preview, and on request
+/// `<stem>_probabilities.tif` (one band per class, described `p(<class>)`), `<stem>_overlay.png`
+/// (the image with the prediction blended in; needs the blocks' `image`), heatmaps:
+/// `<stem>_heatmaps.tif` (band l·N + c = layer l, class c, probability × 254, 255 nodata,
+/// described `layer <l+1> / <class>`) with `<stem>_heatmaps.png`, a labelled contact sheet of
+/// downsampled heatmaps (`HeatmapSheet`), and `<stem>_polygons.<ext>`, the finished class
+/// map's regions (`ClassPolygons`: whole across window edges). GeoTIFFs are COGs with
+/// `cloudOptimized`. Completed as `SceneFiles` says: the class map, then its polygons, last.
 public final class PredictionWriter: SceneWriter {
   public static let nodata: UInt8 = 255
 
@@ -116,15 +136,18 @@ public final class PredictionWriter: SceneWriter {
     colorTable = ColorTable(entries)
     let (w, h) = (scene.width, scene.height)
     let geo = scene.dataset.geoReference
+    func layout(_ overviews: Resampling) -> GeoTIFFOptions.Layout { options.cloudOptimized ? .cloudOptimized(overviews: overviews) : .geoTIFF }
     classMap = try GeoTIFFWriter(
       path: paths.classMap, width: w, height: h, bands: 1, dataType: .uint8,
-      options: GeoTIFFOptions(nodata: Double(Self.nodata), colorTable: colorTable, geoReference: geo))
+      options: GeoTIFFOptions(
+        nodata: Double(Self.nodata), colorTable: colorTable, geoReference: geo, classNames: classes.names, layout: layout(.mode)))
     if let type = options.probabilities, let path = paths.probabilities {
       probabilityMap = try GeoTIFFWriter(
         path: path, width: w, height: h, bands: probabilityClasses.count, dataType: type == .uint8 ? .uint8 : .float32,
         options: GeoTIFFOptions(
           predictor: type == .uint8 ? 2 : 1, nbits: type == .uint8 ? nil : 16,
-          nodata: type == .uint8 ? Double(Self.nodata) : Double.nan, geoReference: geo))
+          nodata: type == .uint8 ? Double(Self.nodata) : Double.nan, geoReference: geo,
+          bandDescriptions: probabilityClasses.map { "p(\(classes.names[$0]))" }, layout: layout(.average)))
     } else {
       probabilityMap = nil
     }
@@ -132,7 +155,10 @@ public final class PredictionWriter: SceneWriter {
     heatmapMap = try paths.heatmaps.map { heatmaps in
       try GeoTIFFWriter(
         path: heatmaps.raster, width: w, height: h, bands: heatmapBands, dataType: .uint8,
-        options: GeoTIFFOptions(predictor: 2, nodata: Double(Self.nodata), geoReference: geo))
+        options: GeoTIFFOptions(
+          predictor: 2, nodata: Double(Self.nodata), geoReference: geo,
+          bandDescriptions: (1...options.heatmapLayers).flatMap { l in classes.names.map { "layer \(l) / \($0)" } },
+          layout: layout(.average)))
     }
     step = max(1, (max(w, h) + options.previewMaxSide - 1) / options.previewMaxSide)
     previewSize = ((w + step - 1) / step, (h + step - 1) / step)
@@ -204,7 +230,8 @@ public final class PredictionWriter: SceneWriter {
     }
   }
 
-  /// Closes and renames every file into place, writing the previews; the class map last.
+  /// Closes and renames every file into place, writing the previews; the class map, then its
+  /// polygons, last.
   public func finish() throws {
     try probabilityMap?.finish()
     try heatmapMap?.finish()
@@ -219,6 +246,9 @@ public final class PredictionWriter: SceneWriter {
       try PNGWriter.write(HeatmapSheet.draw(planes: heatmapPreview, width: pw, height: ph, classNames: classes.names), to: heatmaps.sheet)
     }
     try classMap.finish()
+    if let polygons = options.polygons, let path = paths.polygons {
+      try ClassPolygons.write(classRaster: paths.classMap, classNames: classes.names, to: path, options: polygons)
+    }
   }
 
   /// Keeps the preview pixels of a block's labels and, for the overlay, of its image.

@@ -9,7 +9,8 @@ import Torch
 /// (0 background, 1 target, 255 nodata; the input's georeferencing), `<stem>_text<k>.png` its
 /// preview, `<stem>_text<k>_probabilities.tif` the target probability (×254, 255 nodata),
 /// `<stem>_text<k>_overlay.png` the image with the target tinted and the sentence written on
-/// it, and with heatmaps `<stem>_text<k>_heatmaps.tif`/`.png` (per stage: background, target).
+/// it, with heatmaps `<stem>_text<k>_heatmaps.tif`/`.png` (per stage: background, target), and
+/// with polygons `<stem>_text<k>_polygons.<ext>` (the target's regions; background gets none).
 /// Then `<stem>_refer.json` lists the sentences, their files and predicted target pixels: it is
 /// the scene's `SceneFiles.marker`, written last.
 public final class ReferringWriter: SceneWriter {
@@ -22,39 +23,58 @@ public final class ReferringWriter: SceneWriter {
   private let heatmapLayers: Int
   private var targetPixels: [Int]
 
+  /// What a caller chooses of each sentence's files.
+  public struct Outputs: Sendable {
+    /// Heatmap layers to write (0 = none).
+    public var heatmapLayers = 0
+    public var cloudOptimized = false
+    /// The target's polygons (background is always ignored).
+    public var polygons: PolygonOptions? = nil
+
+    public init(heatmapLayers: Int = 0, cloudOptimized: Bool = false, polygons: PolygonOptions? = nil) {
+      self.heatmapLayers = heatmapLayers
+      self.cloudOptimized = cloudOptimized
+      self.polygons = polygons
+    }
+  }
+
   /// Per-sentence output options.
-  static func options(sentence: String, heatmapLayers: Int) -> PredictionOptions {
-    var options = PredictionOptions(probabilities: .uint8, overlay: true, heatmapLayers: heatmapLayers, force: true)
+  static func options(sentence: String, outputs: Outputs) -> PredictionOptions {
+    var options = PredictionOptions(probabilities: .uint8, overlay: true, heatmapLayers: outputs.heatmapLayers, force: true)
     options.probabilityClasses = [1]
     options.overlayClasses = [1]
     options.caption = sentence
+    options.cloudOptimized = outputs.cloudOptimized
+    options.polygons = outputs.polygons.map { polygons in
+      var target = polygons
+      target.ignoredClasses.insert(0)
+      return target
+    }
     return options
   }
 
   static func stem(_ stem: String, sentence t: Int) -> String { "\(stem)_text\(t + 1)" }
 
   /// Every file written for `stem`, per sentence, then the summary.
-  public static func files(directory: String, stem: String, sentences: [String], heatmapLayers: Int) -> SceneFiles {
+  public static func files(directory: String, stem: String, sentences: [String], outputs: Outputs) -> SceneFiles {
     let perSentence = sentences.enumerated().flatMap { t, sentence in
-      PredictionFiles(
-        directory: directory, stem: Self.stem(stem, sentence: t), options: options(sentence: sentence, heatmapLayers: heatmapLayers)
-      ).scene.all
+      PredictionFiles(directory: directory, stem: Self.stem(stem, sentence: t), options: options(sentence: sentence, outputs: outputs)).scene.all
     }
     return SceneFiles(perSentence + [URL(fileURLWithPath: directory).appendingPathComponent("\(stem)_refer.json").path])
   }
 
   /// Opens the outputs (`SceneFiles.prepare`: an existing summary throws
   /// `InferenceError.outputExists` unless `force`).
-  public init(scene: SceneReader, sentences: [String], directory: String, stem: String, heatmapLayers: Int = 0, force: Bool = false) throws {
+  public init(scene: SceneReader, sentences: [String], directory: String, stem: String, outputs: Outputs = Outputs(), force: Bool = false) throws {
     self.scene = scene
     self.sentences = sentences
-    self.heatmapLayers = heatmapLayers
-    files = Self.files(directory: directory, stem: stem, sentences: sentences, heatmapLayers: heatmapLayers)
+    heatmapLayers = outputs.heatmapLayers
+    files = Self.files(directory: directory, stem: stem, sentences: sentences, outputs: outputs)
     try files.prepare(force: force)
     writers = try sentences.enumerated().map { t, sentence in
       try PredictionWriter(
         scene: scene, classes: Self.classes, directory: directory, stem: Self.stem(stem, sentence: t),
-        options: Self.options(sentence: sentence, heatmapLayers: heatmapLayers))
+        options: Self.options(sentence: sentence, outputs: outputs))
     }
     targetPixels = Array(repeating: 0, count: sentences.count)
   }

@@ -29,14 +29,28 @@ extension RSSegCommand {
     @Flag(help: "Also write the HBIS heatmaps: <stem>_heatmaps.tif (band l·N + c = layer l, class c) and a contact sheet <stem>_heatmaps.png.")
     var heatmaps = false
 
+    @Flag(help: "Write every GeoTIFF as a Cloud-Optimised GeoTIFF (overviews: mode for classes, average for probabilities and heatmaps).")
+    var cog = false
+
+    @OptionGroup var polygons: PolygonOutputOptions
+
+    @Option(help: "With --vector: a class that gets no polygons (name or 0-based index); repeat for several.")
+    var ignoreClass: [String] = []
+
+    func validate() throws {
+      if !ignoreClass.isEmpty && polygons.vector == nil { throw ValidationError("--ignore-class needs --vector gpkg|geojson|shp") }
+    }
+
     func run() throws {
       try MemoryPolicy.forRepeatedModelRuns()
       let device = try scenes.device.resolved()
       let (network, description) = try BiCoRSeg.load(modelFile: scenes.model)
       try network.to(device)
       network.eval()
-      let options = PredictionOptions(
+      var options = PredictionOptions(
         probabilities: probabilities, overlay: overlay, heatmapLayers: heatmaps ? network.heatmapLayerCount : 0, force: scenes.force)
+      options.cloudOptimized = cog
+      options.polygons = try polygons.polygons(ignoring: ignoreClass, of: description.classes)
       let bands = try scenes.bandList(count: description.normalization.mean.count)
       let run = try scenes.sceneRun { PredictionFiles(directory: scenes.out, stem: $0, options: options).scene }
       let predictor = try SlidingWindowPredictor(

@@ -14,7 +14,8 @@ extension RSSegCommand {
         255 nodata; georeferenced like the input), <stem>_text<k>.png (preview), \
         <stem>_text<k>_probabilities.tif (target probability ×254), <stem>_text<k>_overlay.png (the image \
         with the target tinted and the sentence written on it), with --heatmaps <stem>_text<k>_heatmaps.tif/.png \
-        (per-stage correlation maps: background, target), and <stem>_refer.json listing the sentences. \
+        (per-stage correlation maps: background, target), with --vector <stem>_text<k>_polygons.<ext> (the target's \
+        regions), and <stem>_refer.json listing the sentences. \
         The model was trained at 480-pixel windows; its bands are red, green, blue. \
         There is no test-time augmentation: flips would swap "left" and "right" in the sentences.
         """)
@@ -31,6 +32,11 @@ extension RSSegCommand {
 
     @Flag(help: "Also write the model's per-stage correlation maps (BTDNet); a LAVT model has none.")
     var heatmaps = false
+
+    @Flag(help: "Write every GeoTIFF as a Cloud-Optimised GeoTIFF (overviews: mode for masks, average for probabilities and maps).")
+    var cog = false
+
+    @OptionGroup var polygons: PolygonOutputOptions
 
     func validate() throws {
       guard !text.isEmpty else { throw ValidationError("give at least one --text \"sentence\"") }
@@ -51,15 +57,15 @@ extension RSSegCommand {
         FileHandle.standardError.write(Data("note: this \(description.architecture) model has no correlation maps (BTDNet's BSC has); --heatmaps writes nothing\n".utf8))
       }
       let bands = try scenes.bandList(count: description.normalization.mean.count)
-      let run = try scenes.sceneRun {
-        ReferringWriter.files(directory: scenes.out, stem: $0, sentences: text, heatmapLayers: heatmapLayers)
-      }
+      let outputs = ReferringWriter.Outputs(
+        heatmapLayers: heatmapLayers, cloudOptimized: cog, polygons: try polygons.polygons(of: ReferringWriter.classes))
+      let run = try scenes.sceneRun { ReferringWriter.files(directory: scenes.out, stem: $0, sentences: text, outputs: outputs) }
       let predictor = try SlidingWindowPredictor(
         model: windowModel, normalization: description.normalization,
         options: scenes.windows(on: device, heatmaps: heatmapLayers > 0, blockImage: true))
       try scenes.execute(run, predictor: predictor, bands: bands) { reader, scene in
         try ReferringWriter(
-          scene: reader, sentences: text, directory: scenes.out, stem: scene.stem, heatmapLayers: heatmapLayers, force: scenes.force)
+          scene: reader, sentences: text, directory: scenes.out, stem: scene.stem, outputs: outputs, force: scenes.force)
       } summary: { scene, width, height, seconds in
         String(format: "%@: %d×%d, %d sentence(s) in %.1f s → %@", scene.image, width, height, text.count, seconds, scene.files.marker)
       }
