@@ -23,7 +23,8 @@ public struct PolygonOptions: Sendable, Equatable {
 
 /// The regions of a finished class map as polygons: GDAL's polygoniser over the whole raster
 /// (never per window, so a region cut by window edges is one polygon), reading it scanline by
-/// scanline, so memory follows the regions still open on a line rather than the raster's size.
+/// scanline, so memory follows the outlines of the regions still open on a line rather than
+/// the raster's size (ignored classes are never traced: `IgnoredClassesView`).
 public enum ClassPolygons {
   /// Writes one feature per connected region (pixels of one value touching by an edge) of band 1
   /// of the class map at `classRaster` into a new `options.format` file at `path`: `class_id`,
@@ -43,13 +44,14 @@ public enum ClassPolygons {
     var transform = [Double](repeating: 0, count: 6)
     let areaUnit = Self.areaUnit(crs: crs, georeferenced: GDALGetGeoTransform(raster, &transform) == CE_None)
 
-    let regions = try Regions(of: raster, path: classRaster, scratch: AtomicFile.temporaryPath(for: path) + ".regions.fgb", crs: crs)
+    let view = options.ignoredClasses.isEmpty ? nil : try IgnoredClassesView(raster, path: classRaster, ignoring: options.ignoredClasses)
+    let regions = try Regions(
+      of: view?.band ?? GDALGetRasterBand(raster, 1), path: classRaster, scratch: AtomicFile.temporaryPath(for: path) + ".regions.fgb", crs: crs)
     let output = try PolygonLayer(
       path: path, format: options.format, crs: crs, areaUnit: areaUnit,
       description: "regions of one class in \(URL(fileURLWithPath: classRaster).lastPathComponent); area in \(areaUnit)")
     var written = 0
     try regions.forEach { classID, polygon in
-      guard !options.ignoredClasses.contains(classID) else { return }
       let area = OGR_G_Area(polygon)
       guard area >= options.minimumArea else { return }
       let name = classNames.indices.contains(classID) ? classNames[classID] : ""
@@ -77,16 +79,16 @@ public enum ClassPolygons {
   }
 }
 
-/// Every region of a class raster, polygonised once into a scratch FlatGeobuf file (streamed,
-/// no index) beside the output, then read back one at a time; the file is deleted with it.
+/// Every region of a class band (its nodata pixels left out), polygonised once into a scratch
+/// FlatGeobuf file (streamed, no index) beside the output, then read back one at a time; the
+/// file is deleted with it.
 private final class Regions {
   private let scratch: String
   private let dataset: GDALDatasetH
   private let layer: OGRLayerH
 
-  init(of raster: GDALDatasetH, path: String, scratch: String, crs: OGRSpatialReferenceH?) throws {
+  init(of band: GDALRasterBandH?, path: String, scratch: String, crs: OGRSpatialReferenceH?) throws {
     self.scratch = scratch
-    let band = GDALGetRasterBand(raster, 1)
     let allValid = GDALGetMaskFlags(band) & GMF_ALL_VALID != 0
     GDALRuntime.resetError()
     guard let writing = GDALCreate(GDALGetDriverByName("FlatGeobuf"), scratch, 0, 0, 0, GDT_Unknown, nil) else {

@@ -27,6 +27,14 @@ private func strings(_ list: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
   return result
 }
 
+/// A GDAL metadata list (`KEY=VALUE` items) as a dictionary.
+private func keyValues(_ list: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String: String] {
+  strings(list).reduce(into: [String: String]()) { result, item in
+    let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+    result[parts[0]] = parts.count > 1 ? parts[1] : ""
+  }
+}
+
 /// gdalinfo of a raster.
 public struct RasterInfo {
   public let width: Int, height: Int, bandCount: Int
@@ -49,10 +57,7 @@ public struct RasterInfo {
       GDALGetBlockSize(band, &bw, &bh)
       // GDAL 3.6's GeoTIFF band loads its sidecar on the first attribute-table request only.
       let table = GDALGetDefaultRAT(band).map(AttributeTable.init)
-      let structure = strings(GDALGetMetadata(dataset, "IMAGE_STRUCTURE")).reduce(into: [String: String]()) { result, item in
-        let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-        result[parts[0]] = parts.count > 1 ? parts[1] : ""
-      }
+      let structure = keyValues(GDALGetMetadata(dataset, "IMAGE_STRUCTURE"))
       return RasterInfo(
         width: Int(GDALGetRasterXSize(dataset)), height: Int(GDALGetRasterYSize(dataset)), bandCount: Int(GDALGetRasterCount(dataset)),
         imageStructure: structure, blockSize: [Int(bw), Int(bh)], overviewCount: Int(GDALGetOverviewCount(band)),
@@ -136,10 +141,7 @@ public struct VectorInfo {
       defer { VSIFree(wkt) }
       return wkt.map { String(cString: $0) } ?? ""
     }
-    metadata = strings(GDALGetMetadata(layer, nil)).reduce(into: [String: String]()) { result, item in
-      let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-      result[parts[0]] = parts.count > 1 ? parts[1] : ""
-    }
+    metadata = keyValues(GDALGetMetadata(layer, nil))
     var features: [Feature] = []
     OGR_L_ResetReading(layer)
     while let feature = OGR_L_GetNextFeature(layer) {

@@ -69,6 +69,18 @@ final class ClassPolygonsTests: XCTestCase {
     XCTAssertEqual(info.features.map { $0.fields["class_name"]! }.sorted(), ["Building", "Road", "Road"], "no Land, no 25 m² speck")
   }
 
+  /// Ignored classes are left out before polygonising, through a lookup table over 8-bit values.
+  func testIgnoringClassesNeedsAnEightBitClassMap() throws {
+    let folder = try temporaryFolder(self)
+    let raster = folder.appendingPathComponent("wide.tif").path
+    try GeoTIFFWriter.write(RasterBuffer<UInt16>(width: 8, height: 8, bands: 1, filledWith: 300), to: raster)
+    let path = folder.appendingPathComponent("wide_polygons.gpkg").path
+    XCTAssertEqual(try ClassPolygons.write(classRaster: raster, classNames: names, to: path, options: PolygonOptions()), 1)
+    XCTAssertThrowsError(
+      try ClassPolygons.write(classRaster: raster, classNames: names, to: path, options: PolygonOptions(ignoredClasses: [0]))
+    ) { error in XCTAssertTrue("\(error)".contains("ignoring classes needs a class map of 8-bit values"), "\(error)") }
+  }
+
   /// A staircase simplifies to fewer vertices, still valid and with the pixels' area.
   func testSimplifyKeepsValidPolygonsAndTheirPixelArea() throws {
     let folder = try temporaryFolder(self)
