@@ -28,6 +28,9 @@ public struct SceneRun {
   public let force: Bool
   /// Show a progress bar per scene (windows, rate, ETA).
   public var progress = true
+  /// A vector file whose polygons bound the work in every scene (`AreaOfInterest`): windows
+  /// outside it are not run, pixels outside it are nodata.
+  public var areaOfInterest: String?
 
   /// The output stem of each image.
   /// - Throws: `InferenceError.invalidArgument` when two images share a stem (their outputs would collide).
@@ -69,7 +72,9 @@ public struct SceneRun {
         report(.skipped(scene))
         continue
       }
-      let reader = try SceneReader(dataset: RasterDataset(path: scene.image), bands: bands)
+      let dataset = try RasterDataset(path: scene.image)
+      let area = try areaOfInterest.map { try AreaOfInterest(path: $0, scene: dataset.geoReference, scenePath: scene.image) }
+      let reader = try SceneReader(dataset: dataset, bands: bands, areaOfInterest: area)
       let writer = try makeWriter(reader, scene)
       guard writer.files == scene.files else {
         throw InferenceError.invalidArgument("\(scene.image): the writer's files differ from the ones the run checked")

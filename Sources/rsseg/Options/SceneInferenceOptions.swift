@@ -22,6 +22,12 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
   @Option(help: "The output folder.")
   var out: String
 
+  @Option(help: """
+    An area of interest: polygons in any vector file GDAL reads (GeoPackage, GeoJSON, Shapefile, …), \
+    reprojected to each scene's CRS. Only windows touching it run; pixels outside it are nodata.
+    """)
+  var aoi: String?
+
   @Option(help: "Window side in pixels (a multiple of 32).")
   var tile = Defaults.tile
 
@@ -50,6 +56,7 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
     guard overlap >= 0, overlap < tile else { throw ValidationError("--overlap must be at least 0 and less than --tile (\(tile)), not \(overlap)") }
     guard batch > 0 else { throw ValidationError("--batch must be positive, not \(batch)") }
     if let bands { _ = try Self.parseBands(bands) }
+    if let aoi, !FileManager.default.fileExists(atPath: aoi) { throw ValidationError("--aoi \(aoi): no such file") }
     do { _ = try SceneRun.stems(images) } catch { throw ValidationError("\(error)") }
   }
 
@@ -82,6 +89,7 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     var run = try CommandFailure.mapping { try SceneRun(images: images, force: force, files: files) }
     run.progress = !quiet
+    run.areaOfInterest = aoi
     return run
   }
 
