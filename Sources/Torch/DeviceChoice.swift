@@ -23,12 +23,17 @@ public enum DeviceChoice: Equatable, Hashable, Sendable, CustomStringConvertible
   public func resolve(localRank: Int = 0) throws -> Device {
     switch self {
     case .auto:
-      let count = Torch.cudaDeviceCount
+      // A CUDA libtorch built without the CUDA runtime headers sees the GPUs but lacks the
+      // queries training needs (memory statistics): it stays on the CPU.
+      let count = Torch.builtWithCUDA ? Torch.cudaDeviceCount : 0
       return count > 0 ? .cuda(localRank % count) : .cpu
     case .device(.cuda(let index)):
       guard Torch.builtWithCUDA else {
         throw TorchError.invalidArgument(
-          "this rsseg was built against a CPU libtorch; build with LIBTORCH=… (a CUDA libtorch) for CUDA")
+          Torch.cudaDeviceCount > 0
+            ? "this rsseg was built against a CUDA libtorch but without the CUDA runtime headers; rebuild with CUDA_HOME set, "
+              + "or with nvidia-cuda-crt and nvidia-cuda-cccl installed beside the torch wheel (README, Install)"
+            : "this rsseg was built against a CPU libtorch; build with LIBTORCH=… (a CUDA libtorch) for CUDA")
       }
       let count = Torch.cudaDeviceCount
       guard count > 0 else {
