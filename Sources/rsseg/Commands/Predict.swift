@@ -29,9 +29,6 @@ extension RSSegCommand {
     @Flag(help: "Also write the HBIS heatmaps: <stem>_heatmaps.tif (band l·N + c = layer l, class c) and a contact sheet <stem>_heatmaps.png.")
     var heatmaps = false
 
-    @Flag(help: "Write every GeoTIFF as a Cloud-Optimised GeoTIFF (overviews: mode for classes, average for probabilities and heatmaps).")
-    var cog = false
-
     @OptionGroup var polygons: PolygonOutputOptions
 
     @Option(help: "With --vector: a class that gets no polygons (name or 0-based index); repeat for several.")
@@ -49,7 +46,7 @@ extension RSSegCommand {
       network.eval()
       var options = PredictionOptions(
         probabilities: probabilities, overlay: overlay, heatmapLayers: heatmaps ? network.heatmapLayerCount : 0, force: scenes.force)
-      options.cloudOptimized = cog
+      options.cloudOptimized = scenes.cog
       options.polygons = try polygons.polygons(ignoring: ignoreClass, of: description.classes)
       let bands = try scenes.bandList(count: description.normalization.mean.count)
       let run = try scenes.sceneRun { PredictionFiles(directory: scenes.out, stem: $0, options: options).scene }

@@ -33,9 +33,6 @@ extension RSSegCommand {
     @Flag(help: "Also write the model's per-stage correlation maps (BTDNet); a LAVT model has none.")
     var heatmaps = false
 
-    @Flag(help: "Write every GeoTIFF as a Cloud-Optimised GeoTIFF (overviews: mode for masks, average for probabilities and maps).")
-    var cog = false
-
     @OptionGroup var polygons: PolygonOutputOptions
 
     func validate() throws {
@@ -58,7 +55,7 @@ extension RSSegCommand {
       }
       let bands = try scenes.bandList(count: description.normalization.mean.count)
       let outputs = ReferringWriter.Outputs(
-        heatmapLayers: heatmapLayers, cloudOptimized: cog, polygons: try polygons.polygons(of: ReferringWriter.classes))
+        heatmapLayers: heatmapLayers, cloudOptimized: scenes.cog, polygons: try polygons.polygons(of: ReferringWriter.classes))
       let run = try scenes.sceneRun { ReferringWriter.files(directory: scenes.out, stem: $0, sentences: text, outputs: outputs) }
       let predictor = try SlidingWindowPredictor(
         model: windowModel, normalization: description.normalization,

@@ -28,6 +28,9 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
     """)
   var aoi: String?
 
+  @Flag(help: "Write every GeoTIFF as a Cloud-Optimised GeoTIFF (overviews: mode for class maps and masks, average for probabilities and heatmaps).")
+  var cog = false
+
   @Option(help: "Window side in pixels (a multiple of 32).")
   var tile = Defaults.tile
 
