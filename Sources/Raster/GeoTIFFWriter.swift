@@ -33,6 +33,12 @@ public struct GeoTIFFOptions: Sendable {
   /// `ClassAttributes.sidecar` (GDAL 3.6's GeoTIFF driver keeps both only there).
   public var classNames: [String]? = nil
   public var layout = Layout.geoTIFF
+  /// Write the file in tile order when finished: windows are streamed into a temporary file
+  /// (fast ZSTD), then GDAL copies it tile by tile, so the bytes depend only on the pixels and
+  /// these options, never on the order or size of the windows written (a scene predicted by one
+  /// process and one merged from parts written by several give the same file). A COG is always
+  /// written so.
+  public var tileOrdered = false
 
   public init(
     tiled: Bool = true, blockSize: Int = 256, compression: Compression = .deflate, predictor: Int = 1,
@@ -63,13 +69,24 @@ public struct GeoTIFFOptions: Sendable {
     if let nbits { o["NBITS"] = "\(nbits)" }
     return o
   }
+
+  /// The options of the file windows are streamed into: the final ones, or for a file copied
+  /// when finished (`tileOrdered`, COG), fast compression.
+  var streamingOptions: [String: String] {
+    guard tileOrdered || layout != .geoTIFF else { return creationOptions }
+    var o = creationOptions
+    (o["COMPRESS"], o["ZSTD_LEVEL"]) = ("ZSTD", "1")
+    o["PREDICTOR"] = nil
+    return o
+  }
 }
 
 /// A GeoTIFF written window by window (so huge scenes stream through memory), then `finish()`ed.
 ///
 /// The file is created under a temporary name and renamed into place by `finish()`; a writer
 /// dropped without `finish()` deletes its temporary file. A Cloud-Optimised GeoTIFF is copied
-/// by GDAL's COG driver from the finished tiled GeoTIFF (overviews need every pixel first); class
+/// by GDAL's COG driver from the finished tiled GeoTIFF (overviews need every pixel first), a
+/// `tileOrdered` one by the GeoTIFF driver; class
 /// names go into the sidecar, committed just before the GeoTIFF. Not thread-safe: one writer
 /// per thread.
 public final class GeoTIFFWriter {
@@ -98,7 +115,7 @@ public final class GeoTIFFWriter {
     output = AtomicOutput(path: path)
     GDALRuntime.resetError()
     let driver = GDALGetDriverByName("GTiff")
-    let created = GDALRuntime.withOptions(options.creationOptions) {
+    let created = GDALRuntime.withOptions(options.streamingOptions) {
       GDALCreate(driver, output.temporaryPath, Int32(width), Int32(height), Int32(bands), dataType.gdal, $0)
     }
     guard let created else {
@@ -139,14 +156,20 @@ public final class GeoTIFFWriter {
       throw RasterError.gdal(operation: "close", path: path, message: message)
     }
     var finished = output
-    if case .cloudOptimized(let overviews) = options.layout {
-      let cog = AtomicOutput(path: path)
+    if options.layout != .geoTIFF || options.tileOrdered {
+      let copy = AtomicOutput(path: path)
       defer { output.discard() }
-      do { try CloudOptimizedGeoTIFF.copy(output.temporaryPath, to: cog, options: options, overviews: overviews) } catch {
-        cog.discard()
+      do {
+        if case .cloudOptimized(let overviews) = options.layout {
+          try CloudOptimizedGeoTIFF.copy(output.temporaryPath, to: copy, options: options, overviews: overviews)
+        } else {
+          try RasterCopy.copy(output.temporaryPath, to: copy, driver: "GTiff", options: options.creationOptions, what: "GeoTIFF")
+        }
+      } catch {
+        copy.discard()
         throw error
       }
-      finished = cog
+      finished = copy
     }
     if let classNames = options.classNames {
       do { try ClassAttributes.write(classNames, colors: options.colorTable, for: finished) } catch {

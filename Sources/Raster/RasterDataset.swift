@@ -86,6 +86,13 @@ public final class RasterDataset: @unchecked Sendable {
 
   deinit { GDALClose(handle) }
 
+  /// Runs `body` with GDAL's handle of `band`, under the dataset's lock (for the module's own
+  /// GDAL calls on it).
+  func withBand<R>(_ band: Int, _ body: (GDALRasterBandH) throws -> R) throws -> R {
+    try checkBands([band])
+    return try lock.withLock { try body(GDALGetRasterBand(handle, Int32(band + 1))) }
+  }
+
   /// The palette of `band`, if it has one.
   public func colorTable(band: Int = 0) throws -> ColorTable? {
     try checkBands([band])

@@ -88,7 +88,7 @@ final class PredictGISOutputsTests: XCTestCase {
     let writer = try predict(
       image, model: try PixelwiseHeatmapModel(), classes: classes, options: options, tile: 64, heatmaps: true, into: folder)
     let paths = writer.paths
-    for path in [paths.classMap, paths.probabilities!, paths.heatmaps!.raster] {
+    for path in [paths.classMap, paths.probabilities!, paths.heatmapRaster!] {
       XCTAssertEqual(try RasterInfo(path: path).imageStructure["LAYOUT"], "COG", path)
     }
     let classMap = try RasterInfo(path: paths.classMap)
@@ -97,7 +97,7 @@ final class PredictGISOutputsTests: XCTestCase {
     XCTAssertEqual(classMap.overviewCount, 1, "300×200 with 256-pixel tiles")
     XCTAssertEqual(try RasterInfo(path: paths.probabilities!).bandDescriptions, ["p(a)", "p(b)", "p(c)", "p(d)"])
     XCTAssertEqual(
-      try RasterInfo(path: paths.heatmaps!.raster).bandDescriptions,
+      try RasterInfo(path: paths.heatmapRaster!).bandDescriptions,
       ["layer 1 / a", "layer 1 / b", "layer 1 / c", "layer 1 / d", "layer 2 / a", "layer 2 / b", "layer 2 / c", "layer 2 / d"])
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("scene") }.sorted()
     XCTAssertEqual(names, [

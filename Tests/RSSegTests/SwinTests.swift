@@ -136,6 +136,29 @@ final class SwinTests: XCTestCase {
     }
   }
 
+  func testCheckpointedBlocksGiveTheSameOutputsAndGradients() throws {
+    var dropping = small
+    dropping.dropPathRate = 0.3  // the recomputation must draw the same stochastic-depth masks
+    Torch.manualSeed(5)
+    let swin = try SwinTransformer(dropping)
+    let x = try Tensor.randn([2, 3, 40, 40])
+    swin.train()
+    func run(checkpoint: Bool) throws -> (outputs: [Tensor], grads: [String: Tensor]) {
+      for layer in swin.layers { layer.useCheckpoint = checkpoint }
+      for p in try swin.parameters() { try p.setGrad(nil) }
+      Torch.manualSeed(11)
+      let outputs = try swin(x)
+      try outputs.enumerated().map { try $1.square().sum() * Double($0 + 1) }.reduce(Tensor.zeros([]), +).backward()
+      return (try outputs.map { try $0.detach() }, try Dictionary(uniqueKeysWithValues: swin.namedParameters().map { ($0.0, $0.1.grad!) }))
+    }
+    let plain = try run(checkpoint: false)
+    let recomputed = try run(checkpoint: true)
+    for (a, b) in zip(plain.outputs, recomputed.outputs) { XCTAssertEqual(try (a - b).abs().amax().double(), 0) }
+    for (key, grad) in plain.grads {
+      XCTAssertLessThan(try (grad - recomputed.grads[key]!).abs().amax().double(), 1e-5, key)
+    }
+  }
+
   func testStochasticDepthOnlyInTraining() throws {
     var dropping = small
     dropping.dropPathRate = 0.5

@@ -18,7 +18,7 @@ let packageRoot = URL(fileURLWithPath: #filePath)
 
 /// Runs the `rsseg` built next to the test bundle. A missing binary is a failure, not a skip:
 /// `swift test` builds it.
-func runRSSeg(_ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+func runRSSeg(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
   #if os(macOS)
     let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
   #else
@@ -33,6 +33,7 @@ func runRSSeg(_ arguments: [String], in directory: URL? = nil) throws -> Command
   process.executableURL = binary
   process.arguments = arguments
   if let directory { process.currentDirectoryURL = directory }
+  if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
   // stderr goes to a file so a chatty command cannot fill a second pipe and block.
   let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("rsseg-stderr-\(UUID().uuidString)")
   FileManager.default.createFile(atPath: errURL.path, contents: nil)

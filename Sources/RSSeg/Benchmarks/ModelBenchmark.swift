@@ -66,6 +66,8 @@ public enum ModelBenchmark {
     public var trainPrecision = Precision.fp32
     /// Where the model, its inputs and the optimiser state live.
     public var device = Device.cpu
+    /// Referring models: recompute the Swin blocks in backward, as `rsseg train` does by default.
+    public var checkpointSwin = true
 
     public init(subject: Subject, size: Int, threads: Int, repeats: Int = 3, skipTrain: Bool = false, channelsLast: Bool = false) {
       self.subject = subject
@@ -137,9 +139,9 @@ public enum ModelBenchmark {
     /// floor / measured: 1 is the peak.
     public let fraction: Double
 
-    init(flops: Double, peakGFLOPs: Double, measured: Timing) {
+    init(flops: Double, peakGFLOPs: Double, seconds: Double) {
       floorSeconds = flops / (peakGFLOPs * 1e9)
-      fraction = floorSeconds / max(measured.wall, 1e-12)
+      fraction = floorSeconds / max(seconds, 1e-12)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -197,10 +199,10 @@ public enum ModelBenchmark {
       trainPrecision: options.skipTrain ? nil : trainPrecision.rawValue, trainStep: trainSeconds,
       trainPeakRSSMB: trainPeak, evalPeakGPUMB: evalPeakGPU, trainPeakGPUMB: trainPeakGPU,
       forwardGFLOPs: forwardFLOPs / 1e9, matmulPeak: peak,
-      evalFP32Roofline: Roofline(flops: forwardFLOPs, peakGFLOPs: peak.fp32, measured: fp32),
-      evalBF16Roofline: bf16.map { Roofline(flops: forwardFLOPs, peakGFLOPs: peak.bf16, measured: $0) },
+      evalFP32Roofline: Roofline(flops: forwardFLOPs, peakGFLOPs: peak.fp32, seconds: fp32.wall),
+      evalBF16Roofline: bf16.map { Roofline(flops: forwardFLOPs, peakGFLOPs: peak.bf16, seconds: $0.wall) },
       trainRoofline: trainSeconds.map {
-        Roofline(flops: 3 * forwardFLOPs * Double(options.trainBatch), peakGFLOPs: trainPeakGFLOPs, measured: $0)
+        Roofline(flops: 3 * forwardFLOPs * Double(options.trainBatch), peakGFLOPs: trainPeakGFLOPs, seconds: $0.wall)
       })
   }
 
@@ -271,6 +273,7 @@ public enum ModelBenchmark {
         }
       case .referring(_, let lavt, let bert):
         let model = try ReferringSegmenter(lavt, bert: bert)
+        model.backbone.useCheckpoint = options.checkpointSwin
         let image = try input(batch: 1, size: size, channelsLast: channelsLast, device: device)
         let (ids, mask) = try sentences(batch: 1, vocabulary: bert.vocabSize, device: device)
         self.model = model

@@ -1,6 +1,7 @@
 import Foundation
 import Raster
 import RSSegModels
+import Torch
 
 /// Runs a `SlidingWindowPredictor` over scenes one after the other, each into its own
 /// `SceneWriter`: the one scene-inference path of `predict` and `refer`. It owns the output
@@ -31,6 +32,8 @@ public struct SceneRun {
   /// A vector file whose polygons bound the work in every scene (`AreaOfInterest`): windows
   /// outside it are not run, pixels outside it are nodata.
   public var areaOfInterest: String?
+  /// The processes of an `rsseg launch` sharing the work; nil: this process does it all.
+  public var group: ProcessGroup?
 
   /// The output stem of each image.
   /// - Throws: `InferenceError.invalidArgument` when two images share a stem (their outputs would collide).
@@ -63,37 +66,75 @@ public struct SceneRun {
 
   /// Runs every scene that is not done: reads it with `bands` (0-based), slides `predictor`
   /// over it into the writer `makeWriter` opens, and reports each scene to `report`.
+  ///
+  /// Started by `rsseg launch` (`group` set), the processes share the work: scenes by scene
+  /// while there are at least as many as processes, else each scene by bands of window rows
+  /// (`ScenePart`), when the command can merge parts (`parts`); otherwise by scene.
   public func run(
     _ predictor: SlidingWindowPredictor, bands: [Int], makeWriter: (SceneReader, Scene) throws -> any SceneWriter,
-    report: (Event) -> Void = { _ in }
+    parts: SceneParts? = nil, report: (Event) -> Void = { _ in }
   ) throws {
-    for scene in scenes {
-      if scene.done {
-        report(.skipped(scene))
-        continue
-      }
-      let dataset = try RasterDataset(path: scene.image)
-      let area = try areaOfInterest.map { try AreaOfInterest(path: $0, scene: dataset.geoReference, scenePath: scene.image) }
-      let reader = try SceneReader(dataset: dataset, bands: bands, areaOfInterest: area)
+    let rank = group?.rank ?? 0
+    let processes = group?.worldSize ?? 1
+    let pending = scenes.filter { !$0.done }
+    if rank == 0 { for scene in scenes where scene.done { report(.skipped(scene)) } }
+    if let parts, let group, pending.count < processes {
+      for scene in pending { try runParts(of: scene, predictor, bands: bands, parts: parts, group: group, report: report) }
+      return
+    }
+    for (i, scene) in pending.enumerated() where i % processes == rank {
+      let start = Date()
+      let reader = try open(scene, bands: bands)
       let writer = try makeWriter(reader, scene)
       guard writer.files == scene.files else {
         throw InferenceError.invalidArgument("\(scene.image): the writer's files differ from the ones the run checked")
       }
-      let bar = ProgressBar(
-        total: predictor.windowCount(width: reader.width, height: reader.height), label: scene.stem, unit: "windows",
-        enabled: progress)
-      let start = Date()
-      let background = BackgroundWriter(writer)
-      do {
-        try predictor.predict(reader, progress: { bar.advance(by: $0) }, emit: background.write)
-      } catch {
-        try? background.finish()
-        throw error
-      }
-      try background.finish()
-      try writer.finish()
-      bar.finish()
+      try run(predictor, on: reader, rows: nil, into: writer, label: scene.stem)
       report(.finished(scene, width: reader.width, height: reader.height, seconds: Date().timeIntervalSince(start)))
     }
+  }
+
+  /// One scene shared by all processes: each writes its part (unless an earlier run finished
+  /// it), then the first merges them once all are written.
+  private func runParts(
+    of scene: Scene, _ predictor: SlidingWindowPredictor, bands: [Int], parts: SceneParts, group: ProcessGroup,
+    report: (Event) -> Void
+  ) throws {
+    let start = Date()
+    let reader = try open(scene, bands: bands)
+    let all = ScenePart.split(scene, windowRows: predictor.windowRows(height: reader.height), height: reader.height, count: group.worldSize)
+    if group.rank < all.count {
+      let part = all[group.rank]
+      if !parts.files(part).complete {
+        try run(predictor, on: reader, rows: part.rows, into: try parts.makeWriter(reader, part), label: "\(scene.stem) rows \(part.rows)")
+      }
+    }
+    try group.barrier()
+    guard group.rank == 0 else { return }
+    try parts.merge(reader, scene, all)
+    report(.finished(scene, width: reader.width, height: reader.height, seconds: Date().timeIntervalSince(start)))
+  }
+
+  private func open(_ scene: Scene, bands: [Int]) throws -> SceneReader {
+    let dataset = try RasterDataset(path: scene.image)
+    let area = try areaOfInterest.map { try AreaOfInterest(path: $0, scene: dataset.geoReference, scenePath: scene.image) }
+    return try SceneReader(dataset: dataset, bands: bands, areaOfInterest: area)
+  }
+
+  /// Slides `predictor` over `rows` of the scene (all by default) into `writer`, and finishes it.
+  private func run(_ predictor: SlidingWindowPredictor, on reader: SceneReader, rows: Range<Int>?, into writer: any SceneWriter, label: String) throws {
+    let bar = ProgressBar(
+      total: predictor.windowCount(width: reader.width, height: reader.height, rows: rows), label: label, unit: "windows",
+      enabled: progress && (group?.rank ?? 0) == 0)
+    let background = BackgroundWriter(writer)
+    do {
+      try predictor.predict(reader, rows: rows, progress: { bar.advance(by: $0) }, emit: background.write)
+    } catch {
+      try? background.finish()
+      throw error
+    }
+    try background.finish()
+    try writer.finish()
+    bar.finish()
   }
 }

@@ -67,24 +67,50 @@ public struct SlidingWindowPredictor {
     self.options = options
   }
 
-  /// The number of windows `predict` runs over a `width` × `height` scene.
-  public func windowCount(width: Int, height: Int) -> Int {
-    let (th, tw) = (windowSide(height), windowSide(width))
-    let stride = options.tile - options.overlap
-    return WindowGrid.starts(length: height, window: th, stride: stride).count
-      * WindowGrid.starts(length: width, window: tw, stride: stride).count
+  /// The number of windows `predict` runs over a `width` × `height` scene (or over its `rows`).
+  public func windowCount(width: Int, height: Int, rows: Range<Int>? = nil) -> Int {
+    let ys = windowRows(height: height)
+    let run = rows.map { runRows(ys, height: height, emitting: $0) } ?? ys.indices
+    return run.count * WindowGrid.starts(length: width, window: windowSide(width), stride: options.tile - options.overlap).count
   }
 
-  /// Predicts the whole scene, handing finished blocks to `emit`: the blocks of one band of
-  /// columns top to bottom, the bands left to right. `progress` is called with the number of
-  /// windows just run. Windows whose pixels are all nodata are not run: every pixel they cover
-  /// is nodata in the outputs anyway.
-  public func predict(_ scene: SceneReader, progress: (Int) -> Void = { _ in }, emit: (PredictedBlock) throws -> Void) throws {
+  /// Where the window rows of a `height`-pixel scene start. A run's finished rows end where the
+  /// next window row starts: the row ranges `predict(rows:)` accepts start and end there.
+  public func windowRows(height: Int) -> [Int] {
+    WindowGrid.starts(length: height, window: windowSide(height), stride: options.tile - options.overlap)
+  }
+
+  /// The window rows (indices into `ys`) that make scene rows `rows` final: those ending
+  /// within them, and the earlier ones that reach into them (recomputed by a run of a later
+  /// part instead of taken from the run of the part above).
+  func runRows(_ ys: [Int], height: Int, emitting rows: Range<Int>) -> Range<Int> {
+    let th = windowSide(height)
+    let first = ys.firstIndex { $0 + th > rows.lowerBound } ?? ys.count
+    let last = ys.lastIndex { $0 < rows.upperBound } ?? -1
+    return first..<max(first, last + 1)
+  }
+
+  /// Predicts the scene (or only its `rows`, which must start and end where window rows start,
+  /// `windowRows`), handing finished blocks to `emit`: the blocks of one band of columns top to
+  /// bottom, the bands left to right. `progress` is called with the number of windows just run.
+  /// Windows whose pixels are all nodata are not run: every pixel they cover is nodata in the
+  /// outputs anyway. A run of `rows` adds the same logits in the same order to each of their
+  /// pixels as the run of the whole scene, so its blocks are bit for bit the whole run's.
+  public func predict(
+    _ scene: SceneReader, rows: Range<Int>? = nil, progress: (Int) -> Void = { _ in }, emit: (PredictedBlock) throws -> Void
+  ) throws {
     let (width, height) = (scene.width, scene.height)
     let (th, tw) = (windowSide(height), windowSide(width))
     let stride = options.tile - options.overlap
-    let ys = WindowGrid.starts(length: height, window: th, stride: stride)
+    let ys = windowRows(height: height)
     let xs = WindowGrid.starts(length: width, window: tw, stride: stride)
+    let emitted = rows ?? 0..<height
+    guard emitted.lowerBound == 0 || ys.contains(emitted.lowerBound), emitted.upperBound == height || ys.contains(emitted.upperBound),
+      emitted.lowerBound >= 0, emitted.upperBound <= height
+    else {
+      throw InferenceError.invalidArgument("rows \(emitted) of \(scene.dataset.path) do not start and end where window rows start")
+    }
+    let run = runRows(ys, height: height, emitting: emitted)
     let n = channelCount
     let weights = try BlendingWindow.weights(height: th, width: tw, floor: options.weightFloor)
     let mean = try Tensor(normalization.mean.map { $0 * 255 }, shape: [normalization.mean.count, 1, 1])
@@ -112,8 +138,9 @@ public struct SlidingWindowPredictor {
         // Finished rows go out in pieces of about 2 Mpx, so what the outputs derive from them
         // (labels, probabilities, the pixels re-read for the overlay) stays small.
         let emitRows = max(1, (1 << 21) / band.finished)
-        var base = 0  // the scene row of `sum`'s first row
-        for (k, y) in ys.enumerated() {
+        var base = run.isEmpty ? 0 : ys[run.lowerBound]  // the scene row of `sum`'s first row
+        for k in run {
+          let y = ys[k]
           let rows = min(th, height - y)
           var pending: [(x: Int, input: Tensor)] = []
           // The batch launched on the device and not yet blended: on a GPU it runs while the
@@ -155,7 +182,8 @@ public struct SlidingWindowPredictor {
             try finished.narrow(dim: 2, start: 0, length: incoming.width).add_(incoming.spill.next(shape: [n, done, incoming.width]))
           }
           try outgoing?.append(finished.narrow(dim: 2, start: band.finished, length: leftover))
-          for first in Swift.stride(from: 0, to: done, by: emitRows) {
+          // Rows above `emitted` are what a run of the part above emits.
+          for first in Swift.stride(from: max(0, emitted.lowerBound - base), to: done, by: emitRows) {
             let range = first..<min(done, first + emitRows)
             let rowWeight = try Tensor(Array(rowWeights[(base + range.lowerBound)..<(base + range.upperBound)]), shape: [range.count, 1])
             let blended = try finished[.all, range, 0..<band.finished] / (rowWeight * bandWeights)

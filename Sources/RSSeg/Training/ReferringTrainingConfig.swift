@@ -42,6 +42,9 @@ public struct ReferringTrainingConfig: ConfigFamily, Equatable, Sendable {
   public var classWeights = [0.9, 1.1]
   /// Keep the whole text encoder fixed (LAVT trains BERT's first 10 layers; small runs may not).
   public var freezeBert = false
+  /// Recompute each Swin block during backward instead of keeping its activations (the
+  /// official `use_checkpoint`; on by default, as BiCoR-Seg's recomputed neck and decoder).
+  public var checkpointSwin = true
   /// Validation samples used (0 = all).
   public var maxValSamples = 0
   public var run = RunSettings()
@@ -53,6 +56,7 @@ public struct ReferringTrainingConfig: ConfigFamily, Equatable, Sendable {
     case swinHeads = "swin_heads", swinWindow = "swin_window", dropPath = "drop_path", imageSize = "image_size"
     case maxTokens = "max_tokens", weightDecay = "weight_decay", polyPower = "poly_power"
     case classWeights = "class_weights", freezeBert = "freeze_bert", maxValSamples = "max_val_samples"
+    case checkpointSwin = "checkpoint_swin"
   }
 
   public init(dataset: String, data: String, bert: String) {

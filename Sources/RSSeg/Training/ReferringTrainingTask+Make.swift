@@ -23,6 +23,7 @@ extension ReferringTrainingTask {
       warnings.append(
         "WARNING: no Swin weights (swin_weights: …): the image encoder starts from random weights; results will be far below the paper's")
     }
+    model.backbone.useCheckpoint = config.checkpointSwin
     if config.freezeBert { try model.textEncoder.freeze() }
     let groups = try model.optimizerGroups(lr: config.lr)
     // Parameters outside the groups (BERT's embeddings and late layers) need no gradients.

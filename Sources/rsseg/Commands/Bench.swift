@@ -9,7 +9,7 @@ extension RSSegCommand {
   struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Run benchmarks; each prints JSON lines.",
-      subcommands: [Dispatch.self, Model.self])
+      subcommands: [Dispatch.self, Model.self, Predict.self])
   }
 }
 
@@ -79,6 +79,9 @@ extension RSSegCommand.Bench {
     @Flag(help: "Time only the BiCoR-Seg preset's ConvNeXt encoder (torchvision's convnext features), to compare with torchvision.")
     var encoderOnly = false
 
+    @Flag(inversion: .prefixedNo, help: "Referring models: recompute the Swin blocks in backward (rsseg train's checkpoint_swin).")
+    var checkpointSwin = true
+
     @OptionGroup var device: DeviceOptions
 
     func run() throws {
@@ -93,6 +96,7 @@ extension RSSegCommand.Bench {
       options.skipBF16 = skipBF16
       options.trainBatch = trainBatch
       options.trainPrecision = trainPrecision
+      options.checkpointSwin = checkpointSwin
       options.device = try device.resolved()
       try printJSONLine(try ModelBenchmark.run(options))
     }

@@ -7,11 +7,14 @@ extension RSSegCommand {
   /// `rsseg launch`: starts and supervises the processes of a data-parallel run (torchrun's role).
   struct Launch: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Run an rsseg command (train) as N processes per machine, data-parallel over c10d (Gloo; NCCL on GPUs).",
+      abstract: "Run an rsseg command (train, predict, refer) as N processes per machine over c10d (Gloo; NCCL for training on GPUs).",
       discussion: """
         Each process gets RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT (and OMP_NUM_THREADS=1 unless set).
         If one process fails, the others are stopped and its error is reported.
+        train is data-parallel; predict and refer share the scenes, and predict splits a scene into bands of
+        window rows when there are fewer scenes than processes (the result is the one of a single process).
           rsseg launch --nproc 2 -- train --config configs/vaihingen.yaml
+          rsseg launch --nproc 4 -- predict --model m.safetensors --out out big-scene.tif
           rsseg launch --nproc 4 --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 -- train --config c.yaml
         """)
 

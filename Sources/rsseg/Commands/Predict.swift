@@ -34,6 +34,12 @@ extension RSSegCommand {
     @Option(help: "With --vector: a class that gets no polygons (name or 0-based index); repeat for several.")
     var ignoreClass: [String] = []
 
+    @Flag(help: """
+      Under rsseg launch, for a scene split over the processes: write only the VRTs of its parts \
+      (<stem>.vrt, …), not the merged GeoTIFFs, previews and polygons.
+      """)
+    var noMerge = false
+
     func validate() throws {
       if !ignoreClass.isEmpty && polygons.vector == nil { throw ValidationError("--ignore-class needs --vector gpkg|geojson|shp") }
     }
@@ -53,7 +59,8 @@ extension RSSegCommand {
       let predictor = try SlidingWindowPredictor(
         model: network, normalization: description.normalization,
         options: scenes.windows(on: device, tta: .forScenes(tta), heatmaps: heatmaps, blockImage: overlay))
-      try scenes.execute(run, predictor: predictor, bands: bands) { reader, scene in
+      let parts = PredictionWriter.parts(classes: description.classes, directory: scenes.out, options: options, merged: !noMerge)
+      try scenes.execute(run, predictor: predictor, bands: bands, parts: parts) { reader, scene in
         try PredictionWriter(scene: reader, classes: description.classes, directory: scenes.out, stem: scene.stem, options: options)
       } summary: { scene, width, height, seconds in
         let megapixels = Double(width * height) / 1e6

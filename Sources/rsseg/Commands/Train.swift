@@ -61,7 +61,7 @@ extension RSSegCommand {
       // One GPU per process (LOCAL_RANK picks it) over NCCL, or CPU processes over Gloo.
       let device = try options.run.device.resolvedHere()
       let distributed = try DistributedEnvironment.from(ProcessInfo.processInfo.environment).map {
-        let group = try ProcessGroup($0, backend: device.isCUDA ? .nccl : .gloo, timeout: try distributedTimeout())
+        let group = try ProcessGroup($0, backend: device.isCUDA ? .nccl : .gloo, timeout: try DistributedTimeout.seconds(default: 1800))
         return try DistributedTraining(group: group, network: task.network, device: device)
       }
       let isRoot = distributed?.isRoot ?? true
@@ -80,14 +80,6 @@ extension RSSegCommand {
         print("stopped at step \(outcome.step); resume with: rsseg train --resume \(folder.path)")
       }
       for (path, value) in outcome.best { print("best \(task.monitorMetric) \(String(format: "%.4f", value)): \(path)") }
-    }
-
-    /// Seconds a collective may wait for the other ranks (`RSSEG_DIST_TIMEOUT`, default 1800 as
-    /// in torch.distributed): it must cover rank 0's validation and checkpoint writing.
-    private func distributedTimeout() throws -> Double {
-      guard let text = ProcessInfo.processInfo.environment["RSSEG_DIST_TIMEOUT"] else { return 1800 }
-      guard let seconds = Double(text), seconds > 0 else { throw CommandFailure("RSSEG_DIST_TIMEOUT=\(text) is not a positive number of seconds") }
-      return seconds
     }
   }
 }

@@ -93,17 +93,23 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
     var run = try CommandFailure.mapping { try SceneRun(images: images, force: force, files: files) }
     run.progress = !quiet
     run.areaOfInterest = aoi
+    // Started by `rsseg launch`: the processes share the scenes over c10d (Gloo: only barriers
+    // cross it). A part of a huge scene can take hours, hence the long default wait.
+    run.group = try DistributedEnvironment.from(ProcessInfo.processInfo.environment).map {
+      try ProcessGroup($0, backend: .gloo, timeout: try DistributedTimeout.seconds(default: 7 * 86400))
+    }
     return run
   }
 
-  /// Runs `run`, printing a line per scene: `summary` for a finished one.
+  /// Runs `run`, printing a line per scene: `summary` for a finished one. Under `rsseg launch`,
+  /// a scene split over the processes is written as `parts` say.
   func execute(
-    _ run: SceneRun, predictor: SlidingWindowPredictor, bands: [Int],
+    _ run: SceneRun, predictor: SlidingWindowPredictor, bands: [Int], parts: SceneParts? = nil,
     makeWriter: (SceneReader, SceneRun.Scene) throws -> any SceneWriter,
     summary: (SceneRun.Scene, Int, Int, Double) -> String
   ) throws {
     try CommandFailure.mapping {
-      try run.run(predictor, bands: bands, makeWriter: makeWriter) { event in
+      try run.run(predictor, bands: bands, makeWriter: makeWriter, parts: parts) { event in
         switch event {
         case .skipped(let scene): print("\(scene.image): outputs exist, skipped (--force redoes them)")
         case .finished(let scene, let width, let height, let seconds): print(summary(scene, width, height, seconds))

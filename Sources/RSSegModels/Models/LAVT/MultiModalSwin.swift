@@ -49,6 +49,11 @@ public final class MultiModalSwin: Module {
   public let config: LAVTConfig
   let patchEmbed: PatchEmbed
   let layers: [MultiModalSwinLayer]
+  /// Recompute every Swin block during backward (`SwinLayer.useCheckpoint` in all stages).
+  public var useCheckpoint: Bool {
+    get { layers.allSatisfy(\.useCheckpoint) }
+    set { for layer in layers { layer.useCheckpoint = newValue } }
+  }
   let norms: [LayerNorm]
 
   /// A freshly initialised backbone: the official `init_weights` (trunc-normal Linear weights,

@@ -11,6 +11,9 @@ public class SwinLayer: Module {
   public let windowSize: Int
   let blocks: [SwinBlock]
   let downsample: PatchMerging?
+  /// Recompute each block during backward instead of keeping its activations (the official
+  /// `use_checkpoint`): training memory traded for a second forward pass of the blocks.
+  public var useCheckpoint = false
   /// The last shifted-window mask and the padded size and device it was built for (inputs of
   /// one size repeat, e.g. every training batch).
   private var cachedMask: (height: Int, width: Int, device: Device, mask: Tensor)?
@@ -36,7 +39,10 @@ public class SwinLayer: Module {
   /// computed for the padded map, serves every shifted block).
   public func runBlocks(_ x: Tensor, height h: Int, width w: Int) throws -> Tensor {
     let mask = blocks.count > 1 ? try shiftMask(height: h, width: w, device: x.device) : nil
-    return try blocks.reduce(x) { try $1($0, height: h, width: w, mask: mask) }
+    return try blocks.reduce(x) { x, block in
+      guard useCheckpoint else { return try block(x, height: h, width: w, mask: mask) }
+      return try Torch.checkpoint([x]) { [try block($0[0], height: h, width: w, mask: mask)] }[0]
+    }
   }
 
   private func shiftMask(height h: Int, width w: Int, device: Device) throws -> Tensor {

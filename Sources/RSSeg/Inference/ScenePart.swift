@@ -1,0 +1,47 @@
+import Foundation
+
+/// One process's share of a scene split over the processes of an `rsseg launch`: a band of
+/// whole window rows, written into its own folder `<out>/<stem>.parts/rows-<first>-<end>/`
+/// under the scene's stem. A run of a part recomputes the windows of the band above that reach
+/// into its rows rather than receiving their logits: the processes never wait on each other
+/// until all parts are written, a part can be rerun alone, and the cost is one window row per
+/// part (tile / overlap rows, a few per cent of a scene that is worth splitting).
+public struct ScenePart: Sendable, Equatable {
+  /// The scene rows the part holds.
+  public let rows: Range<Int>
+  public let directory: String
+  public let stem: String
+
+  /// `count` parts of `scene` (fewer when it has fewer window rows), top to bottom, each the
+  /// rows of a run of neighbouring window rows (`ys`, `SlidingWindowPredictor.windowRows`).
+  static func split(_ scene: SceneRun.Scene, windowRows ys: [Int], height: Int, count: Int) -> [ScenePart] {
+    let folder = URL(fileURLWithPath: scene.files.marker).deletingLastPathComponent().appendingPathComponent("\(scene.stem).parts")
+    let n = min(count, ys.count)
+    return (0..<n).map { i in
+      let (first, end) = (i * ys.count / n, (i + 1) * ys.count / n)
+      let rows = (first == 0 ? 0 : ys[first])..<(end == ys.count ? height : ys[end])
+      return ScenePart(
+        rows: rows, directory: folder.appendingPathComponent("rows-\(rows.lowerBound)-\(rows.upperBound)").path, stem: scene.stem)
+    }
+  }
+}
+
+/// How a command writes the parts of a scene shared over processes and makes the scene's
+/// files from them (`SceneRun.run(parts:)`).
+public struct SceneParts {
+  /// The files of a part: a part whose files are all there is not run again.
+  public var files: (ScenePart) -> SceneFiles
+  /// Opens the writer of a part's rows.
+  public var makeWriter: (SceneReader, ScenePart) throws -> any SceneWriter
+  /// Makes the scene's files from all its parts, once they are written.
+  public var merge: (SceneReader, SceneRun.Scene, [ScenePart]) throws -> Void
+
+  public init(
+    files: @escaping (ScenePart) -> SceneFiles, makeWriter: @escaping (SceneReader, ScenePart) throws -> any SceneWriter,
+    merge: @escaping (SceneReader, SceneRun.Scene, [ScenePart]) throws -> Void
+  ) {
+    self.files = files
+    self.makeWriter = makeWriter
+    self.merge = merge
+  }
+}
