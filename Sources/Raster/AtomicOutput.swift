@@ -1,4 +1,5 @@
 import AtomicFiles
+import CGDAL
 import Foundation
 
 /// A file GDAL writes under `AtomicFile`'s temporary name, renamed into place when complete, so
@@ -20,4 +21,16 @@ struct AtomicOutput {
   }
 
   func discard() { unlink(temporaryPath) }
+
+  /// Closes the GDAL dataset writing the temporary file (GDAL writes what it buffered then); on
+  /// a failure the file is discarded and the error names `operation` and the final path.
+  func close(_ dataset: GDALDatasetH, operation: String) throws {
+    GDALRuntime.resetError()
+    GDALClose(dataset)
+    if GDALRuntime.lastCallFailed() {
+      let message = GDALRuntime.lastErrorMessage()
+      discard()
+      throw RasterError.gdal(operation: operation, path: finalPath, message: message)
+    }
+  }
 }

@@ -148,13 +148,7 @@ public final class GeoTIFFWriter {
   public func finish() throws {
     guard let h = handle else { return }
     handle = nil
-    GDALRuntime.resetError()
-    GDALClose(h)
-    if GDALRuntime.lastCallFailed() {
-      let message = GDALRuntime.lastErrorMessage()
-      output.discard()
-      throw RasterError.gdal(operation: "close", path: path, message: message)
-    }
+    try output.close(h, operation: "close")
     var finished = output
     if options.layout != .geoTIFF || options.tileOrdered {
       let copy = AtomicOutput(path: path)

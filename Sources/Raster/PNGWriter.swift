@@ -31,12 +31,7 @@ public enum PNGWriter {
       output.discard()
       throw RasterError.gdal(operation: "write PNG", path: path, message: message)
     }
-    GDALClose(png)
-    if GDALRuntime.lastCallFailed() {
-      let message = GDALRuntime.lastErrorMessage()
-      output.discard()
-      throw RasterError.gdal(operation: "write PNG", path: path, message: message)
-    }
+    try output.close(png, operation: "write PNG")
     try output.commit()
   }
 }

@@ -97,13 +97,7 @@ public enum VirtualRaster {
       output.discard()
       throw error
     }
-    GDALRuntime.resetError()
-    GDALClose(vrt)
-    if GDALRuntime.lastCallFailed() {
-      let message = GDALRuntime.lastErrorMessage()
-      output.discard()
-      throw RasterError.gdal(operation: "write VRT", path: path, message: message)
-    }
+    try output.close(vrt, operation: "write VRT")
     try output.commit()
   }
 }

@@ -160,6 +160,29 @@ final class PredictSlidingWindowTests: XCTestCase {
     XCTAssertEqual(WindowGrid.starts(length: 20, window: 32, stride: 24), [0])
   }
 
+  func testScenePartsTileTheRowsAndRunAboutAsManyWindowRowsEach() throws {
+    let scene = SceneRun.Scene(image: "s.tif", stem: "s", files: SceneFiles(["/out/s.tif"]), done: false)
+    for (height, tile, overlap) in [(723, 128, 32), (4096, 1024, 256), (20000, 1024, 256), (300, 64, 0), (100, 96, 32)] {
+      let predictor = try SlidingWindowPredictor(
+        model: try PixelwiseModel(), normalization: PredictFixtures.normalization, options: .init(tile: tile, overlap: overlap))
+      let ys = predictor.windowRows(height: height)
+      for count in 1...5 {
+        let parts = ScenePart.split(scene, windowRows: ys, height: height, count: count)
+        XCTAssertEqual(parts.count, min(count, ys.count))
+        XCTAssertEqual(parts.first?.rows.lowerBound, 0)
+        XCTAssertEqual(parts.last?.rows.upperBound, height)
+        for (a, b) in zip(parts, parts.dropFirst()) { XCTAssertEqual(a.rows.upperBound, b.rows.lowerBound) }
+        for part in parts { XCTAssertTrue(ys.contains(part.rows.lowerBound) && !part.rows.isEmpty, "\(part.rows)") }
+        let runs = parts.map { predictor.runRows(ys, height: height, emitting: $0.rows).count }
+        // A later part recomputes the window row above it when that one reaches into its rows
+        // (none without overlap; two where the last row, pulled back to the scene's edge, lies
+        // close to the one before).
+        XCTAssertTrue((ys.count...ys.count + 2 * (parts.count - 1)).contains(runs.reduce(0, +)), "\(runs)")
+        XCTAssertLessThanOrEqual(runs.max()! - runs.min()!, 2, "balanced: \(runs) for \(height) px, \(count) parts")
+      }
+    }
+  }
+
   func testColumnBandsTileTheAxisAndRunEachWindowOnce() {
     for (length, window, stride) in [(100, 32, 24), (5000, 1024, 768), (101, 40, 1), (20, 32, 24)] {
       let starts = WindowGrid.starts(length: length, window: window, stride: stride)

@@ -51,9 +51,10 @@ final class LaunchPredictTests: XCTestCase {
     for (name, data) in one { XCTAssertTrue(two[name] == data, "\(name) differs between 1 and 2 processes") }
     XCTAssertFalse(FileManager.default.fileExists(atPath: path("one/naip_2020_utm14n.vrt")), "one process writes no parts")
 
-    // The parts: two bands of whole window rows, and a VRT of them that reads as the class map.
+    // The parts: two bands of whole window rows (5 and 3 of the 8, the second also running the
+    // 5th), and a VRT of them that reads as the class map.
     let parts = try FileManager.default.contentsOfDirectory(atPath: path("two/naip_2020_utm14n.parts")).sorted()
-    XCTAssertEqual(parts, ["rows-0-384", "rows-384-723"])
+    XCTAssertEqual(parts, ["rows-0-480", "rows-480-723"])
     let vrt = try RasterDataset(path: path("two/naip_2020_utm14n.vrt"))
     let merged = try RasterDataset(path: path("two/naip_2020_utm14n.tif"))
     XCTAssertEqual(try vrt.read(UInt8.self), try merged.read(UInt8.self))
@@ -62,13 +63,13 @@ final class LaunchPredictTests: XCTestCase {
     XCTAssertEqual(try RasterDataset(path: path("two/naip_2020_utm14n_probabilities.vrt")).bandCount, 6)
 
     // A rerun after the merged files and one part were lost redoes that part only.
-    let kept = path("two/naip_2020_utm14n.parts/rows-0-384/naip_2020_utm14n.tif")
+    let kept = path("two/naip_2020_utm14n.parts/rows-0-480/naip_2020_utm14n.tif")
     let keptDate = try FileManager.default.attributesOfItem(atPath: kept)[.modificationDate] as? Date
     for name in one.keys { try FileManager.default.removeItem(atPath: path("two/\(name)")) }
-    try FileManager.default.removeItem(atPath: path("two/naip_2020_utm14n.parts/rows-384-723"))
+    try FileManager.default.removeItem(atPath: path("two/naip_2020_utm14n.parts/rows-480-723"))
     _ = try predict(processes: 2, out: "two")
     XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: kept)[.modificationDate] as? Date, keptDate)
-    XCTAssertTrue(FileManager.default.fileExists(atPath: path("two/naip_2020_utm14n.parts/rows-384-723/naip_2020_utm14n.tif")))
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("two/naip_2020_utm14n.parts/rows-480-723/naip_2020_utm14n.tif")))
     for (name, data) in one { XCTAssertTrue(try outputs("two")[name] == data, "\(name) differs after the rerun") }
   }
 

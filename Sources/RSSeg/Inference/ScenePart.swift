@@ -14,11 +14,17 @@ public struct ScenePart: Sendable, Equatable {
 
   /// `count` parts of `scene` (fewer when it has fewer window rows), top to bottom, each the
   /// rows of a run of neighbouring window rows (`ys`, `SlidingWindowPredictor.windowRows`).
+  /// Every part but the first also runs the window row above it, so the first gets one window
+  /// row more than the others and all run about as many.
   static func split(_ scene: SceneRun.Scene, windowRows ys: [Int], height: Int, count: Int) -> [ScenePart] {
     let folder = URL(fileURLWithPath: scene.files.marker).deletingLastPathComponent().appendingPathComponent("\(scene.stem).parts")
     let n = min(count, ys.count)
+    let runs = ys.count + n - 1  // window rows run in all
+    var first = 0
     return (0..<n).map { i in
-      let (first, end) = (i * ys.count / n, (i + 1) * ys.count / n)
+      // Parts 0...i run about (i + 1) / n of all runs, of which i are recomputed rows.
+      let end = i == n - 1 ? ys.count : min(ys.count - (n - 1 - i), max(first + 1, ((i + 1) * runs + n / 2) / n - i))
+      defer { first = end }
       let rows = (first == 0 ? 0 : ys[first])..<(end == ys.count ? height : ys[end])
       return ScenePart(
         rows: rows, directory: folder.appendingPathComponent("rows-\(rows.lowerBound)-\(rows.upperBound)").path, stem: scene.stem)
