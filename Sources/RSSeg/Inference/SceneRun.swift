@@ -21,6 +21,8 @@ public struct SceneRun {
   /// What happened to a scene.
   public enum Event {
     case skipped(Scene)
+    /// `windows` of the scene's `total` are done.
+    case advanced(Scene, windows: Int, total: Int)
     case finished(Scene, width: Int, height: Int, seconds: Double)
   }
 
@@ -79,13 +81,19 @@ public struct SceneRun {
       guard writer.files == scene.files else {
         throw InferenceError.invalidArgument("\(scene.image): the writer's files differ from the ones the run checked")
       }
-      let bar = ProgressBar(
-        total: predictor.windowCount(width: reader.width, height: reader.height), label: scene.stem, unit: "windows",
-        enabled: progress)
+      let total = predictor.windowCount(width: reader.width, height: reader.height)
+      let bar = ProgressBar(total: total, label: scene.stem, unit: "windows", enabled: progress)
       let start = Date()
       let background = BackgroundWriter(writer)
+      var windows = 0
       do {
-        try predictor.predict(reader, progress: { bar.advance(by: $0) }, emit: background.write)
+        try predictor.predict(
+          reader,
+          progress: {
+            bar.advance(by: $0)
+            windows += $0
+            report(.advanced(scene, windows: windows, total: total))
+          }, emit: background.write)
       } catch {
         try? background.finish()
         throw error
