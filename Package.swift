@@ -120,7 +120,10 @@ let package = Package(
     .testTarget(name: "RSSegTests", dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster", "FuzzEntryPoints", "GISInspection"]),
     .testTarget(
       name: "RSSegServeTests",
-      dependencies: ["RSSegServe", "RSSeg", "Raster", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+      dependencies: [
+        "RSSegServe", "RSSeg", "RSSegModels", "Torch", "Raster", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+      ]),
     .testTarget(name: "rssegCLITests", dependencies: ["rsseg", "Torch", "Raster", "GISInspection"]),
   ],
   cxxLanguageStandard: .cxx20

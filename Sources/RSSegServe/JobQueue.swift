@@ -38,24 +38,26 @@ final class JobQueue: @unchecked Sendable {
     self.execute = execute
   }
 
-  /// Queues a job; returns it with its place in the queue (0 = starts now).
+  /// Starts a job, or queues it behind the one running; returns it with its place in line
+  /// (0 = starts now).
   /// - Throws: `RequestError` 429 when `capacity` jobs already wait.
   func submit(kind: Job.Kind, scene: ServedScene, area: PixelWindow, text: String?) throws -> (job: Job, position: Int) {
-    let (job, position, start) = try lock.withLock {
-      guard waiting.count < capacity else {
+    let (job, position) = try lock.withLock {
+      guard !running || waiting.count < capacity else {
         throw RequestError(status: .tooManyRequests, reason: "one job runs and \(capacity) wait; try again when one finishes")
       }
       counter += 1
       let job = Job(id: counter, kind: kind, scene: scene, area: area, text: text)
+      guard running else {
+        running = true
+        return (job, 0)
+      }
       waiting.append(job)
-      let position = waiting.count - (running ? 0 : 1)
-      let start = !running
-      running = true
-      return (job, position, start)
+      return (job, waiting.count)
     }
     events.publish(JobEvent(kind: .queued, job: job.id, scene: scene.id, area: Area(area)))
-    if start {
-      let thread = Thread { [self] in drain() }
+    if position == 0 {
+      let thread = Thread { [self] in drain(from: job) }
       thread.name = "rsseg-serve-jobs"
       thread.stackSize = 8 << 20
       thread.start()
@@ -63,16 +65,19 @@ final class JobQueue: @unchecked Sendable {
     return (job, position)
   }
 
-  private func drain() {
-    while let job = lock.withLock({ () -> Job? in
-      guard !waiting.isEmpty else {
-        running = false
-        return nil
-      }
-      return waiting.removeFirst()
-    }) {
+  /// Runs `first`, then the waiting jobs in order until none is left.
+  private func drain(from first: Job) {
+    var next: Job? = first
+    while let job = next {
       do { try execute(job) } catch {
         events.publish(JobEvent(kind: .failed, job: job.id, scene: job.scene.id, message: "\(error)"))
+      }
+      next = lock.withLock {
+        guard !waiting.isEmpty else {
+          running = false
+          return nil
+        }
+        return waiting.removeFirst()
       }
     }
   }

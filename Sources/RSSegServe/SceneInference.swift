@@ -57,7 +57,7 @@ final class SceneInference: @unchecked Sendable {
   func segment(
     scene: ServedScene, area: PixelWindow, into layers: PredictionLayers, events: (SceneRun.Event) -> Void, painted: @escaping (PixelWindow) -> Void
   ) throws -> OutputFiles {
-    let image = try self.image(of: scene, area: area, stem: Catalog.viewStem(scene: scene.name, area: area))
+    let image = try self.image(of: scene, area: area, stem: Catalog.viewStem(scene: scene.name, area: area), wholeAsIs: true)
     let options = catalog.predictionOptions
     var run = try SceneRun(images: [image], force: true) { self.catalog.predictionFiles(stem: $0).scene }
     run.progress = false
@@ -78,7 +78,8 @@ final class SceneInference: @unchecked Sendable {
     events: (SceneRun.Event) -> Void, painted: @escaping (PixelWindow) -> Void
   ) throws -> OutputFiles {
     guard let referring else { throw RequestError.badRequest("no --referring-model was given") }
-    let image = try self.image(of: scene, area: area, stem: "\(scene.name)_query\(query)_\(area.x)_\(area.y)_\(area.width)_\(area.height)")
+    let image = try self.image(
+      of: scene, area: area, stem: "\(scene.name)_query\(query)_\(area.x)_\(area.y)_\(area.width)_\(area.height)", wholeAsIs: false)
     let outputs = ReferringWriter.Outputs(polygons: PolygonOptions(format: .geojson))
     var run = try SceneRun(images: [image], force: true) {
       ReferringWriter.files(directory: self.catalog.outputs, stem: $0, sentences: [sentence], outputs: outputs)
@@ -101,10 +102,10 @@ final class SceneInference: @unchecked Sendable {
     return files
   }
 
-  /// The file `SceneRun` reads: the scene itself when `area` is all of it, else a VRT of `area`
-  /// named `stem` (its outputs' stem).
-  private func image(of scene: ServedScene, area: PixelWindow, stem: String) throws -> String {
-    if area == PixelWindow(x: 0, y: 0, width: scene.dataset.width, height: scene.dataset.height) { return scene.path }
+  /// The file `SceneRun` reads: a VRT of `area` named `stem` (its outputs' stem), or with
+  /// `wholeAsIs` the scene itself when `area` is all of it.
+  private func image(of scene: ServedScene, area: PixelWindow, stem: String, wholeAsIs: Bool) throws -> String {
+    if wholeAsIs, area == PixelWindow(x: 0, y: 0, width: scene.dataset.width, height: scene.dataset.height) { return scene.path }
     let folder = URL(fileURLWithPath: catalog.outputs).appendingPathComponent(".views")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let path = folder.appendingPathComponent(stem + ".vrt").path

@@ -7,7 +7,7 @@ enum TileRenderer {
   /// linearly between its `stretch` and 100 − `stretch` percentiles; nodata clear.
   static func scene(_ scene: ServedScene, tile: TileAddress, bands: [Int], stretch: Double) throws -> TileImage {
     var image = TileImage()
-    let dataset = scene.dataset
+    let dataset = scene.tileSource
     guard let (source, target) = tile.placement(of: PixelWindow(x: 0, y: 0, width: dataset.width, height: dataset.height)) else {
       return image
     }

@@ -156,6 +156,7 @@ extension Viewer {
           geoTransform: dataset.geoReference?.geoTransform ?? [0, 1, 0, 0, 0, 1], crs: dataset.geoReference?.crsName,
           minZoom: scene.minimumZoom, predictions: catalog.predictions(of: scene).map(ViewerState.Prediction.init))
       },
+      classes: ViewerState.LegendEntry.entries(catalog.classes, colours: .classes(catalog.classes.palette)),
       referring: inference.referring != nil, maxTextLength: settings.maxTextLength, jobCapacity: settings.jobCapacity)
   }
 }

@@ -40,7 +40,8 @@ public final class Viewer: Sendable {
   let inference: SceneInference
   let page: PageFiles
 
-  /// Opens the scenes and lists the outputs already in `settings.outputs` (created).
+  /// Opens the scenes and lists the outputs already in `settings.outputs` (created); builds
+  /// overviews for large scenes without them in the background (`ServedScene.prepareOverviews`).
   public init(images: [String], segmentation: SegmentationSetup, referring: ReferringSetup?, settings: Settings, token: AccessToken = AccessToken()) throws {
     self.settings = settings
     self.token = token
@@ -54,6 +55,15 @@ public final class Viewer: Sendable {
     page = try PageFiles(leaflet: settings.leaflet)
     let inference = SceneInference(segmentation: segmentation, referring: referring, catalog: catalog)
     self.inference = inference
+    let scenes = catalog.scenes
+    let overviews = URL(fileURLWithPath: settings.outputs).appendingPathComponent(".overviews").path
+    Thread.detachNewThread {
+      for scene in scenes {
+        do { try scene.prepareOverviews(in: overviews) } catch {
+          FileHandle.standardError.write(Data("warning: \(scene.path): no overviews (\(error)); zoomed-out tiles read the whole scene\n".utf8))
+        }
+      }
+    }
     let events = events
     jobs = JobQueue(capacity: settings.jobCapacity, events: events) { job in
       try Self.execute(job, inference: inference, catalog: catalog, events: events)

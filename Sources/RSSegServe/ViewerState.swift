@@ -37,9 +37,19 @@ struct ViewerState: ResponseEncodable {
     let name: String
     /// `#rrggbb`; nil for a class left clear on the map.
     let colour: String?
+
+    static func entries(_ classes: SegmentationClasses, colours: ColourTable) -> [LegendEntry] {
+      classes.names.enumerated().map { c, name in
+        let rgb = classes.palette[c]
+        let shown = colours.entries[c].alpha > 0
+        return LegendEntry(name: name, colour: shown ? String(format: "#%02x%02x%02x", rgb.red, rgb.green, rgb.blue) : nil)
+      }
+    }
   }
 
   let scenes: [Scene]
+  /// The segmentation model's classes, the legend before any run.
+  let classes: [LegendEntry]
   let referring: Bool
   let maxTextLength: Int
   let jobCapacity: Int
@@ -54,11 +64,7 @@ extension ViewerState.Prediction {
     title = layers.title
     area = Area(layers.area)
     state = files != nil ? .complete : live != nil ? .running : .failed
-    classes = layers.classes.names.enumerated().map { c, name in
-      let rgb = layers.classes.palette[c]
-      let shown = layers.colours.entries[c].alpha > 0
-      return ViewerState.LegendEntry(name: name, colour: shown ? String(format: "#%02x%02x%02x", rgb.red, rgb.green, rgb.blue) : nil)
-    }
+    classes = ViewerState.LegendEntry.entries(layers.classes, colours: layers.colours)
     probabilityClasses = files?.probabilities == nil ? [] : files?.probabilityClasses ?? []
     heatmapLayers = files?.heatmapLayers ?? 0
     polygons = files?.polygons != nil

@@ -1,6 +1,9 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Raster
+import RSSeg
 import RSSegModels
 @testable import RSSegServe
 import Torch

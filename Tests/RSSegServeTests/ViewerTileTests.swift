@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Raster
 @testable import RSSegServe
@@ -71,8 +73,8 @@ final class ViewerTileTests: XCTestCase {
       let n = (6000 * (1 << (z + 2)) / 4 + 255) / 256
       for x in 0..<n { for y in 0..<n { uris.append("/api/scenes/0/tiles/\(z)/\(x)/\(y)") } }
     }
-    uris = Array(Array(repeating: uris, count: 4).joined().prefix(3000))
-    let warm = uris.prefix(64)
+    let requests = Array(Array(repeating: uris, count: 4).joined().prefix(3000))
+    let warm = requests.prefix(64)
     let before = try await fixture.viewer.application().test(.router) { client -> Int in
       for uri in warm { _ = try await client.get(uri) }
       return Self.residentBytes()
@@ -83,14 +85,14 @@ final class ViewerTileTests: XCTestCase {
       try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
         var next = 0
         for _ in 0..<64 {
-          let uri = uris[next]
+          let uri = requests[next]
           next += 1
           group.addTask { try await client.get(uri).status }
         }
         while let status = try await group.next() {
           statuses[status, default: 0] += 1
-          if next < uris.count {
-            let uri = uris[next]
+          if next < requests.count {
+            let uri = requests[next]
             next += 1
             group.addTask { try await client.get(uri).status }
           }
@@ -100,10 +102,55 @@ final class ViewerTileTests: XCTestCase {
     }
     let seconds = Date().timeIntervalSince(start)
     let growth = after - before
-    print("tile burst: \(uris.count) requests in \(String(format: "%.1f", seconds)) s, statuses \(statuses), resident \(before >> 20) MB → \(after >> 20) MB")
-    XCTAssertEqual(statuses[.ok], uris.count)
+    print("tile burst: \(requests.count) requests in \(String(format: "%.1f", seconds)) s, statuses \(statuses), resident \(before >> 20) MB → \(after >> 20) MB")
+    XCTAssertEqual(statuses[.ok], requests.count)
     XCTAssertLessThan(fixture.viewer.cache.bytes, 8 << 20)
     XCTAssertLessThan(growth, 200 << 20, "resident memory grew by \(growth >> 20) MB")
+  }
+
+  /// A large scene without overviews gets its own (a VRT and its .ovr in the outputs folder, the
+  /// scene's folder untouched), after which a tile at any zoom takes milliseconds. The side is
+  /// 8192 pixels, or `RSSEG_SERVE_SIDE` (20000 for the README's numbers).
+  func testOverviewsMakeEveryZoomFast() async throws {
+    let side = ProcessInfo.processInfo.environment["RSSEG_SERVE_SIDE"].flatMap { Int($0) } ?? 8192
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rsseg-serve-big-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let big = folder.appendingPathComponent("big.tif").path
+    var start = Date()
+    try Self.writeScene(big, side: side)
+    print("serve overviews: wrote a \(side)² scene in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    let fixture = try ViewerFixture(images: [big])
+    defer { fixture.remove() }
+    let scene = fixture.viewer.catalog.scenes[0]
+    let minZoom = scene.minimumZoom
+    func tileSeconds(_ z: Int) async throws -> Double {
+      let n = (side >> -z + 255) / 256
+      let began = Date()
+      try await fixture.viewer.application().test(.router) { client in
+        for (x, y) in [(n / 2, n / 2), (n / 2 + 1, n / 2), (0, 0)] where x < n {
+          let response = try await client.get("/api/scenes/0/tiles/\(z)/\(x)/\(y)?stretch=\(z == minZoom ? 1 : 3)")
+          XCTAssertEqual(response.status, .ok, response.text)
+        }
+      }
+      return Date().timeIntervalSince(began) / Double(min(3, n))
+    }
+    start = Date()
+    let built = try await eventually(600) { scene.tileSource !== scene.dataset }
+    XCTAssertTrue(built, "no overviews were built")
+    print("serve overviews: built in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["big.tif"], "the scene's folder is untouched")
+    var worst = 0.0
+    for z in minZoom...0 {
+      let seconds = try await tileSeconds(z)
+      print("serve overviews: zoom \(z): \(String(format: "%.0f", seconds * 1000)) ms a tile")
+      worst = max(worst, seconds)
+    }
+    XCTAssertLessThan(worst, 0.5, "a tile took \(worst) s")
+    let reopened = try Viewer(
+      images: [big], segmentation: fixture.viewer.inference.segmentation, referring: nil, settings: fixture.viewer.settings)
+    let kept = try await eventually(10) { reopened.catalog.scenes[0].tileSource !== reopened.catalog.scenes[0].dataset }
+    XCTAssertTrue(kept, "kept for the next start")
   }
 
   /// A tiled, deflated 3-band GeoTIFF of `side`² pixels with a pattern (no overviews).

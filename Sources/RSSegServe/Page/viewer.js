@@ -87,7 +87,7 @@ function showRun() {
   const probability = $('probability-select'), heatmap = $('heatmap-select');
   probability.innerHTML = ''; heatmap.innerHTML = '';
   probability.appendChild(option('', 'none')); heatmap.appendChild(option('', 'none'));
-  showLegend(run ? run.classes : []);
+  showLegend(run ? run.classes : view.state.classes);
   if (!run || run.state === 'failed') return;
   run.probabilityClasses.forEach((c, band) => probability.appendChild(option(band, run.classes[c].name)));
   for (let l = 0; l < run.heatmapLayers; l++) run.classes.forEach((c, i) => heatmap.appendChild(option(l * run.classes.length + i, `layer ${l + 1} / ${c.name}`)));
