@@ -84,11 +84,12 @@ final class HeadlessChromium {
   /// The value of `expression` as text for a failure message ("" when it cannot be had).
   func peek(_ expression: String) -> String { (try? evaluate(expression)).map { "\($0 ?? "nil")" } ?? "" }
 
-  /// Evaluates `expression` every 0.25 s until it is true or `seconds` pass.
+  /// Evaluates `expression` every 0.25 s until it is true or `seconds` pass (a JavaScript
+  /// exception, as while the page loads, counts as false).
   func wait(_ seconds: Double, for expression: String) throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     repeat {
-      if try evaluate(expression) as? Bool == true { return true }
+      do { if try evaluate(expression) as? Bool == true { return true } } catch let failure as Failure where failure.description.hasPrefix(expression) {}
       usleep(250_000)
     } while Date() < deadline
     return false

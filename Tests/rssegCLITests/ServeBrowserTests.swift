@@ -65,7 +65,8 @@ final class ServeBrowserTests: XCTestCase {
 
     _ = try browser.evaluate("document.getElementById('segment-view').click(); true")
     XCTAssertTrue(
-      try browser.wait(300, for: "document.getElementById('status').textContent.includes('finished')"),
+      try browser.wait(300, for: "/finished|failed/.test(document.getElementById('status').textContent)")
+        && browser.evaluate("document.getElementById('status').textContent.includes('finished')") as? Bool == true,
       "the run did not finish: \(browser.peek("document.getElementById('status').textContent"))")
     XCTAssertTrue(try browser.wait(60, for: "document.querySelectorAll('.rs-classes img.leaflet-tile-loaded').length > 0"), "no class tiles")
     XCTAssertEqual(try browser.evaluate("document.getElementById('progress-bar').style.width") as? String, "100%")
@@ -76,10 +77,11 @@ final class ServeBrowserTests: XCTestCase {
     if let keep = ProcessInfo.processInfo.environment["RSSEG_SERVE_SCREENSHOT"] { try screenshot.write(to: URL(fileURLWithPath: keep)) }
     let after = try pixels(screenshot)
     let changed = zip(before, after).filter { $0 != $1 }.count
-    XCTAssertGreaterThan(Double(changed) / Double(after.count), 0.2, "the class layer covers the map")
+    XCTAssertGreaterThan(Double(changed) / Double(after.count), 0.1, "the class layer covers the scene")
 
     let outputs = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("outputs").path)
-    XCTAssertTrue(outputs.contains { $0.hasPrefix("naip_2020_utm14n_view_") && $0.hasSuffix("_probabilities.tif") }, "\(outputs)")
+    // The view shows the whole scene (named as predict names it) or a window of it (<stem>_view_…).
+    XCTAssertTrue(outputs.contains { $0.hasPrefix("naip_2020_utm14n") && $0.hasSuffix("_probabilities.tif") }, "\(outputs)")
 
     let centre = try browser.evaluate("(() => { const m = document.getElementById('map').getBoundingClientRect(); return [m.left + m.width / 2, m.top + m.height / 2]; })()") as! [Double]
     try browser.click(x: centre[0], y: centre[1])
@@ -104,7 +106,8 @@ final class ServeBrowserTests: XCTestCase {
     let sentence = "the grey roof next to the road"
     _ = try browser.evaluate("document.getElementById('refer-text').value = '\(sentence)'; document.getElementById('refer-run').click(); true")
     XCTAssertTrue(
-      try browser.wait(300, for: "document.getElementById('status').textContent.includes('finished')"),
+      try browser.wait(300, for: "/finished|failed/.test(document.getElementById('status').textContent)")
+        && browser.evaluate("document.getElementById('status').textContent.includes('finished')") as? Bool == true,
       "\(browser.peek("document.getElementById('status').textContent"))")
     XCTAssertEqual(try browser.evaluate("[...document.querySelectorAll('#queries li')].map(li => li.textContent).join('|')") as? String, "“\(sentence)”")
     XCTAssertEqual(try browser.evaluate("[...document.querySelectorAll('#legend li')].map(li => li.textContent).join(',')") as? String, "background,target")

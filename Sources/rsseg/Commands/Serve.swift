@@ -60,7 +60,7 @@ extension RSSegCommand {
         let (model, description, text) = try ReferringSegmenter.load(modelFile: path)
         try model.to(device)
         model.eval()
-        var windows = SlidingWindowOptions(tile: Refer.Defaults.tile, overlap: Refer.Defaults.overlap)
+        var windows = SlidingWindowOptions(tile: Refer.Defaults.tile, overlap: Refer.Defaults.overlap, blockImage: true)
         windows.device = device
         return ReferringSetup(
           model: model, description: description, text: text, bands: try BandList.resolve(bands, count: description.normalization.mean.count), windows: windows)
