@@ -72,6 +72,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     .target(
@@ -103,8 +104,9 @@ let package = Package(
     // The map viewer of `rsseg serve`: HTTP routes, tiles, jobs and the page (no argument parsing).
     .target(
       name: "RSSegServe",
-      dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster", .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "HTTPTypes", package: "swift-http-types"),
+      dependencies: [
+        "RSSeg", "RSSegModels", "Torch", "Raster", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       resources: [.copy("Page")]),
     .executableTarget(

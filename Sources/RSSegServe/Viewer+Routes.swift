@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Raster
+import ServiceLifecycle
 
 extension Viewer {
   /// Every route, behind the token. Scenes, runs and layers are named by id; numbers are checked
@@ -61,7 +62,8 @@ extension Viewer {
       headers[.cacheControl] = "no-store"
       return Response(status: .ok, headers: headers, body: ResponseBody { writer in
         try await writer.write(ByteBuffer(string: ": listening\n\n"))
-        for await line in stream { try await writer.write(ByteBuffer(string: "data: \(line)\n\n")) }
+        // Ends when the server shuts down, which would otherwise wait for the listener forever.
+        for await line in stream.cancelOnGracefulShutdown() { try await writer.write(ByteBuffer(string: "data: \(line)\n\n")) }
         try await writer.finish(nil)
       })
     }

@@ -95,6 +95,11 @@ final class HeadlessChromium {
     return false
   }
 
+  /// The mouse moved to (`x`, `y`) CSS pixels of the page.
+  func move(x: Double, y: Double) throws {
+    _ = try send("Input.dispatchMouseEvent", ["type": "mouseMoved", "x": x, "y": y])
+  }
+
   /// A left click at (`x`, `y`) CSS pixels of the page.
   func click(x: Double, y: Double) throws {
     for type in ["mousePressed", "mouseReleased"] {

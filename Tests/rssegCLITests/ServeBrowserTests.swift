@@ -73,9 +73,7 @@ final class ServeBrowserTests: XCTestCase {
     XCTAssertEqual(try browser.evaluate("document.getElementById('run-select').value") as? String, "p1")
     XCTAssertTrue(try browser.wait(5, for: "document.getElementById('probability-select').options.length === 7"))
     usleep(500_000)
-    let screenshot = try browser.screenshot()
-    if let keep = ProcessInfo.processInfo.environment["RSSEG_SERVE_SCREENSHOT"] { try screenshot.write(to: URL(fileURLWithPath: keep)) }
-    let after = try pixels(screenshot)
+    let after = try pixels(browser.screenshot())
     let changed = zip(before, after).filter { $0 != $1 }.count
     XCTAssertGreaterThan(Double(changed) / Double(after.count), 0.1, "the class layer covers the scene")
 
@@ -84,9 +82,13 @@ final class ServeBrowserTests: XCTestCase {
     XCTAssertTrue(outputs.contains { $0.hasPrefix("naip_2020_utm14n") && $0.hasSuffix("_probabilities.tif") }, "\(outputs)")
 
     let centre = try browser.evaluate("(() => { const m = document.getElementById('map').getBoundingClientRect(); return [m.left + m.width / 2, m.top + m.height / 2]; })()") as! [Double]
+    try browser.move(x: centre[0], y: centre[1])
+    XCTAssertTrue(try browser.wait(10, for: "/pixel \\d+, \\d+\\nmap \\d+\\.\\d+, \\d+\\.\\d+\\nNAD83 \\/ UTM zone 14N \\(EPSG:26914\\)/.test(document.getElementById('coordinates').textContent)"),
+                  "\(browser.peek("document.getElementById('coordinates').textContent"))")
     try browser.click(x: centre[0], y: centre[1])
-    XCTAssertTrue(try browser.wait(20, for: "document.getElementById('pixel-info').textContent.includes('p1 view')"),
+    XCTAssertTrue(try browser.wait(20, for: "/p1 view .*: (Building|Land|Road|Vegetation|Water|Unlabeled)\\n  Building \\d/.test(document.getElementById('pixel-info').textContent)"),
                   "\(browser.peek("document.getElementById('pixel-info').textContent"))")
+    if let keep = ProcessInfo.processInfo.environment["RSSEG_SERVE_SCREENSHOT"] { try browser.screenshot().write(to: URL(fileURLWithPath: keep)) }
   }
 
   func testATypedSentenceRunsTheReferringModel() throws {
