@@ -26,15 +26,30 @@ final class Catalog: @unchecked Sendable {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: outputs)) ?? []
     for scene in scenes {
       let whole = PixelWindow(x: 0, y: 0, width: scene.dataset.width, height: scene.dataset.height)
-      for name in names.sorted() {
-        guard name.hasSuffix(".tif"), let area = Self.area(ofOutput: String(name.dropLast(4)), scene: scene.name) ?? (name == scene.name + ".tif" ? whole : nil),
+      for name in names.sorted() where name.hasSuffix(".tif") {
+        let stem = String(name.dropLast(4))
+        guard let area = stem == scene.name ? whole : Self.area(ofOutput: stem, scene: scene.name),
           area.isInside(width: whole.width, height: whole.height)
         else { continue }
-        let stem = String(name.dropLast(4))
-        let files = OutputFiles(predictionFiles(stem: stem), classes: classes.count, heatmapLayers: heatmapLayers)
-        add(scene: scene, title: area == whole ? "scene" : "view \(area)", area: area, classes: classes, hidden: [], files: files)
+        add(scene: scene, title: area == whole ? "scene" : "view \(area)", area: area, classes: classes, hidden: [], files: found(stem: stem))
       }
     }
+  }
+
+  /// The outputs `predict` wrote for `stem`, whatever its options were: polygons in any format,
+  /// probabilities only as uint8 (p × 254; float16 ones are not drawn), heatmaps of as many
+  /// layers as the file holds.
+  private func found(stem: String) -> OutputFiles {
+    var files = OutputFiles(predictionFiles(stem: stem), classes: classes.count, heatmapLayers: heatmapLayers)
+    files.polygons = VectorFormat.allCases.lazy.map { PredictionFiles.polygons(directory: self.outputs, stem: stem, format: $0) }
+      .first { FileManager.default.fileExists(atPath: $0) }
+    if let path = files.probabilities, (try? RasterDataset(path: path))?.dataTypes.first != .uint8 { files.probabilities = nil }
+    if let path = files.heatmaps {
+      let bands = (try? RasterDataset(path: path))?.bandCount ?? 0
+      files.heatmapLayers = bands / classes.count
+      if files.heatmapLayers == 0 { files.heatmaps = nil }
+    }
+    return files
   }
 
   /// The `PredictionFiles` the server's own runs write for `stem`: probabilities (uint8) and

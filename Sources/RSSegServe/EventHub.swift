@@ -20,8 +20,6 @@ final class EventHub: @unchecked Sendable {
     guard let data = try? JSONEncoder().encode(event), let line = String(data: data, encoding: .utf8) else { return }
     for listener in lock.withLock({ Array(listeners.values) }) { listener.yield(line) }
   }
-
-  var listenerCount: Int { lock.withLock { listeners.count } }
 }
 
 /// What happens to a job, as the page receives it.

@@ -8,7 +8,6 @@ actor WorkGate {
   let queueLimit: Int
   private var running = 0
   private var waiting: [CheckedContinuation<Void, Never>] = []
-  private(set) var refused = 0
 
   init(width: Int, queueLimit: Int) {
     self.width = width
@@ -29,7 +28,6 @@ actor WorkGate {
       return
     }
     guard waiting.count < queueLimit else {
-      refused += 1
       throw RequestError(status: .serviceUnavailable, reason: "too many tiles are being drawn; try again")
     }
     // The slot is handed over by `leave`, so `running` stays counted.

@@ -91,10 +91,25 @@ final class ViewerJobTests: XCTestCase {
       let outside = try await client.get("/api/scenes/0/pixel?x=10&y=10")
       XCTAssertTrue(outside.text.contains(#""predictions":[]"#), outside.text)
     }
-    // A new viewer over the same outputs lists the run.
+    // A new viewer over the same outputs lists the run, with the polygons polygonize wrote of it.
+    let stem = fixture.folder.appendingPathComponent("outputs/naip_2020_utm14n_view_100_60_300_200").path
+    let names = fixture.viewer.catalog.classes.names
+    _ = try ClassPolygons.write(classRaster: stem + ".tif", classNames: names, to: stem + "_polygons.geojson", options: PolygonOptions(format: .geojson))
     let again = try Viewer(
-      images: [ViewerFixture.naip], segmentation: fixture.viewer.inference.segmentation, referring: nil, settings: fixture.viewer.settings)
+      images: [ViewerFixture.naip], segmentation: fixture.viewer.inference.segmentation, referring: nil, settings: fixture.viewer.settings,
+      token: ViewerFixture.token)
     XCTAssertEqual(again.catalog.predictions(of: again.catalog.scenes[0]).map(\.area), [PixelWindow(x: 100, y: 60, width: 300, height: 200)])
+    try await again.application().test(.router) { client in
+      let polygons = try await client.get("/api/predictions/p1/polygons")
+      XCTAssertEqual(polygons.status, .ok, polygons.text)
+      let collection = try JSONSerialization.jsonObject(with: Data(polygons.bytes)) as! [String: Any]
+      let features = collection["features"] as! [[String: Any]]
+      XCTAssertFalse(features.isEmpty)
+      let properties = features.map { $0["properties"] as! [String: Any] }
+      XCTAssertTrue(properties.allSatisfy { names.contains($0["class_name"] as! String) })
+      let ring = (((features[0]["geometry"] as! [String: Any])["coordinates"] as! [[[Double]]])[0])[0]
+      XCTAssertEqual(ring[0], 485_899 + 5 * 100, accuracy: 5 * 300, "in the scene's CRS")
+    }
   }
 
   func testOneJobRunsAndTwoWaitTheRestAreRefused() async throws {
