@@ -18,12 +18,13 @@ enum TileRenderer {
     }
     let pixels = try dataset.read(Float.self, bands: bands, window: source, outWidth: target.width, outHeight: target.height)
     let nodata = bands.map { dataset.nodata[$0].map(Float.init) }
+    let hasNodata = nodata.contains { $0 != nil }
     let plane = pixels.pixelCount
     pixels.values.withUnsafeBufferPointer { values in
       for row in 0..<target.height {
         for column in 0..<target.width {
           let p = row * target.width + column
-          if nodata.contains(where: { $0 != nil }),
+          if hasNodata,
             nodata.indices.allSatisfy({ nodata[$0] == nil || values[$0 * plane + p] == nodata[$0] })
           {
             continue

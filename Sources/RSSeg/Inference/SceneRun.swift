@@ -64,7 +64,8 @@ public struct SceneRun {
   }
 
   /// Runs every scene that is not done: reads it with `bands` (0-based), slides `predictor`
-  /// over it into the writer `makeWriter` opens, and reports each scene to `report`.
+  /// over it into the writer `makeWriter` opens, and reports each scene (and its windows as they
+  /// finish) to `report`.
   public func run(
     _ predictor: SlidingWindowPredictor, bands: [Int], makeWriter: (SceneReader, Scene) throws -> any SceneWriter,
     report: (Event) -> Void = { _ in }
