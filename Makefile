@@ -14,7 +14,9 @@ build: bootstrap
 demo: build
 	@scripts/demo
 
+# The browser test of `rsseg serve` needs Debian's chromium (scripts/install-test-browser).
 test: bootstrap
+	@scripts/install-test-browser
 	@$(SWIFT) test
 
 bench: build

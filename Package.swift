@@ -70,6 +70,9 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     .target(
@@ -98,10 +101,18 @@ let package = Package(
     .target(name: "RSSegModels", dependencies: ["Torch"]),
     // Datasets, loaders, training, evaluation and scene inference.
     .target(name: "RSSeg", dependencies: ["RSSegModels", "Torch", "Raster", "AtomicFiles", .product(name: "Yams", package: "Yams")]),
+    // The map viewer of `rsseg serve`: HTTP routes, tiles, jobs and the page (no argument parsing).
+    .target(
+      name: "RSSegServe",
+      dependencies: [
+        "RSSeg", "RSSegModels", "Torch", "Raster", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      resources: [.copy("Page")]),
     .executableTarget(
       name: "rsseg",
       dependencies: [
-        "RSSeg", "RSSegModels", "Torch", "Raster", "AtomicFiles", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "RSSeg", "RSSegModels", "RSSegServe", "Torch", "Raster", "AtomicFiles", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     // What gdalinfo/ogrinfo would show of an output, read through GDAL's C API, for the tests.
@@ -109,6 +120,12 @@ let package = Package(
     .testTarget(name: "RasterTests", dependencies: ["Raster", "GISInspection"]),
     .target(name: "FuzzEntryPoints", dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster"], path: "Fuzz/EntryPoints"),
     .testTarget(name: "RSSegTests", dependencies: ["RSSeg", "RSSegModels", "Torch", "Raster", "FuzzEntryPoints", "GISInspection"]),
+    .testTarget(
+      name: "RSSegServeTests",
+      dependencies: [
+        "RSSegServe", "RSSeg", "RSSegModels", "Torch", "Raster", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+      ]),
     .testTarget(name: "rssegCLITests", dependencies: ["rsseg", "Torch", "Raster", "GISInspection"]),
   ],
   cxxLanguageStandard: .cxx20

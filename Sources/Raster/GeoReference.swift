@@ -1,3 +1,5 @@
+import CGDAL
+
 /// Where a raster lies on Earth: GDAL's affine geotransform and the CRS as WKT.
 ///
 /// Geotransform: x_geo = t[0] + col·t[1] + row·t[2], y_geo = t[3] + col·t[4] + row·t[5].
@@ -22,5 +24,20 @@ public struct GeoReference: Sendable, Equatable {
         t[3] + Double(x) * t[4] + Double(y) * t[5], t[4] * scale, t[5] * scale,
       ],
       crsWKT: crsWKT)
+  }
+}
+
+extension GeoReference {
+  /// The CRS's name and authority code ("WGS 84 / UTM zone 14N (EPSG:32614)"); nil without a
+  /// readable CRS.
+  public var crsName: String? {
+    guard !crsWKT.isEmpty else { return nil }
+    GDALRuntime.ensure()
+    guard let srs = OSRNewSpatialReference(crsWKT) else { return nil }
+    defer { OSRDestroySpatialReference(srs) }
+    let name = OSRGetName(srs).map { String(cString: $0) } ?? "unnamed CRS"
+    _ = OSRAutoIdentifyEPSG(srs)
+    guard let authority = OSRGetAuthorityName(srs, nil), let code = OSRGetAuthorityCode(srs, nil) else { return name }
+    return "\(name) (\(String(cString: authority)):\(String(cString: code)))"
   }
 }

@@ -21,6 +21,8 @@ public final class RasterDataset: @unchecked Sendable {
   public let driver: String
   /// The natural block size of band 0 (tiles of a tiled GeoTIFF, rows of a strip or PNG).
   public let blockSize: (width: Int, height: Int)
+  /// The overviews (reduced copies, inside the file or in a `.ovr` beside it) of band 0.
+  public let overviewCount: Int
 
   private let handle: GDALDatasetH
   private let lock = NSLock()
@@ -75,6 +77,7 @@ public final class RasterDataset: @unchecked Sendable {
     var bh: Int32 = 0
     GDALGetBlockSize(GDALGetRasterBand(handle, 1), &bw, &bh)
     blockSize = (Int(bw), Int(bh))
+    overviewCount = Int(GDALGetOverviewCount(GDALGetRasterBand(handle, 1)))
 
     var transform = [Double](repeating: 0, count: 6)
     let hasTransform = GDALGetGeoTransform(handle, &transform) == CE_None

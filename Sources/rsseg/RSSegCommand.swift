@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct RSSegCommand: ParsableCommand {
+struct RSSegCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "rsseg",
     abstract: "Remote-sensing image segmentation (BiCoR-Seg, referring segmentation) on libtorch.",
@@ -22,6 +22,7 @@ struct RSSegCommand: ParsableCommand {
       Predict.self,
       Refer.self,
       Polygonize.self,
+      Serve.self,
     ]
   )
 }

@@ -39,7 +39,7 @@ public final class ReferringWriter: SceneWriter {
   }
 
   /// Per-sentence output options.
-  static func options(sentence: String, outputs: Outputs) -> PredictionOptions {
+  public static func options(sentence: String, outputs: Outputs) -> PredictionOptions {
     var options = PredictionOptions(probabilities: .uint8, overlay: true, heatmapLayers: outputs.heatmapLayers, force: true)
     options.probabilityClasses = [1]
     options.overlayClasses = [1]
@@ -53,7 +53,8 @@ public final class ReferringWriter: SceneWriter {
     return options
   }
 
-  static func stem(_ stem: String, sentence t: Int) -> String { "\(stem)_text\(t + 1)" }
+  /// The file stem of sentence `t` (0-based) of scene `stem`.
+  public static func stem(_ stem: String, sentence t: Int) -> String { "\(stem)_text\(t + 1)" }
 
   /// Every file written for `stem`, per sentence, then the summary.
   public static func files(directory: String, stem: String, sentences: [String], outputs: Outputs) -> SceneFiles {

@@ -22,6 +22,8 @@ public struct SceneRun {
   /// What happened to a scene.
   public enum Event {
     case skipped(Scene)
+    /// `windows` of the scene's `total` are done.
+    case advanced(Scene, windows: Int, total: Int)
     case finished(Scene, width: Int, height: Int, seconds: Double)
   }
 
@@ -65,7 +67,8 @@ public struct SceneRun {
   }
 
   /// Runs every scene that is not done: reads it with `bands` (0-based), slides `predictor`
-  /// over it into the writer `makeWriter` opens, and reports each scene to `report`.
+  /// over it into the writer `makeWriter` opens, and reports each scene (and its windows as they
+  /// finish) to `report`.
   ///
   /// Started by `rsseg launch` (`group` set), the processes share the work: scenes by scene
   /// while there are at least as many as processes, else each scene by bands of window rows
@@ -89,7 +92,7 @@ public struct SceneRun {
       guard writer.files == scene.files else {
         throw InferenceError.invalidArgument("\(scene.image): the writer's files differ from the ones the run checked")
       }
-      try run(predictor, on: reader, rows: nil, into: writer, label: scene.stem)
+      try run(predictor, on: reader, rows: nil, into: writer, scene: scene, report: report)
       report(.finished(scene, width: reader.width, height: reader.height, seconds: Date().timeIntervalSince(start)))
     }
   }
@@ -106,7 +109,7 @@ public struct SceneRun {
     if group.rank < all.count {
       let part = all[group.rank]
       if !parts.files(part).complete {
-        try run(predictor, on: reader, rows: part.rows, into: try parts.makeWriter(reader, part), label: "\(scene.stem) rows \(part.rows)")
+        try run(predictor, on: reader, rows: part.rows, into: try parts.makeWriter(reader, part), scene: scene, report: report)
       }
     }
     try group.barrier()
@@ -121,14 +124,25 @@ public struct SceneRun {
     return try SceneReader(dataset: dataset, bands: bands, areaOfInterest: area)
   }
 
-  /// Slides `predictor` over `rows` of the scene (all by default) into `writer`, and finishes it.
-  private func run(_ predictor: SlidingWindowPredictor, on reader: SceneReader, rows: Range<Int>?, into writer: any SceneWriter, label: String) throws {
-    let bar = ProgressBar(
-      total: predictor.windowCount(width: reader.width, height: reader.height, rows: rows), label: label, unit: "windows",
-      enabled: progress && (group?.rank ?? 0) == 0)
+  /// Slides `predictor` over `rows` of `scene` (all by default) into `writer`, and finishes it,
+  /// reporting its windows as they finish.
+  private func run(
+    _ predictor: SlidingWindowPredictor, on reader: SceneReader, rows: Range<Int>?, into writer: any SceneWriter, scene: Scene,
+    report: (Event) -> Void
+  ) throws {
+    let total = predictor.windowCount(width: reader.width, height: reader.height, rows: rows)
+    let label = rows.map { "\(scene.stem) rows \($0.lowerBound)-\($0.upperBound)" } ?? scene.stem
+    let bar = ProgressBar(total: total, label: label, unit: "windows", enabled: progress && (group?.rank ?? 0) == 0)
     let background = BackgroundWriter(writer)
+    var windows = 0
     do {
-      try predictor.predict(reader, rows: rows, progress: { bar.advance(by: $0) }, emit: background.write)
+      try predictor.predict(
+        reader, rows: rows,
+        progress: {
+          bar.advance(by: $0)
+          windows += $0
+          report(.advanced(scene, windows: windows, total: total))
+        }, emit: background.write)
     } catch {
       try? background.finish()
       throw error

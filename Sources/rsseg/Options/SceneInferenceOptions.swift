@@ -58,26 +58,13 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
     guard tile > 0, tile % 32 == 0 else { throw ValidationError("--tile must be a positive multiple of 32, not \(tile)") }
     guard overlap >= 0, overlap < tile else { throw ValidationError("--overlap must be at least 0 and less than --tile (\(tile)), not \(overlap)") }
     guard batch > 0 else { throw ValidationError("--batch must be positive, not \(batch)") }
-    if let bands { _ = try Self.parseBands(bands) }
+    if let bands { _ = try BandList.parse(bands) }
     if let aoi, !FileManager.default.fileExists(atPath: aoi) { throw ValidationError("--aoi \(aoi): no such file") }
     do { _ = try SceneRun.stems(images) } catch { throw ValidationError("\(error)") }
   }
 
   /// 0-based band numbers from `--bands`, or 0..<count for a model that takes `count` bands.
-  func bandList(count: Int) throws -> [Int] {
-    guard let bands else { return Array(0..<count) }
-    let parsed = try Self.parseBands(bands)
-    guard parsed.count == count else { throw CommandFailure("the model takes \(count) bands, --bands names \(parsed.count)") }
-    return parsed
-  }
-
-  private static func parseBands(_ text: String) throws -> [Int] {
-    let parsed = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-      throw ValidationError("--bands takes 1-based band numbers separated by commas, not '\(text)'")
-    }
-    return parsed.map { $0! - 1 }
-  }
+  func bandList(count: Int) throws -> [Int] { try BandList.resolve(bands, count: count) }
 
   /// The window settings for the predictor, windows running on `device`.
   func windows(on device: Device, tta: TestTimeAugmentation = .none, heatmaps: Bool, blockImage: Bool) -> SlidingWindowOptions {
@@ -113,6 +100,7 @@ struct SceneInferenceOptions<Defaults: SceneInferenceDefaults>: ParsableArgument
         switch event {
         case .skipped(let scene): print("\(scene.image): outputs exist, skipped (--force redoes them)")
         case .finished(let scene, let width, let height, let seconds): print(summary(scene, width, height, seconds))
+        case .advanced: break
         }
       }
     }
