@@ -22,6 +22,7 @@ struct RSSegCommand: ParsableCommand {
       Predict.self,
       Refer.self,
       Polygonize.self,
+      Compact.self,
     ]
   )
 }
