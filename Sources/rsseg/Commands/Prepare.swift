@@ -67,6 +67,9 @@ extension RSSegCommand {
     @Option(help: "dubai-referring: at most this many expressions per object.")
     var maxSentences = 8
 
+    @Flag(help: "dubai-referring: a control set, the same objects each with the one sentence \"the <class>\".")
+    var classOnly = false
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -101,7 +104,7 @@ extension RSSegCommand {
         do {
           let summary = try DubaiReferringDataset.write(
             source: URL(fileURLWithPath: src!), to: URL(fileURLWithPath: out),
-            options: .init(size: size ?? 192, minArea: minArea, maxSentences: maxSentences, seed: seed))
+            options: .init(size: size ?? 192, minArea: minArea, maxSentences: maxSentences, seed: seed, classOnly: classOnly))
           print("wrote \(out) (RRSIS-D layout)\n\(summary.text)\nexamples (test):")
           for example in summary.examples { print("  \(example)") }
         } catch let error as DataError {
