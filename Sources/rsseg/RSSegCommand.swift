@@ -23,6 +23,7 @@ struct RSSegCommand: AsyncParsableCommand {
       Refer.self,
       Polygonize.self,
       Serve.self,
+      Compact.self,
     ]
   )
 }

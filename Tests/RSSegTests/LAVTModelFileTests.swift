@@ -66,6 +66,41 @@ final class LAVTModelFileTests: XCTestCase {
     }
   }
 
+  /// `compact`: a pruned vocabulary and float16 storage give a much smaller file that loads
+  /// strictly, tokenises the kept sentences the same way (same answers, up to float16 rounding)
+  /// and still tokenises any other text.
+  func testCompactionPrunesTheVocabularyAndHalvesTheWeights() throws {
+    let fullPath = temporaryPath(), smallPath = temporaryPath()
+    defer {
+      try? FileManager.default.removeItem(atPath: fullPath)
+      try? FileManager.default.removeItem(atPath: smallPath)
+    }
+    let (model, description, _) = try ReferringSegmenter.initialise(config: config, bert: TextTestPaths.minilm, seed: 5)
+    try ModelFile.write(model, description: description, to: fullPath)
+    let kept = ["the water body left of the largest road", "the small building"]
+    let report = try ReferringSegmenter.compact(
+      modelFile: fullPath, to: smallPath, .init(keepFirstTokens: 5000, sentences: kept + ["zygomorphic"], half: true))
+    XCTAssertEqual(report.vocabularyBefore, 30522)
+    XCTAssertLessThan(report.vocabularyAfter, 6000)
+    XCTAssertLessThan(Double(report.bytesAfter), 0.4 * Double(report.bytesBefore))
+    let (small, _, text) = try ReferringSegmenter.load(modelFile: smallPath)
+    let (_, _, fullText) = try ReferringSegmenter.load(modelFile: fullPath)
+    XCTAssertEqual(small.textEncoder.config.vocabSize, report.vocabularyAfter)
+    for sentence in kept + ["zygomorphic"] {
+      XCTAssertEqual(text.tokenizer.tokenize(sentence), fullText.tokenizer.tokenize(sentence))
+    }
+    // Rarer words than the kept ones split into more pieces, never into [UNK].
+    let rare = text.tokenizer.tokenize("the quarry beside the desalination plant")
+    XCTAssertFalse(rare.contains("[UNK]"), "\(rare)")
+    model.eval()
+    small.eval()
+    let images = try Tensor.randn([2, 3, 32, 32])
+    let a = try text.batch(kept), b = try fullText.batch(kept)
+    let out = try Torch.withNoGrad { try small(images, tokenIDs: a.ids, tokenMask: a.mask).softmax(dim: 1) }
+    let reference = try Torch.withNoGrad { try model(images, tokenIDs: b.ids, tokenMask: b.mask).softmax(dim: 1) }
+    XCTAssertLessThan(try (out - reference).abs().amax().double(), 0.05)
+  }
+
   func testMissingVocabularyIsReported() throws {
     var bert = BertConfig()
     (bert.vocabSize, bert.hiddenSize, bert.numHiddenLayers, bert.numAttentionHeads, bert.intermediateSize) = (8, 384, 1, 2, 16)

@@ -19,6 +19,31 @@ final class ReferringCommandsTests: XCTestCase {
   private static let minilm = ProcessInfo.processInfo.environment["RSSEG_MINILM"].map { URL(fileURLWithPath: $0) }
     ?? packageRoot.appendingPathComponent(".deps/minilm")
 
+  /// The Dubai referring set through the binary, and the bundled referring model answering a
+  /// sentence on one of its test images; `compact` shrinks that model further and it still loads.
+  func testDubaiReferringSetAndTheBundledModel() throws {
+    let prepared = try runRSSeg([
+      "prepare", "dubai-referring", "--src", packageRoot.appendingPathComponent("samples/dubai_aerial").path, "--out", path("data"),
+    ])
+    XCTAssertEqual(prepared.status, 0, prepared.err)
+    XCTAssertTrue(prepared.out.contains("test: 9 images, 50 objects, 291 expressions"), prepared.out)
+    let model = packageRoot.appendingPathComponent("samples/models/dubai-referring.safetensors").path
+    let refer = try runRSSeg([
+      "refer", "--model", model, "--tile", "192", "--overlap", "0", "--quiet", "--text", "the water body next to the road",
+      path("data/images/rrsisd/JPEGImages/tile6_image_part_001.png"), "--out", path("refer"),
+    ])
+    XCTAssertEqual(refer.status, 0, refer.err)
+    for name in ["tile6_image_part_001_text1.tif", "tile6_image_part_001_text1_overlay.png"] {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: path("refer/\(name)")), name)
+    }
+    let compacted = try runRSSeg(["compact", "--model", model, "--out", path("small.safetensors"), "--keep-tokens", "3000"])
+    XCTAssertEqual(compacted.status, 0, compacted.err)
+    XCTAssertTrue(compacted.out.contains("of 8947 word pieces"), compacted.out)
+    let missing = try runRSSeg(["prepare", "dubai-referring", "--out", path("x")])
+    XCTAssertNotEqual(missing.status, 0)
+    XCTAssertTrue(missing.err.contains("--src is required"), missing.err)
+  }
+
   func testPrepareTrainResumeEvaluate() throws {
     let prepared = try runRSSeg(["prepare", "synthetic-referring", "--out", path("data"), "--images", "12", "--size", "48", "--seed", "2"])
     XCTAssertEqual(prepared.status, 0, prepared.err)

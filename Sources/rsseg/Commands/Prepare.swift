@@ -18,11 +18,17 @@ extension RSSegCommand {
         synthetic-referring: generates (no --src) a referring dataset in the RRSIS-D layout, coloured shapes \
         with sentences such as "the red square": OUT/images/rrsisd/JPEGImages/*.png, OUT/rrsisd/instances.json, \
         OUT/rrsisd/refs(unc).p; 70 % of the images train, 15 % val, 15 % test.
+        dubai-referring: derives a referring dataset in the RRSIS-D layout from the Dubai aerial sample's masks \
+        (--src samples/dubai_aerial): objects are connected regions of one class of at least --min-area of the image, \
+        expressions come from templates over class, size, position and relations and are kept only when they pick \
+        out exactly one object; images resized to --size (default 192); train = tiles 1-5 less their last image, \
+        val = those, test = tile 6. Also writes OUT/dubai-referring.json (counts, the every-pixel-of-the-class baseline).
         """)
 
     enum DatasetName: String, ExpressibleByArgument, CaseIterable {
       case loveda, vaihingen, potsdam
       case syntheticReferring = "synthetic-referring"
+      case dubaiReferring = "dubai-referring"
     }
 
     @Argument(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -52,8 +58,17 @@ extension RSSegCommand {
     @Option(help: "synthetic-referring: number of images (at least 3).")
     var images = 200
 
-    @Option(help: "synthetic-referring: image side in pixels (at least 32).")
-    var size = 96
+    @Option(help: "synthetic-referring: image side in pixels (at least 32; default 96). dubai-referring: the side images are resized to (a multiple of 32; default 192).")
+    var size: Int?
+
+    @Option(help: "dubai-referring: the smallest object, as a fraction of the image.")
+    var minArea = 0.005
+
+    @Option(help: "dubai-referring: at most this many expressions per object.")
+    var maxSentences = 8
+
+    @Flag(help: "dubai-referring: a control set, the same objects each with the one sentence \"the <class>\".")
+    var classOnly = false
 
     @Flag(help: "No progress bar.")
     var quiet = false
@@ -61,10 +76,17 @@ extension RSSegCommand {
     func validate() throws {
       guard patchSize >= 16 else { throw ValidationError("--patch-size must be at least 16") }
       if dataset == .syntheticReferring {
-        guard images >= 3, size >= 32 else { throw ValidationError("--images must be at least 3 and --size at least 32") }
+        guard images >= 3, (size ?? 96) >= 32 else { throw ValidationError("--images must be at least 3 and --size at least 32") }
         return
       }
       guard src != nil else { throw ValidationError("--src is required for \(dataset.rawValue)") }
+      if dataset == .dubaiReferring {
+        let side = size ?? 192
+        guard side >= 32, side % 32 == 0 else { throw ValidationError("--size must be a multiple of 32, at least 32") }
+        guard minArea > 0, minArea < 1 else { throw ValidationError("--min-area must be between 0 and 1") }
+        guard maxSentences >= 1 else { throw ValidationError("--max-sentences must be at least 1") }
+        return
+      }
       guard let split else { return }
       let allowed = dataset == .loveda ? ["train", "val", "test"] : ["train", "test"]
       guard allowed.contains(split) else {
@@ -74,8 +96,21 @@ extension RSSegCommand {
 
     func run() throws {
       if dataset == .syntheticReferring {
-        let summary = try SyntheticReferringDataset.write(.init(images: images, size: size, seed: seed), to: URL(fileURLWithPath: out))
+        let summary = try SyntheticReferringDataset.write(.init(images: images, size: size ?? 96, seed: seed), to: URL(fileURLWithPath: out))
         print("wrote \(out) (RRSIS-D layout)\n\(summary.text)")
+        return
+      }
+      if dataset == .dubaiReferring {
+        do {
+          let summary = try DubaiReferringDataset.write(
+            source: URL(fileURLWithPath: src!), to: URL(fileURLWithPath: out),
+            options: .init(size: size ?? 192, minArea: minArea, maxSentences: maxSentences, seed: seed, classOnly: classOnly))
+          print("wrote \(out) (RRSIS-D layout)\n\(summary.text)\nexamples (test):")
+          for example in summary.examples { print("  \(example)") }
+        } catch let error as DataError {
+          FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+          throw ExitCode.failure
+        }
         return
       }
       var options = PrepareOptions(source: URL(fileURLWithPath: src!), output: URL(fileURLWithPath: out))
@@ -90,8 +125,8 @@ extension RSSegCommand {
         case .loveda:
           let splits = split.map { s in LoveDA.Split.allCases.filter { $0.rawValue.lowercased() == s } } ?? LoveDA.Split.allCases
           report = try LoveDAPreparer.run(options, splits: splits)
-        case .syntheticReferring:
-          return  // generated above; nothing to convert
+        case .syntheticReferring, .dubaiReferring:
+          return  // written above
         case .vaihingen, .potsdam:
           let site: ISPRS.Site = dataset == .vaihingen ? .vaihingen : .potsdam
           let splits = split.map { s in ISPRS.Split.allCases.filter { $0.rawValue == s } } ?? ISPRS.Split.allCases
