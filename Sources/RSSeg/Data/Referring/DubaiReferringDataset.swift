@@ -147,21 +147,13 @@ public enum DubaiReferringDataset {
             "segmentation": ["size": [size, size], "counts": rle.compressedCounts], "area": region.area,
             "bbox": [region.minX, region.minY, region.maxX - region.minX + 1, region.maxY - region.minY + 1], "iscrowd": 0,
           ])
-          let items = texts.enumerated().map { offset, text -> PickleData in
-            .dict([
-              ("raw", .string(text)), ("sent", .string(text)),
-              ("tokens", .list(text.split(separator: " ").map { .string(String($0)) })), ("sent_id", .int(sentenceID + offset)),
-            ])
-          }
           refs.append(
-            .dict([
-              ("ref_id", .int(annotationID)), ("ann_id", .int(annotationID)), ("image_id", .int(imageID)),
-              ("category_id", .int(region.classIndex + 1)), ("split", .string(split.rawValue)), ("file_name", .string(fileName)),
-              ("sentences", .list(items)), ("sent_ids", .list((0..<items.count).map { .int(sentenceID + $0) })),
-            ]))
-          sentenceID += items.count
+            RRSISDRef.entry(
+              annotationID: annotationID, imageID: imageID, categoryID: region.classIndex + 1, split: split.rawValue, fileName: fileName,
+              sentences: texts, firstSentenceID: sentenceID))
+          sentenceID += texts.count
           summary.objects[split.rawValue, default: 0] += 1
-          summary.sentences[split.rawValue, default: 0] += items.count
+          summary.sentences[split.rawValue, default: 0] += texts.count
           summary.objectsPerClass[categoryNames[region.classIndex], default: 0] += 1
           // The baseline predicts every pixel of the class: the object lies inside it.
           for _ in texts { ious[split.rawValue, default: []].append((region.area, classPixels[region.classIndex])) }

@@ -75,22 +75,14 @@ public enum SyntheticReferringDataset {
         let categoryID = categories.firstIndex(of: object.kind)! + 1
         annotations.append(
           try annotation(object, id: annotationID, imageID: imageID, categoryID: categoryID, width: scene.width, height: scene.height))
-        let sentences = object.sentences.enumerated().map { offset, text -> PickleData in
-          .dict([
-            ("raw", .string(text)), ("sent", .string(text)),
-            ("tokens", .list(text.split(separator: " ").map { .string(String($0)) })), ("sent_id", .int(sentenceID + offset)),
-          ])
-        }
         refs.append(
-          .dict([
-            ("ref_id", .int(annotationID)), ("ann_id", .int(annotationID)), ("image_id", .int(imageID)),
-            ("category_id", .int(categoryID)), ("split", .string(split)), ("file_name", .string(fileName)),
-            ("sentences", .list(sentences)), ("sent_ids", .list((0..<sentences.count).map { .int(sentenceID + $0) })),
-          ]))
-        sentenceID += sentences.count
+          RRSISDRef.entry(
+            annotationID: annotationID, imageID: imageID, categoryID: categoryID, split: split, fileName: fileName,
+            sentences: object.sentences, firstSentenceID: sentenceID))
+        sentenceID += object.sentences.count
         annotationID += 1
         summary.refs[split, default: 0] += 1
-        summary.sentences[split, default: 0] += sentences.count
+        summary.sentences[split, default: 0] += object.sentences.count
       }
     }
     let coco: [String: Any] = [
