@@ -101,6 +101,54 @@ final class LAVTModelFileTests: XCTestCase {
     XCTAssertLessThan(try (out - reference).abs().amax().double(), 0.05)
   }
 
+  /// `compact --int8`: large weights stored as int8 rows with float32 scales — about a quarter of
+  /// float32's bytes — come back within half a step of each row, and the model answers as before.
+  func testInt8StorageKeepsEachRowWithinHalfAStep() throws {
+    let fullPath = temporaryPath(), smallPath = temporaryPath()
+    defer {
+      try? FileManager.default.removeItem(atPath: fullPath)
+      try? FileManager.default.removeItem(atPath: smallPath)
+    }
+    let (model, description, _) = try ReferringSegmenter.initialise(config: config, bert: TextTestPaths.minilm, seed: 6)
+    try ModelFile.write(model, description: description, to: fullPath)
+    let (_, _, text) = try ReferringSegmenter.load(modelFile: fullPath)
+    let report = try ReferringSegmenter.compact(modelFile: fullPath, to: smallPath, .init(int8: true))
+    XCTAssertLessThan(Double(report.bytesAfter), 0.3 * Double(report.bytesBefore))
+    let full = try ModelFile.read(fullPath).stateDict, small = try ModelFile.read(smallPath).stateDict
+    XCTAssertEqual(Set(full.keys), Set(small.keys), "the row scales must not reach the state dict")
+    let table = ReferringSegmenter.wordEmbeddingKey
+    let rows = try full[table]!.reshape([full[table]!.shape[0], -1])
+    let step = try rows.abs().amax(dim: 1, keepDim: true) / 127
+    let error = try (small[table]!.reshape(rows.shape) - rows).abs()
+    XCTAssertLessThanOrEqual(try (error - step * 0.5001).amax().double(), 0)
+    XCTAssertGreaterThan(try error.amax().double(), 0, "the table must really be stored in int8")
+    let (loaded, _, _) = try ReferringSegmenter.load(modelFile: smallPath)
+    model.eval()
+    loaded.eval()
+    let images = try Tensor.randn([2, 3, 32, 32])
+    let batch = try text.batch(["the water body left of the largest road", "the small building"])
+    let out = try Torch.withNoGrad { try loaded(images, tokenIDs: batch.ids, tokenMask: batch.mask).softmax(dim: 1) }
+    let reference = try Torch.withNoGrad { try model(images, tokenIDs: batch.ids, tokenMask: batch.mask).softmax(dim: 1) }
+    XCTAssertLessThan(try (out - reference).abs().amax().double(), 0.05)
+  }
+
+  /// Row scales that do not match their int8 tensor are an error naming the file and the key.
+  func testMismatchedInt8ScalesAreReported() throws {
+    let path = temporaryPath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let (model, description, _) = try ReferringSegmenter.initialise(config: config, bert: TextTestPaths.minilm, seed: 7)
+    var state = try model.orderedStateDict()
+    let key = ReferringSegmenter.wordEmbeddingKey
+    let index = state.firstIndex { $0.0 == key }!
+    state[index].1 = try state[index].1.to(.int8)
+    state.append((key + ".scale", try Tensor.ones([3])))
+    try SafeTensors.write(state, metadata: description.metadata, to: path)
+    XCTAssertThrowsError(try ModelFile.read(path)) { error in
+      XCTAssertEqual(
+        "\(error)", "\(path): tensor '\(key).scale': int8 row scales of shape [3] for a tensor of 30522 rows")
+    }
+  }
+
   func testMissingVocabularyIsReported() throws {
     var bert = BertConfig()
     (bert.vocabSize, bert.hiddenSize, bert.numHiddenLayers, bert.numAttentionHeads, bert.intermediateSize) = (8, 384, 1, 2, 16)

@@ -15,11 +15,11 @@ public enum ModelFile {
     try SafeTensors.write(state, metadata: description.metadata, to: path)
   }
 
-  /// The description and the tensors of the model file at `path`.
+  /// The description and the tensors of the model file at `path` (int8-stored tensors decoded, `Int8Storage`).
   public static func read(_ path: String) throws -> (description: ModelDescription, stateDict: [String: Tensor]) {
     let file = try SafeTensors.read(path)
     let description = try ModelDescription(metadata: file.metadata, path: path)
-    return (description, Dictionary(uniqueKeysWithValues: try file.tensors()))
+    return (description, try Int8Storage.decode(Dictionary(uniqueKeysWithValues: try file.tensors()), path: path))
   }
 }
 
@@ -28,6 +28,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
   case missing(path: String, key: String)
   case malformed(path: String, key: String, String)
   case architecture(path: String, found: String, expected: String)
+  case tensor(path: String, key: String, String)
 
   public var description: String {
     switch self {
@@ -35,6 +36,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     case .malformed(let path, let key, let message): return "\(path): metadata '\(key)': \(message)"
     case .architecture(let path, let found, let expected):
       return "\(path): holds a '\(found)' model, not '\(expected)'"
+    case .tensor(let path, let key, let message): return "\(path): tensor '\(key)': \(message)"
     }
   }
 }

@@ -4,7 +4,7 @@ import RSSeg
 import RSSegModels
 
 extension RSSegCommand {
-  /// `rsseg compact --model M --out SMALL.safetensors [--keep-tokens N] [--keep-sentences-of DIR] [--half]`.
+  /// `rsseg compact --model M --out SMALL.safetensors [--keep-tokens N] [--keep-sentences-of DIR] [--half] [--int8]`.
   struct Compact: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Write a smaller copy of a referring (LAVT/BTDNet) model file.",
@@ -14,7 +14,8 @@ extension RSSegCommand {
         (##a, ##b, …), so any sentence still tokenises; rarer words split into more pieces. \
         --keep-sentences-of DIR also keeps every piece of every sentence of an RRSIS-D-layout dataset, whose \
         tokenisation (and so the model's answer) is then unchanged. --half stores float tensors as float16 \
-        (loading converts them back to float32). The result is loaded once, strictly, before the command ends.
+        (loading converts them back to float32). --int8 stores every large weight tensor as int8 with a \
+        float32 scale per row (its largest magnitude / 127): a quarter of float32's bytes. The result is loaded once, strictly, before the command ends.
         """)
 
     @Option(help: "The referring model file to shrink.")
@@ -32,6 +33,9 @@ extension RSSegCommand {
     @Flag(help: "Store float tensors as float16.")
     var half = false
 
+    @Flag(help: "Store large weight tensors as int8 with a scale per row.")
+    var int8 = false
+
     func run() throws {
       var sentences: [String] = []
       if let folder = keepSentencesOf {
@@ -41,7 +45,7 @@ extension RSSegCommand {
         }
       }
       let report = try ReferringSegmenter.compact(
-        modelFile: model, to: out, .init(keepFirstTokens: keepTokens, sentences: sentences, half: half))
+        modelFile: model, to: out, .init(keepFirstTokens: keepTokens, sentences: sentences, half: half, int8: int8))
       let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1e6) }
       print("\(out): \(mb(report.bytesAfter)) (was \(mb(report.bytesBefore))); vocabulary \(report.vocabularyAfter) of \(report.vocabularyBefore) word pieces")
       for (part, bytes) in report.parts.sorted(by: { $0.value > $1.value }) { print("  \(part): \(mb(bytes))") }

@@ -13,11 +13,14 @@ public struct ReferringCompaction: Sendable {
   public var sentences: [String] = []
   /// Store floating-point tensors as float16 (loading converts them back to float32).
   public var half = false
+  /// Store large weight tensors as int8 with a scale per row (`Int8Storage`); the rest as `half` says.
+  public var int8 = false
 
-  public init(keepFirstTokens: Int? = nil, sentences: [String] = [], half: Bool = false) {
+  public init(keepFirstTokens: Int? = nil, sentences: [String] = [], half: Bool = false, int8: Bool = false) {
     self.keepFirstTokens = keepFirstTokens
     self.sentences = sentences
     self.half = half
+    self.int8 = int8
   }
 
   /// What a compaction did.
@@ -70,16 +73,19 @@ extension ReferringSegmenter {
     var compacted = description
     compacted.extras = extras
     compacted.config = String(decoding: try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys]), as: UTF8.self)
-    compacted.source = description.source + "; compacted: \(kept.count) of \(tokens.count) word pieces" + (options.half ? ", float16 storage" : "")
+    compacted.source = description.source + "; compacted: \(kept.count) of \(tokens.count) word pieces"
+      + (options.int8 ? ", int8 storage with row scales" : "") + (options.half ? ", float16 storage" : "")
     var ordered: [(String, Tensor)] = []
     var parts: [String: Int] = [:]
     for key in stateDict.keys.sorted() {
-      var tensor = state[key]!
-      if options.half && tensor.dtype == .float32 { tensor = try tensor.to(.float16) }
-      let bytes = tensor.shape.reduce(1, *) * (tensor.dtype == .float16 || tensor.dtype == .bfloat16 ? 2 : tensor.dtype == .float64 || tensor.dtype == .int64 ? 8 : 4)
+      let tensor = state[key]!
+      // Int8 rows are rounded from the float32 weights; what stays float (and only the weight, not its scales) may be halved.
+      let stored = try (options.int8 ? Int8Storage.encode(key, tensor) : [(key, tensor)]).map { name, t in
+        (name, options.half && name == key && t.dtype == .float32 ? try t.to(.float16) : t)
+      }
       let part = key == wordEmbeddingKey ? "word embeddings" : key.hasPrefix("text_encoder.") ? "text encoder (rest)" : "image and fusion"
-      parts[part, default: 0] += bytes
-      ordered.append((key, tensor))
+      for (_, t) in stored { parts[part, default: 0] += t.shape.reduce(1, *) * t.dtype.size }
+      ordered += stored
     }
     try SafeTensors.write(ordered, metadata: compacted.metadata, to: output)
     // The result must load as a model, strictly.
