@@ -11,3 +11,4 @@
 #include "ctorch_distributed.h"
 #include "ctorch_cuda.h"
 #include "ctorch_flops.h"
+#include "ctorch_profile.h"

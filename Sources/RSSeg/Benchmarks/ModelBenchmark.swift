@@ -68,6 +68,8 @@ public enum ModelBenchmark {
     public var device = Device.cpu
     /// Referring models: recompute the Swin blocks in backward, as `rsseg train` does by default.
     public var checkpointSwin = true
+    /// Profile one evaluation and one training step by op and report this many ops of each (0: none).
+    public var profileTop = 0
 
     public init(subject: Subject, size: Int, threads: Int, repeats: Int = 3, skipTrain: Bool = false, channelsLast: Bool = false) {
       self.subject = subject
@@ -112,6 +114,9 @@ public enum ModelBenchmark {
     public let evalFP32Roofline: Roofline
     public let evalBF16Roofline: Roofline?
     public let trainRoofline: Roofline?
+    /// The ops with the most self time in one fp32 evaluation and one training step (`profileTop`).
+    public let evalProfile: [OpTime]?
+    public let trainProfile: [OpTime]?
 
     enum CodingKeys: String, CodingKey {
       case preset, size, threads, repeats, cpu, device
@@ -130,6 +135,8 @@ public enum ModelBenchmark {
       case evalFP32Roofline = "eval_fp32_roofline"
       case evalBF16Roofline = "eval_bf16_roofline"
       case trainRoofline = "train_roofline"
+      case evalProfile = "eval_profile"
+      case trainProfile = "train_profile"
     }
   }
 
@@ -172,6 +179,8 @@ public enum ModelBenchmark {
     let fp32 = try median(options.repeats, gpu) {
       try Torch.withInferenceMode { try runner.evaluate() }
     }
+    let top = { (ops: [OpTime]) in Array(ops.prefix(options.profileTop)) }
+    let evalProfile = options.profileTop > 0 ? top(try Torch.profileOps { try Torch.withInferenceMode { try runner.evaluate() } }) : nil
     let bf16 = options.skipBF16 ? nil : try median(options.repeats, gpu) {
       try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: options.device) { try runner.evaluate() } }
     }
@@ -181,6 +190,7 @@ public enum ModelBenchmark {
     var trainSeconds: Timing?
     var trainPeak: Double?
     var trainPeakGPU: Double?
+    var trainProfile: [OpTime]?
     if !options.skipTrain {
       try PeakMemory.reset()
       try gpu.resetPeak()
@@ -189,6 +199,7 @@ public enum ModelBenchmark {
       trainSeconds = try median(options.repeats, gpu, step)
       trainPeak = try PeakMemory.megabytes()
       trainPeakGPU = try gpu.peakMegabytes()
+      if options.profileTop > 0 { trainProfile = top(try Torch.profileOps(step)) }
     }
     let peak = try MatmulPeak.measure(on: options.device, synchronize: gpu.synchronize)
     let trainPeakGFLOPs = trainPrecision == .bf16 ? peak.bf16 : peak.fp32
@@ -203,7 +214,7 @@ public enum ModelBenchmark {
       evalBF16Roofline: bf16.map { Roofline(flops: forwardFLOPs, peakGFLOPs: peak.bf16, seconds: $0.wall) },
       trainRoofline: trainSeconds.map {
         Roofline(flops: 3 * forwardFLOPs * Double(options.trainBatch), peakGFLOPs: trainPeakGFLOPs, seconds: $0.wall)
-      })
+      }, evalProfile: evalProfile, trainProfile: trainProfile)
   }
 
   /// What a timing needs from a CUDA device: CUDA runs asynchronously, so a run is over only once

@@ -82,6 +82,9 @@ extension RSSegCommand.Bench {
     @Flag(inversion: .prefixedNo, help: "Referring models: recompute the Swin blocks in backward (rsseg train's checkpoint_swin).")
     var checkpointSwin = true
 
+    @Option(help: "Also profile one evaluation and one training step by op, reporting the N ops with the most self time.")
+    var profile = 0
+
     @OptionGroup var device: DeviceOptions
 
     func run() throws {
@@ -97,6 +100,7 @@ extension RSSegCommand.Bench {
       options.trainBatch = trainBatch
       options.trainPrecision = trainPrecision
       options.checkpointSwin = checkpointSwin
+      options.profileTop = profile
       options.device = try device.resolved()
       try printJSONLine(try ModelBenchmark.run(options))
     }
