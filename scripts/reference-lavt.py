@@ -5,7 +5,7 @@ LAVT as the official code builds it (github.com/yz93/LAVT-RIS: lib/backbone.py's
 Swin with PWAM and the gated residual in every stage, lib/mask_predictor.py's SimpleDecoding,
 transformers' BertModel), at the shapes rsseg's benchmark uses: Swin-B window 12, bert-base,
 480² images, 20-token sentences, random weights. Times evaluation at batch 1 (fp32 and bf16
-autocast) and one training step at batch 2 (cross-entropy with class weights 0.9/1.1, AdamW
+autocast) and one training step at batch 2 (fp32, or bf16 under autocast; cross-entropy with class weights 0.9/1.1, AdamW
 lr 5e-5, weight decay 0.01), each the median of --repeats runs after a warm-up, and prints one
 JSON line. --profile N also prints the N ops with the most self CPU time in one eval and one
 training step (torch.profiler), to set beside `rsseg bench model --profile N`.
@@ -284,6 +284,7 @@ def main():
     p.add_argument("--checkpoint-swin", action="store_true", help="recompute Swin blocks in backward (use_checkpoint)")
     p.add_argument("--skip-bf16", action="store_true")
     p.add_argument("--skip-train", action="store_true")
+    p.add_argument("--train-precision", choices=["fp32", "bf16"], default="fp32", help="bf16: the step under CPU autocast")
     p.add_argument("--profile", type=int, default=0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -323,10 +324,13 @@ def main():
 
         def step():
             optimizer.zero_grad()
-            F.cross_entropy(model(images, tids, tmask), targets, weight=weight).backward()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.train_precision == "bf16"):
+                logits = model(images, tids, tmask)
+            F.cross_entropy(logits.float(), targets, weight=weight).backward()
             optimizer.step()
 
         result["train_batch"] = a.train_batch
+        result["train_precision"] = a.train_precision
         result["train_step_s"] = median_time(a.repeats, step)
         result["train_peak_rss_mb"] = peak_rss_mb()
         if a.profile:

@@ -1,0 +1,33 @@
+import Torch
+import XCTest
+
+final class OpProfileTests: XCTestCase {
+  /// Forward and backward ops are both seen, each op's self time is within its total, and a
+  /// product inside `linear` is the linear's child (self times do not count it twice).
+  func testProfileSeesForwardAndBackwardByOpName() throws {
+    let x = try Tensor.randn([64, 128]).requiresGrad(true)
+    let w = try Tensor.randn([256, 128]).requiresGrad(true)
+    let ops = try Torch.profileOps {
+      try Functional.linear(x, weight: w).relu().sum().backward()
+    }
+    let names = Set(ops.map(\.name))
+    XCTAssertTrue(names.contains("aten::linear"), "\(names)")
+    XCTAssertTrue(names.contains("aten::relu"), "\(names)")
+    XCTAssertTrue(names.contains { $0.contains("MmBackward0") || $0.contains("ReluBackward0") }, "\(names)")
+    for op in ops {
+      XCTAssertGreaterThanOrEqual(op.calls, 1)
+      XCTAssertLessThanOrEqual(op.selfSeconds, op.totalSeconds + 1e-9, op.name)
+    }
+    let linear = ops.first { $0.name == "aten::linear" }!
+    XCTAssertLessThan(linear.selfSeconds, linear.totalSeconds, "the product is linear's child")
+    XCTAssertEqual(ops.map(\.selfSeconds), ops.map(\.selfSeconds).sorted(by: >), "largest self time first")
+  }
+
+  /// One profile at a time on a thread; after an error inside, profiling can start again.
+  func testNestedProfilesAreRefusedAndAThrowingBodyStopsTheProfile() throws {
+    XCTAssertThrowsError(try Torch.profileOps { _ = try Torch.profileOps {} })
+    struct Stop: Error {}
+    XCTAssertThrowsError(try Torch.profileOps { throw Stop() })
+    XCTAssertNoThrow(try Torch.profileOps { _ = try Tensor.ones([2]) + 1 })
+  }
+}
