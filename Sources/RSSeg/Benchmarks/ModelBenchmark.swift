@@ -114,8 +114,9 @@ public enum ModelBenchmark {
     public let evalFP32Roofline: Roofline
     public let evalBF16Roofline: Roofline?
     public let trainRoofline: Roofline?
-    /// The ops with the most self time in one fp32 evaluation and one training step (`profileTop`).
+    /// The ops with the most self time in one evaluation (fp32, bf16) and one training step (`profileTop`).
     public let evalProfile: [OpTime]?
+    public let evalBF16Profile: [OpTime]?
     public let trainProfile: [OpTime]?
 
     enum CodingKeys: String, CodingKey {
@@ -136,6 +137,7 @@ public enum ModelBenchmark {
       case evalBF16Roofline = "eval_bf16_roofline"
       case trainRoofline = "train_roofline"
       case evalProfile = "eval_profile"
+      case evalBF16Profile = "eval_bf16_profile"
       case trainProfile = "train_profile"
     }
   }
@@ -181,9 +183,11 @@ public enum ModelBenchmark {
     }
     let top = { (ops: [OpTime]) in Array(ops.prefix(options.profileTop)) }
     let evalProfile = options.profileTop > 0 ? top(try Torch.profileOps { try Torch.withInferenceMode { try runner.evaluate() } }) : nil
-    let bf16 = options.skipBF16 ? nil : try median(options.repeats, gpu) {
+    let evaluateBF16 = {
       try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: options.device) { try runner.evaluate() } }
     }
+    let bf16 = options.skipBF16 ? nil : try median(options.repeats, gpu, evaluateBF16)
+    let evalBF16Profile = options.profileTop > 0 && !options.skipBF16 ? top(try Torch.profileOps(evaluateBF16)) : nil
     let evalPeak = try PeakMemory.megabytes()
     let evalPeakGPU = try gpu.peakMegabytes()
 
@@ -214,7 +218,7 @@ public enum ModelBenchmark {
       evalBF16Roofline: bf16.map { Roofline(flops: forwardFLOPs, peakGFLOPs: peak.bf16, seconds: $0.wall) },
       trainRoofline: trainSeconds.map {
         Roofline(flops: 3 * forwardFLOPs * Double(options.trainBatch), peakGFLOPs: trainPeakGFLOPs, seconds: $0.wall)
-      }, evalProfile: evalProfile, trainProfile: trainProfile)
+      }, evalProfile: evalProfile, evalBF16Profile: evalBF16Profile, trainProfile: trainProfile)
   }
 
   /// What a timing needs from a CUDA device: CUDA runs asynchronously, so a run is over only once
