@@ -52,14 +52,16 @@ final class Catalog: @unchecked Sendable {
     return files
   }
 
-  /// The `PredictionFiles` the server's own runs write for `stem`: probabilities (uint8) and
-  /// heatmaps besides the class map.
+  /// The `PredictionFiles` the server's own runs write for `stem`: probabilities (uint8),
+  /// heatmaps and polygons (GeoPackage, as `predict --vector gpkg`) besides the class map.
   func predictionFiles(stem: String) -> PredictionFiles {
     PredictionFiles(directory: outputs, stem: stem, options: predictionOptions)
   }
 
   var predictionOptions: PredictionOptions {
-    PredictionOptions(probabilities: .uint8, heatmapLayers: heatmapLayers, force: true)
+    var options = PredictionOptions(probabilities: .uint8, heatmapLayers: heatmapLayers, force: true)
+    options.polygons = PolygonOptions(format: .gpkg)
+    return options
   }
 
   /// The output stem of a run over `area` of `scene`.

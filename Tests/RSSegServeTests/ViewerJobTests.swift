@@ -60,7 +60,7 @@ final class ViewerJobTests: XCTestCase {
       XCTAssertTrue(kinds.contains(.progress) && kinds.contains(.painted), "\(kinds)")
 
       let stem = fixture.folder.appendingPathComponent("outputs/naip_2020_utm14n_view_100_60_300_200").path
-      for suffix in [".tif", ".tif.aux.xml", ".png", "_probabilities.tif", "_heatmaps.tif", "_heatmaps.png"] {
+      for suffix in [".tif", ".tif.aux.xml", ".png", "_probabilities.tif", "_heatmaps.tif", "_heatmaps.png", "_polygons.gpkg"] {
         XCTAssertTrue(FileManager.default.fileExists(atPath: stem + suffix), suffix)
       }
       let classes = try RasterDataset(path: stem + ".tif")
@@ -73,7 +73,10 @@ final class ViewerJobTests: XCTestCase {
       XCTAssertEqual(predictions[0]["state"] as? String, "complete")
       XCTAssertEqual((predictions[0]["classes"] as? [[String: Any]])?.count, 6)
       XCTAssertEqual(predictions[0]["heatmapLayers"] as? Int, 2)
+      XCTAssertEqual(predictions[0]["polygons"] as? Bool, true, "the run's own polygons")
       let id = predictions[0]["id"] as! String
+      let ownPolygons = try await client.get("/api/predictions/\(id)/polygons")
+      XCTAssertEqual(ownPolygons.status, .ok, ownPolygons.text)
       for layer in ["classes", "probability-0", "heatmap-11"] {
         let tile = try await client.get("/api/predictions/\(id)/tiles/\(layer)/0/0/0")
         XCTAssertEqual(tile.status, .ok, "\(layer): \(tile.text)")
@@ -91,10 +94,8 @@ final class ViewerJobTests: XCTestCase {
       let outside = try await client.get("/api/scenes/0/pixel?x=10&y=10")
       XCTAssertTrue(outside.text.contains(#""predictions":[]"#), outside.text)
     }
-    // A new viewer over the same outputs lists the run, with the polygons polygonize wrote of it.
-    let stem = fixture.folder.appendingPathComponent("outputs/naip_2020_utm14n_view_100_60_300_200").path
+    // A new viewer over the same outputs lists the run, with the polygons the run wrote.
     let names = fixture.viewer.catalog.classes.names
-    _ = try ClassPolygons.write(classRaster: stem + ".tif", classNames: names, to: stem + "_polygons.geojson", options: PolygonOptions(format: .geojson))
     let again = try Viewer(
       images: [ViewerFixture.naip], segmentation: fixture.viewer.inference.segmentation, referring: nil, settings: fixture.viewer.settings,
       token: ViewerFixture.token)
