@@ -89,6 +89,9 @@ final class Catalog: @unchecked Sendable {
 
   func predictions(of scene: ServedScene) -> [PredictionLayers] { lock.withLock { predictions.filter { $0.sceneID == scene.id } } }
 
+  /// Takes a cancelled run's layers off the list.
+  func remove(_ layers: PredictionLayers) { lock.withLock { predictions.removeAll { $0 === layers } } }
+
   /// A new run's layers (`files` nil while it goes on), listed last.
   @discardableResult
   func add(

@@ -25,7 +25,7 @@ final class EventHub: @unchecked Sendable {
 /// What happens to a job, as the page receives it.
 struct JobEvent: Codable, Sendable, Equatable {
   enum Kind: String, Codable, Sendable {
-    case queued, started, progress, painted, finished, failed
+    case queued, started, progress, painted, finished, failed, cancelled
   }
 
   var kind: Kind

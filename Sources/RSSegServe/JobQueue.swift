@@ -5,7 +5,7 @@ import Raster
 /// shared between threads) in the order they came, with at most `capacity` waiting: a job past
 /// that is refused (429) rather than queued.
 final class JobQueue: @unchecked Sendable {
-  // @unchecked: `waiting`, `running` and `counter` are touched only under `lock`.
+  // @unchecked: `waiting`, `running`, `cancelling` and `counter` are touched only under `lock`.
   struct Job: Sendable {
     enum Kind: String, Codable, Sendable {
       /// The area on screen (`predict` over a window).
@@ -25,14 +25,19 @@ final class JobQueue: @unchecked Sendable {
 
   let capacity: Int
   let events: EventHub
-  private let execute: @Sendable (Job) throws -> Void
+  private let execute: @Sendable (Job, _ cancelled: @escaping @Sendable () -> Bool) throws -> Void
   private let lock = NSLock()
   private var waiting: [Job] = []
-  private var running = false
+  /// The job running, if any.
+  private var running: Int?
+  /// Running jobs asked to stop (`cancel`).
+  private var cancelling: Set<Int> = []
   private var counter = 0
 
-  /// - Parameter execute: runs a job, publishing its progress; a throw is reported as `failed`.
-  init(capacity: Int, events: EventHub, execute: @escaping @Sendable (Job) throws -> Void) {
+  /// - Parameter execute: runs a job, publishing its progress, and stops with `JobCancelled`
+  ///   once `cancelled()` says so; `JobCancelled` is reported as `cancelled`, any other throw as
+  ///   `failed`.
+  init(capacity: Int, events: EventHub, execute: @escaping @Sendable (Job, _ cancelled: @escaping @Sendable () -> Bool) throws -> Void) {
     self.capacity = capacity
     self.events = events
     self.execute = execute
@@ -43,13 +48,13 @@ final class JobQueue: @unchecked Sendable {
   /// - Throws: `RequestError` 429 when `capacity` jobs already wait.
   func submit(kind: Job.Kind, scene: ServedScene, area: PixelWindow, text: String?) throws -> (job: Job, position: Int) {
     let (job, position) = try lock.withLock {
-      guard !running || waiting.count < capacity else {
+      guard running == nil || waiting.count < capacity else {
         throw RequestError(status: .tooManyRequests, reason: "one job runs and \(capacity) wait; try again when one finishes")
       }
       counter += 1
       let job = Job(id: counter, kind: kind, scene: scene, area: area, text: text)
-      guard running else {
-        running = true
+      guard running != nil else {
+        running = job.id
         return (job, 0)
       }
       waiting.append(job)
@@ -65,23 +70,49 @@ final class JobQueue: @unchecked Sendable {
     return (job, position)
   }
 
+  /// Cancels job `id`: a waiting one leaves the line at once (`cancelled` is published); the
+  /// running one stops at its next finished block, leaving no outputs.
+  /// - Returns: whether the job was waiting (false: it was running and is stopping).
+  /// - Throws: `RequestError` 404 when no such job waits or runs.
+  func cancel(_ id: Int) throws -> Bool {
+    let removed: Job? = try lock.withLock {
+      if let index = waiting.firstIndex(where: { $0.id == id }) { return waiting.remove(at: index) }
+      guard running == id else { throw RequestError.notFound("no job \(id) is waiting or running") }
+      cancelling.insert(id)
+      return nil
+    }
+    guard let removed else { return false }
+    events.publish(JobEvent(kind: .cancelled, job: id, scene: removed.scene.id))
+    return true
+  }
+
   /// Runs `first`, then the waiting jobs in order until none is left.
   private func drain(from first: Job) {
     var next: Job? = first
     while let job = next {
-      do { try execute(job) } catch {
+      do {
+        try execute(job) { [self] in lock.withLock { cancelling.contains(job.id) } }
+      } catch is JobCancelled {
+        events.publish(JobEvent(kind: .cancelled, job: job.id, scene: job.scene.id))
+      } catch {
         events.publish(JobEvent(kind: .failed, job: job.id, scene: job.scene.id, message: "\(error)"))
       }
       next = lock.withLock {
+        cancelling.remove(job.id)
         guard !waiting.isEmpty else {
-          running = false
+          running = nil
           return nil
         }
-        return waiting.removeFirst()
+        let job = waiting.removeFirst()
+        running = job.id
+        return job
       }
     }
   }
 }
+
+/// Thrown by a job that stopped because it was cancelled.
+struct JobCancelled: Error {}
 
 extension Area {
   init(_ window: PixelWindow) { self.init(x: window.x, y: window.y, width: window.width, height: window.height) }

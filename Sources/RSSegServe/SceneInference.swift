@@ -55,7 +55,8 @@ final class SceneInference: @unchecked Sendable {
 
   /// Segments `area` of `scene` (the whole scene: its own file, as `predict SCENE` would).
   func segment(
-    scene: ServedScene, area: PixelWindow, into layers: PredictionLayers, events: (SceneRun.Event) -> Void, painted: @escaping (PixelWindow) -> Void
+    scene: ServedScene, area: PixelWindow, into layers: PredictionLayers, events: (SceneRun.Event) -> Void,
+    painted: @escaping (PixelWindow) -> Void, cancelled: @escaping () -> Bool
   ) throws -> OutputFiles {
     let image = try self.image(of: scene, area: area, stem: Catalog.viewStem(scene: scene.name, area: area), wholeAsIs: true)
     let options = catalog.predictionOptions
@@ -67,7 +68,7 @@ final class SceneInference: @unchecked Sendable {
       LiveWriter(
         try PredictionWriter(
           scene: reader, classes: self.segmentation.description.classes, directory: self.catalog.outputs, stem: scene.stem, options: options),
-        live: layers.live, painted: painted)
+        live: layers.live, painted: painted, cancelled: cancelled)
     }, report: events)
     return OutputFiles(catalog.predictionFiles(stem: run.scenes[0].stem), classes: layers.classes.count, heatmapLayers: catalog.heatmapLayers)
   }
@@ -75,7 +76,7 @@ final class SceneInference: @unchecked Sendable {
   /// Segments what `sentence` describes in `area` of `scene`; the `query`-th sentence asked.
   func refer(
     _ sentence: String, query: Int, scene: ServedScene, area: PixelWindow, into layers: PredictionLayers,
-    events: (SceneRun.Event) -> Void, painted: @escaping (PixelWindow) -> Void
+    events: (SceneRun.Event) -> Void, painted: @escaping (PixelWindow) -> Void, cancelled: @escaping () -> Bool
   ) throws -> OutputFiles {
     guard let referring else { throw RequestError.badRequest("no --referring-model was given") }
     let image = try self.image(
@@ -92,7 +93,7 @@ final class SceneInference: @unchecked Sendable {
     try run.run(predictor, bands: referring.bands, makeWriter: { reader, scene in
       LiveWriter(
         try ReferringWriter(scene: reader, sentences: [sentence], directory: self.catalog.outputs, stem: scene.stem, outputs: outputs, force: true),
-        live: layers.live, painted: painted)
+        live: layers.live, painted: painted, cancelled: cancelled)
     }, report: events)
     let stem = ReferringWriter.stem(run.scenes[0].stem, sentence: 0)
     var files = OutputFiles(
@@ -119,16 +120,20 @@ final class LiveWriter: SceneWriter {
   private let writer: any SceneWriter
   private let live: LiveClassMap?
   private let painted: (PixelWindow) -> Void
+  private let cancelled: () -> Bool
 
-  init(_ writer: any SceneWriter, live: LiveClassMap?, painted: @escaping (PixelWindow) -> Void) {
+  init(_ writer: any SceneWriter, live: LiveClassMap?, painted: @escaping (PixelWindow) -> Void, cancelled: @escaping () -> Bool) {
     self.writer = writer
     self.live = live
     self.painted = painted
+    self.cancelled = cancelled
   }
 
   var files: SceneFiles { writer.files }
 
   func write(_ block: PredictedBlock) throws {
+    // A cancelled run stops here; its writers' unfinished files are discarded with them.
+    if cancelled() { throw JobCancelled() }
     try writer.write(block)
     guard let live else { return }
     var labels = try block.logits.argmax(dim: 0).to(.uint8).scalars(as: UInt8.self)

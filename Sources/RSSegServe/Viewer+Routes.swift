@@ -55,6 +55,11 @@ extension Viewer {
       let (job, position) = try self.jobs.submit(kind: order.kind, scene: order.scene, area: order.area, text: order.text)
       return EditedResponse(status: .accepted, response: JobReceipt(job: job.id, position: position))
     }
+    router.delete("/api/jobs/:job") { _, context in
+      guard let id = Int(try context.parameters.require("job")) else { throw RequestError.badRequest("a job is named by its number") }
+      let waited = try self.jobs.cancel(id)
+      return EditedResponse(status: .accepted, response: JobCancellation(job: id, state: waited ? "cancelled" : "stopping"))
+    }
     router.get("/api/events") { _, _ in
       let stream = self.events.listen()
       var headers = HTTPFields()
@@ -168,6 +173,12 @@ struct JobReceipt: ResponseEncodable {
   let job: Int
   /// 0 = running now, k = k-th in line.
   let position: Int
+}
+
+struct JobCancellation: ResponseEncodable {
+  let job: Int
+  /// "cancelled" (it was waiting) or "stopping" (it was running: `cancelled` follows on the events).
+  let state: String
 }
 
 /// Headers every response carries: only this server's own scripts, styles and images.

@@ -65,8 +65,8 @@ public final class Viewer: Sendable {
       }
     }
     let events = events
-    jobs = JobQueue(capacity: settings.jobCapacity, events: events) { job in
-      try Self.execute(job, inference: inference, catalog: catalog, events: events)
+    jobs = JobQueue(capacity: settings.jobCapacity, events: events) { job, cancelled in
+      try Self.execute(job, inference: inference, catalog: catalog, events: events, cancelled: cancelled)
     }
   }
 
@@ -87,8 +87,11 @@ public final class Viewer: Sendable {
       logger: logger)
   }
 
-  /// Runs `job` into new layers of the catalog, publishing its progress and each painted block.
-  private static func execute(_ job: JobQueue.Job, inference: SceneInference, catalog: Catalog, events: EventHub) throws {
+  /// Runs `job` into new layers of the catalog, publishing its progress and each painted block;
+  /// a cancelled run leaves the catalog (its unfinished files are discarded).
+  private static func execute(
+    _ job: JobQueue.Job, inference: SceneInference, catalog: Catalog, events: EventHub, cancelled: @escaping () -> Bool
+  ) throws {
     let referring = job.kind == .refer
     let title: String
     switch job.kind {
@@ -116,9 +119,12 @@ public final class Viewer: Sendable {
     }
     do {
       let files = try referring
-        ? inference.refer(job.text ?? "", query: job.id, scene: job.scene, area: job.area, into: layers, events: report, painted: painted)
-        : inference.segment(scene: job.scene, area: job.area, into: layers, events: report, painted: painted)
+        ? inference.refer(job.text ?? "", query: job.id, scene: job.scene, area: job.area, into: layers, events: report, painted: painted, cancelled: cancelled)
+        : inference.segment(scene: job.scene, area: job.area, into: layers, events: report, painted: painted, cancelled: cancelled)
       layers.complete(with: files)
+    } catch is JobCancelled {
+      catalog.remove(layers)
+      throw JobCancelled()
     } catch {
       layers.fail()
       throw error

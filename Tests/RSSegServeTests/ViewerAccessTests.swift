@@ -22,6 +22,8 @@ final class ViewerAccessTests: XCTestCase {
       let posted = try await client.execute(uri: "/api/jobs", method: .post, body: ByteBuffer(string: #"{"scene":"0","kind":"scene"}"#))
       XCTAssertEqual(posted.status, .unauthorized)
       XCTAssertTrue(posted.text.contains("token"), posted.text)
+      let cancelled = try await client.execute(uri: "/api/jobs/1", method: .delete)
+      XCTAssertEqual(cancelled.status, .unauthorized)
     }
   }
 

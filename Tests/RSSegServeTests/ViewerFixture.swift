@@ -54,6 +54,11 @@ extension TestClientProtocol {
     try await execute(uri: uri, method: .get, headers: ViewerFixture.cookie)
   }
 
+  /// DELETE `uri` with the token's cookie.
+  func delete(_ uri: String) async throws -> TestResponse {
+    try await execute(uri: uri, method: .delete, headers: ViewerFixture.cookie)
+  }
+
   /// POST JSON `body` to `uri` with the token's cookie.
   func post(_ uri: String, json body: String) async throws -> TestResponse {
     var headers = ViewerFixture.cookie

@@ -113,6 +113,46 @@ final class ViewerJobTests: XCTestCase {
     }
   }
 
+  /// A waiting job leaves the line at once; the running one stops at its next block, leaves the
+  /// list of runs and no files (not even unfinished ones); the next job then runs as usual.
+  func testJobsCanBeCancelledWaitingOrRunning() async throws {
+    let fixture = try ViewerFixture()
+    defer { fixture.remove() }
+    try await fixture.test { client in
+      let events = fixture.viewer.events.listen()
+      let big = #"{"scene":"0","kind":"view","area":{"x":0,"y":0,"width":700,"height":600}}"#
+      let small = #"{"scene":"0","kind":"view","area":{"x":0,"y":0,"width":200,"height":100}}"#
+      for order in [big, small, small] {
+        let receipt = try await client.post("/api/jobs", json: order)
+        XCTAssertEqual(receipt.status, .accepted)
+      }
+      let waiting = try await client.delete("/api/jobs/3")
+      XCTAssertEqual(waiting.status, .accepted, waiting.text)
+      XCTAssertTrue(waiting.text.contains(#""state":"cancelled""#), waiting.text)
+      let running = try await client.delete("/api/jobs/1")
+      XCTAssertEqual(running.status, .accepted, running.text)
+      XCTAssertTrue(running.text.contains(#""state":"stopping""#), running.text)
+      let unknown = try await client.delete("/api/jobs/9"), notANumber = try await client.delete("/api/jobs/one")
+      XCTAssertEqual(unknown.status, .notFound)
+      XCTAssertEqual(notANumber.status, .badRequest)
+
+      var ends: [Int: JobEvent.Kind] = [:]
+      for await line in events {
+        let event = try JSONDecoder().decode(JobEvent.self, from: Data(line.utf8))
+        if [.finished, .failed, .cancelled].contains(event.kind) { ends[event.job] = event.kind }
+        if ends.count == 3 { break }
+      }
+      XCTAssertEqual(ends, [1: .cancelled, 2: .finished, 3: .cancelled])
+      let predictions = try await Self.predictions(client)
+      XCTAssertEqual(predictions.count, 1)
+      XCTAssertEqual(predictions.first?["state"] as? String, "complete")
+      let outputs = try FileManager.default.contentsOfDirectory(atPath: fixture.folder.appendingPathComponent("outputs").path)
+      XCTAssertFalse(outputs.contains { $0.contains("view_0_0_700_600") }, "\(outputs)")
+      XCTAssertTrue(outputs.contains("naip_2020_utm14n_view_0_0_200_100.tif"), "\(outputs)")
+      XCTAssertFalse(outputs.contains { $0.contains("partial") }, "\(outputs)")
+    }
+  }
+
   func testOneJobRunsAndTwoWaitTheRestAreRefused() async throws {
     let fixture = try ViewerFixture()
     defer { fixture.remove() }

@@ -3,7 +3,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const view = { state: null, scene: null, map: null, base: null, classes: null, overlay: null, polygons: null, run: null };
+const view = { state: null, scene: null, map: null, base: null, classes: null, overlay: null, polygons: null, run: null, job: null };
 
 function pixelLatLng(x, y) { return L.latLng(-y, x); }
 function areaBounds(a) { return L.latLngBounds(pixelLatLng(a.x, a.y + a.height), pixelLatLng(a.x + a.width, a.y)); }
@@ -178,7 +178,13 @@ function listen() {
   events.onmessage = async (message) => {
     const e = JSON.parse(message.data);
     if (e.scene !== view.scene.id) return;
+    if (['finished', 'failed', 'cancelled'].includes(e.kind) && view.job === e.job) {
+      view.job = null;
+      $('cancel-run').hidden = true;
+    }
     if (e.kind === 'started') {
+      view.job = e.job;
+      $('cancel-run').hidden = false;
       await loadState(e.prediction);
       showRun();
       setStatus(`job ${e.job} running`);
@@ -198,6 +204,11 @@ function listen() {
       await loadState();
       showRun();
       setStatus(`job ${e.job} failed: ${e.message}`, true);
+    } else if (e.kind === 'cancelled') {
+      $('progress-bar').style.width = '0';
+      await loadState();
+      showRun();
+      setStatus(`job ${e.job} cancelled`);
     }
   };
 }
@@ -219,6 +230,10 @@ async function start() {
   $('heatmap-select').onchange = () => { $('probability-select').value = ''; showOverlay(); };
   $('segment-view').onclick = () => submit('view');
   $('segment-scene').onclick = () => submit('scene');
+  $('cancel-run').onclick = async () => {
+    if (!view.job) return;
+    try { await api(`/api/jobs/${view.job}`, { method: 'DELETE' }); setStatus(`job ${view.job} stopping`); } catch (error) { setStatus(error.message, true); }
+  };
   $('refer-form').onsubmit = (e) => { e.preventDefault(); const text = $('refer-text').value.trim(); if (text) submit('refer', text); };
 }
 
