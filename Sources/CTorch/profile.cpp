@@ -21,26 +21,45 @@ struct Totals {
 };
 
 thread_local std::map<std::string, Totals> totals;
+thread_local bool by_shapes = false;
 thread_local std::optional<at::CallbackHandle> handle;
 // Time spent in the recorded children of each op still running, innermost last.
 thread_local std::vector<int64_t> children;
 
 struct Started : at::ObserverContext {
+  std::string key;
   Clock::time_point start = Clock::now();
 };
 
-std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction&) {
+/// The op's name, and with `by_shapes` its tensor inputs' shapes.
+std::string key_of(const at::RecordFunction& fn) {
+  std::string key = fn.name();
+  if (!by_shapes) return key;
+  for (const auto& input : fn.inputs()) {
+    if (!input.isTensor() || !input.toTensor().defined()) continue;
+    key += " [";
+    const auto sizes = input.toTensor().sizes();
+    for (size_t i = 0; i < sizes.size(); ++i) key += (i ? ", " : "") + std::to_string(sizes[i]);
+    key += "]";
+  }
+  return key;
+}
+
+std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
   children.push_back(0);
-  return std::make_unique<Started>();
+  auto started = std::make_unique<Started>();
+  started->key = key_of(fn);
+  started->start = Clock::now();
+  return started;
 }
 
 void on_end(const at::RecordFunction& fn, at::ObserverContext* context) {
-  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                     Clock::now() - static_cast<Started*>(context)->start).count();
+  auto* started = static_cast<Started*>(context);
+  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started->start).count();
   int64_t inner = children.back();
   children.pop_back();
   if (!children.empty()) children.back() += elapsed;
-  auto& t = totals[fn.name()];
+  auto& t = totals[started->key];
   t.calls += 1;
   t.total_ns += elapsed;
   t.self_ns += elapsed - inner;
@@ -50,13 +69,15 @@ void on_end(const at::RecordFunction& fn, at::ObserverContext* context) {
 
 extern "C" {
 
-rs_status rs_profile_start(void) {
+rs_status rs_profile_start(int32_t shapes) {
   RS_GUARD({
     if (handle) throw std::runtime_error("ops are already being profiled on this thread");
     totals.clear();
     children.clear();
+    by_shapes = shapes != 0;
     handle = at::addThreadLocalCallback(
         at::RecordFunctionCallback(on_start, on_end)
+            .needsInputs(by_shapes)
             .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION}));
   });
 }

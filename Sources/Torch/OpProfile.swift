@@ -20,8 +20,10 @@ public struct OpTime: Sendable, Equatable, Encodable {
 extension Torch {
   /// Runs `body` and returns the time of the ops it ran on this thread (forward, and backward,
   /// which libtorch runs on the calling thread for CPU tensors), largest self time first.
-  public static func profileOps(_ body: () throws -> Void) throws -> [OpTime] {
-    try check(rs_profile_start(), "profileOps")
+  /// - Parameter byShapes: tell ops apart by their tensor inputs' shapes too (the name then
+  ///   reads "aten::copy_ [2, 64, 128, 128] [2, 64, 128, 128]").
+  public static func profileOps(byShapes: Bool = false, _ body: () throws -> Void) throws -> [OpTime] {
+    try check(rs_profile_start(byShapes ? 1 : 0), "profileOps")
     var ops: UnsafeMutablePointer<rs_op_time>?
     var count: Int64 = 0
     do {

@@ -23,6 +23,17 @@ final class OpProfileTests: XCTestCase {
     XCTAssertEqual(ops.map(\.selfSeconds), ops.map(\.selfSeconds).sorted(by: >), "largest self time first")
   }
 
+  /// By shapes, the same op on two shapes is two entries named with their input shapes.
+  func testProfileByShapesSeparatesInputShapes() throws {
+    let ops = try Torch.profileOps(byShapes: true) {
+      _ = try Tensor.ones([2, 3]).relu()
+      _ = try Tensor.ones([4]).relu()
+      _ = try Tensor.ones([4]).relu()
+    }
+    let relus = ops.filter { $0.name.hasPrefix("aten::relu ") }.map { "\($0.name) ×\($0.calls)" }.sorted()
+    XCTAssertEqual(relus, ["aten::relu [2, 3] ×1", "aten::relu [4] ×2"])
+  }
+
   /// One profile at a time on a thread; after an error inside, profiling can start again.
   func testNestedProfilesAreRefusedAndAThrowingBodyStopsTheProfile() throws {
     XCTAssertThrowsError(try Torch.profileOps { _ = try Torch.profileOps {} })

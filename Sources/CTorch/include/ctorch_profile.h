@@ -18,7 +18,9 @@ typedef struct rs_op_time {
 } rs_op_time;
 
 /// Starts profiling on this thread (a thread-local RecordFunction observer). One profile at a time.
-rs_status rs_profile_start(void);
+/// With `by_shapes` != 0, ops are told apart by their tensor inputs' shapes too ("aten::copy_
+/// [2, 64, 128, 128] [2, 64, 128, 128]"), as torch.profiler's group_by_input_shape.
+rs_status rs_profile_start(int32_t by_shapes);
 /// Stops profiling; returns a malloc'ed array of `*count` entries, largest self time first
 /// (free with `rs_profile_free`).
 rs_status rs_profile_stop(rs_op_time** ops, int64_t* count);

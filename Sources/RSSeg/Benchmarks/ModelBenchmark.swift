@@ -70,6 +70,8 @@ public enum ModelBenchmark {
     public var checkpointSwin = true
     /// Profile one evaluation and one training step by op and report this many ops of each (0: none).
     public var profileTop = 0
+    /// Tell profiled ops apart by their input shapes too (`Torch.profileOps(byShapes:)`).
+    public var profileShapes = false
 
     public init(subject: Subject, size: Int, threads: Int, repeats: Int = 3, skipTrain: Bool = false, channelsLast: Bool = false) {
       self.subject = subject
@@ -182,12 +184,12 @@ public enum ModelBenchmark {
       try Torch.withInferenceMode { try runner.evaluate() }
     }
     let top = { (ops: [OpTime]) in Array(ops.prefix(options.profileTop)) }
-    let evalProfile = options.profileTop > 0 ? top(try Torch.profileOps { try Torch.withInferenceMode { try runner.evaluate() } }) : nil
+    let evalProfile = options.profileTop > 0 ? top(try Torch.profileOps(byShapes: options.profileShapes) { try Torch.withInferenceMode { try runner.evaluate() } }) : nil
     let evaluateBF16 = {
       try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: options.device) { try runner.evaluate() } }
     }
     let bf16 = options.skipBF16 ? nil : try median(options.repeats, gpu, evaluateBF16)
-    let evalBF16Profile = options.profileTop > 0 && !options.skipBF16 ? top(try Torch.profileOps(evaluateBF16)) : nil
+    let evalBF16Profile = options.profileTop > 0 && !options.skipBF16 ? top(try Torch.profileOps(byShapes: options.profileShapes, evaluateBF16)) : nil
     let evalPeak = try PeakMemory.megabytes()
     let evalPeakGPU = try gpu.peakMegabytes()
 
@@ -203,7 +205,7 @@ public enum ModelBenchmark {
       trainSeconds = try median(options.repeats, gpu, step)
       trainPeak = try PeakMemory.megabytes()
       trainPeakGPU = try gpu.peakMegabytes()
-      if options.profileTop > 0 { trainProfile = top(try Torch.profileOps(step)) }
+      if options.profileTop > 0 { trainProfile = top(try Torch.profileOps(byShapes: options.profileShapes, step)) }
     }
     let peak = try MatmulPeak.measure(on: options.device, synchronize: gpu.synchronize)
     let trainPeakGFLOPs = trainPrecision == .bf16 ? peak.bf16 : peak.fp32

@@ -85,6 +85,9 @@ extension RSSegCommand.Bench {
     @Option(help: "Also profile one evaluation and one training step by op, reporting the N ops with the most self time.")
     var profile = 0
 
+    @Flag(help: "With --profile: tell ops apart by their input shapes too.")
+    var profileShapes = false
+
     @OptionGroup var device: DeviceOptions
 
     func run() throws {
@@ -101,6 +104,7 @@ extension RSSegCommand.Bench {
       options.trainPrecision = trainPrecision
       options.checkpointSwin = checkpointSwin
       options.profileTop = profile
+      options.profileShapes = profileShapes
       options.device = try device.resolved()
       try printJSONLine(try ModelBenchmark.run(options))
     }
