@@ -45,10 +45,15 @@ enum PredictFixtures {
   }
 
   /// The NAIP sample bundled in samples/.
-  static var naip: String {
+  static var naip: String { packageFile("samples/naip/naip_2020_utm14n.tif") }
+
+  /// The demo model bundled in samples/.
+  static var demoModel: String { packageFile("samples/models/dubai-demo.safetensors") }
+
+  private static func packageFile(_ path: String) -> String {
     var url = URL(fileURLWithPath: #filePath)
     while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { url.deleteLastPathComponent() }
-    return url.appendingPathComponent("samples/naip/naip_2020_utm14n.tif").path
+    return url.appendingPathComponent(path).path
   }
 }
 

@@ -106,10 +106,14 @@ public struct SceneRun {
     let start = Date()
     let reader = try open(scene, bands: bands)
     let all = ScenePart.split(scene, windowRows: predictor.windowRows(height: reader.height), height: reader.height, count: group.worldSize)
+    // Every process takes part in making the scene dictionary, even one whose part is done.
+    let dictionary = predictor.options.dictionary == .scene ? try SceneDictionary.make(predictor, scene: reader, group: group) : nil
     if group.rank < all.count {
       let part = all[group.rank]
       if !parts.files(part).complete {
-        try run(predictor, on: reader, rows: part.rows, into: try parts.makeWriter(reader, part), scene: scene, report: report)
+        try run(
+          predictor, on: reader, rows: part.rows, dictionary: dictionary, into: try parts.makeWriter(reader, part), scene: scene,
+          report: report)
       }
     }
     try group.barrier()
@@ -125,10 +129,11 @@ public struct SceneRun {
   }
 
   /// Slides `predictor` over `rows` of `scene` (all by default) into `writer`, and finishes it,
-  /// reporting its windows as they finish.
+  /// reporting its windows as they finish. A scene dictionary the predictor needs and is not
+  /// given is made over the whole scene first.
   private func run(
-    _ predictor: SlidingWindowPredictor, on reader: SceneReader, rows: Range<Int>?, into writer: any SceneWriter, scene: Scene,
-    report: (Event) -> Void
+    _ predictor: SlidingWindowPredictor, on reader: SceneReader, rows: Range<Int>?, dictionary: Tensor? = nil, into writer: any SceneWriter,
+    scene: Scene, report: (Event) -> Void
   ) throws {
     let total = predictor.windowCount(width: reader.width, height: reader.height, rows: rows)
     let label = rows.map { "\(scene.stem) rows \($0.lowerBound)-\($0.upperBound)" } ?? scene.stem
@@ -137,7 +142,7 @@ public struct SceneRun {
     var windows = 0
     do {
       try predictor.predict(
-        reader, rows: rows,
+        reader, rows: rows, dictionary: dictionary,
         progress: {
           bar.advance(by: $0)
           windows += $0
