@@ -13,6 +13,9 @@ extension RSSegCommand {
     enum Defaults: SceneInferenceDefaults {
       static let tile = 1024
       static let overlap = 256
+      /// One dictionary per scene: class maps that hold across tilings (README, "Results that
+      /// hold across tilings"), for one more pass over at most 64 windows.
+      static let dictionary = DictionaryScope.scene
     }
 
     @OptionGroup var scenes: SceneInferenceOptions<Defaults>
@@ -35,13 +38,13 @@ extension RSSegCommand {
     var ignoreClass: [String] = []
 
     @Option(help: """
-      The class dictionary of the HBIS layers: window (pooled in each window, as in training) or scene \
-      (pooled over the scene in a first pass, the same in every window, so results do not depend on where windows fall).
+      The class dictionary of the HBIS layers: scene (pooled over the scene in a first pass over a sample of windows, \
+      the same in every window, so results do not depend on where windows fall) or window (pooled in each window).
       """)
-    var dictionary = DictionaryScope.window
+    var dictionary = Defaults.dictionary
 
-    @Option(help: "With --dictionary scene: most windows that make the scene dictionary (a spread sample of bigger scenes).")
-    var dictionaryWindows = 256
+    @Option(help: "With --dictionary scene: most windows whose evidence makes the scene dictionary (a spread sample of bigger scenes).")
+    var dictionaryWindows = SlidingWindowOptions().dictionaryWindows
 
     @Flag(help: """
       Under rsseg launch, for a scene split over the processes: write only the VRTs of its parts \
