@@ -41,8 +41,8 @@ final class PredictSceneDictionaryTests: XCTestCase {
   }
 
   /// The demo model on the NAIP sample, in 256- and 512-pixel windows: the class maps agree on
-  /// far more pixels with the scene dictionary than with each window's own (measured: see
-  /// README, "Results that hold across tilings").
+  /// far more pixels with the scene dictionary than with each window's own (measured 98.3 % vs
+  /// 95.1 %, README "Results that hold across tilings"; the margin asked is 2 points).
   func testTwoTilingsAgreeMoreWithTheSceneDictionary() throws {
     let (model, description) = try BiCoRSeg.load(modelFile: PredictFixtures.demoModel)
     model.eval()
@@ -57,7 +57,7 @@ final class PredictSceneDictionaryTests: XCTestCase {
       agreement[dictionary] = Double(valid.filter { $0.0 == $0.1 }.count) / Double(valid.count)
     }
     let (window, shared) = (try XCTUnwrap(agreement[.window]), try XCTUnwrap(agreement[.scene]))
-    XCTAssertGreaterThan(shared, window + MARGIN, "agreement 256 vs 512: window \(window), scene \(shared)")
+    XCTAssertGreaterThan(shared, window + 0.02, "agreement 256 vs 512: window \(window), scene \(shared)")
   }
 
   /// The class of each pixel, −1 at nodata.
