@@ -24,6 +24,18 @@ public enum SceneDictionary {
     return stride(from: 0, to: rows, by: k).flatMap { r in stride(from: 0, to: columns, by: k).map { (r, $0) } }
   }
 
+  /// The windows pass 1 runs over a `width` × `height` scene, as (x, y) of their top left.
+  static func windows(_ predictor: SlidingWindowPredictor, width: Int, height: Int) -> [(x: Int, y: Int)] {
+    let ys = predictor.windowRows(height: height)
+    let xs = WindowGrid.starts(length: width, window: predictor.windowSide(width), stride: predictor.options.tile - predictor.options.overlap)
+    return sample(rows: ys.count, columns: xs.count, limit: predictor.options.dictionaryWindows).map { (xs[$0.column], ys[$0.row]) }
+  }
+
+  /// The number of windows `make` runs over a `width` × `height` scene (all processes together).
+  public static func windowCount(_ predictor: SlidingWindowPredictor, width: Int, height: Int) -> Int {
+    windows(predictor, width: width, height: height).count
+  }
+
   /// The scene dictionary of `scene` for `predictor`'s model, on the predictor's device.
   /// - Parameters:
   ///   - group: the processes sharing the scene; nil: this process runs every sampled window.
@@ -37,9 +49,7 @@ public enum SceneDictionary {
     }
     let options = predictor.options
     let (th, tw) = (predictor.windowSide(scene.height), predictor.windowSide(scene.width))
-    let ys = predictor.windowRows(height: scene.height)
-    let xs = WindowGrid.starts(length: scene.width, window: tw, stride: options.tile - options.overlap)
-    let windows = sample(rows: ys.count, columns: xs.count, limit: options.dictionaryWindows)
+    let windows = windows(predictor, width: scene.width, height: scene.height)
     let (rank, processes) = (group?.rank ?? 0, group?.worldSize ?? 1)
     let (mean, std) = try predictor.normalizers()
     return try Torch.withInferenceMode {
@@ -55,12 +65,14 @@ public enum SceneDictionary {
         progress(pending.count)
         pending.removeAll()
       }
-      for (i, window) in windows.enumerated() where i % processes == rank {
-        let (x, y) = (xs[window.column], ys[window.row])
+      for (i, (x, y)) in windows.enumerated() where i % processes == rank {
         guard
           let input = try predictor.normalizedWindow(
             scene, x: x, y: y, rows: min(th, scene.height - y), height: th, width: tw, mean: mean, std: std)
-        else { continue }
+        else {
+          progress(1)
+          continue
+        }
         pending.append((i, input))
         if pending.count == options.batch { try runPending() }
       }
