@@ -261,8 +261,12 @@ public struct SlidingWindowPredictor {
     return (try Tensor(normalization.mean.map { $0 * 255 }, shape: [count, 1, 1]), try Tensor(normalization.std.map { $0 * 255 }, shape: [count, 1, 1]))
   }
 
-  /// The window at (`x`, `y`) normalised `[C, height, width]`, zero (the mean) at nodata pixels
-  /// and in the padding below and right of the scene; nil when every pixel is nodata.
+  /// The window at (`x`, `y`) normalised `[C, height, width]`, zero (the mean) at nodata pixels;
+  /// nil when every pixel is nodata. A window reaching past the scene (a scene side shorter than
+  /// the tile) is padded below and right by mirroring the scene, or with zeros where the scene is
+  /// too small to mirror: a flat strip there changed the classes of 14 % of the pixels near
+  /// those edges against tilings whose windows end at the edge (README, "Results that hold
+  /// across tilings").
   func normalizedWindow(
     _ scene: SceneReader, x: Int, y: Int, rows: Int, height: Int, width: Int, mean: Tensor, std: Tensor
   ) throws -> Tensor? {
@@ -274,7 +278,8 @@ public struct SlidingWindowPredictor {
       window = try window.maskedFill(Tensor(nodata, shape: [1, rows, cols]), 0)
     }
     if rows < height || cols < width {
-      window = try Functional.pad(window, [0, width - cols, 0, height - rows])
+      let mirror = width - cols < cols && height - rows < rows  // reflection needs a padding under the side
+      window = try Functional.pad(window, [0, width - cols, 0, height - rows], mode: mirror ? .reflect : .constant(0))
     }
     return window
   }
