@@ -45,10 +45,15 @@ enum PredictFixtures {
   }
 
   /// The NAIP sample bundled in samples/.
-  static var naip: String {
+  static var naip: String { packageFile("samples/naip/naip_2020_utm14n.tif") }
+
+  /// The demo model bundled in samples/.
+  static var demoModel: String { packageFile("samples/models/dubai-demo.safetensors") }
+
+  private static func packageFile(_ path: String) -> String {
     var url = URL(fileURLWithPath: #filePath)
     while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { url.deleteLastPathComponent() }
-    return url.appendingPathComponent("samples/naip/naip_2020_utm14n.tif").path
+    return url.appendingPathComponent(path).path
   }
 }
 
@@ -152,6 +157,20 @@ final class PredictSlidingWindowTests: XCTestCase {
     let got = try slide(model, scene, SlidingWindowOptions(tile: 64, overlap: 16))
     XCTAssertEqual(got.shape, [4, 21, 13])
     XCTAssertLessThan(try (got - wholeImage(model, scene)).abs().max().double(), 1e-4)
+  }
+
+  func testWindowsPastTheSceneAreMirroredOrZeroWhereTooSmall() throws {
+    let folder = try PredictFixtures.folder(self)
+    let predictor = try SlidingWindowPredictor(model: PixelwiseModel(), normalization: PredictFixtures.normalization, options: SlidingWindowOptions(tile: 64, overlap: 16))
+    let (mean, std) = try predictor.normalizers()
+    let wide = try SceneReader(dataset: RasterDataset(path: PredictFixtures.scene(width: 40, height: 50, in: folder)), bands: [0, 1, 2])
+    let window = try XCTUnwrap(predictor.normalizedWindow(wide, x: 0, y: 0, rows: 50, height: 56, width: 48, mean: mean, std: std))
+    XCTAssertEqual(window.shape, [3, 56, 48])
+    XCTAssertTrue(try window[.all, .all, 40].equal(window[.all, .all, 38]), "column 40 mirrors column 38")
+    XCTAssertTrue(try window[.all, 53, .all].equal(window[.all, 45, .all]), "row 53 mirrors row 45")
+    let narrow = try SceneReader(dataset: RasterDataset(path: PredictFixtures.scene(width: 13, height: 21, in: folder)), bands: [0, 1, 2])
+    let padded = try XCTUnwrap(predictor.normalizedWindow(narrow, x: 0, y: 0, rows: 21, height: 32, width: 32, mean: mean, std: std))
+    XCTAssertEqual(try padded[.all, .all, 13...].abs().max().double(), 0, "19 columns past 13 cannot mirror: zeros")
   }
 
   func testWindowStartsCoverEdgesThatAreNotAMultipleOfTheStride() {

@@ -3,8 +3,8 @@ import Raster
 import XCTest
 
 /// `rsseg launch -- predict` over loopback: a scene split into bands of window rows over two
-/// processes gives the files of one process byte for byte; a rerun redoes only a missing part;
-/// several scenes are shared by scene.
+/// processes gives the files of one process byte for byte (with the scene dictionary too); a
+/// rerun redoes only a missing part; several scenes are shared by scene.
 final class LaunchPredictTests: XCTestCase {
   private var folder: URL!
 
@@ -71,6 +71,17 @@ final class LaunchPredictTests: XCTestCase {
     XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: kept)[.modificationDate] as? Date, keptDate)
     XCTAssertTrue(FileManager.default.fileExists(atPath: path("two/naip_2020_utm14n.parts/rows-480-723/naip_2020_utm14n.tif")))
     for (name, data) in one { XCTAssertTrue(try outputs("two")[name] == data, "\(name) differs after the rerun") }
+  }
+
+  /// With `--dictionary scene` the processes all-reduce the evidence of their windows: both use
+  /// the dictionary one process makes, and the files are the same byte for byte.
+  func testSceneDictionaryOverTwoProcessesIsByteIdenticalToOne() throws {
+    _ = try predict(processes: 1, out: "one", extra: ["--dictionary", "scene"])
+    _ = try predict(processes: 2, out: "two", extra: ["--dictionary", "scene"])
+    let one = try outputs("one"), two = try outputs("two")
+    XCTAssertGreaterThanOrEqual(one.count, 8, "\(one.keys.sorted())")
+    for (name, data) in one { XCTAssertTrue(two[name] == data, "\(name) differs between 1 and 2 processes") }
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("two/naip_2020_utm14n.parts")), "the scene was split")
   }
 
   func testManyScenesAreSharedByScene() throws {

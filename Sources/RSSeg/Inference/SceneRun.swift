@@ -106,10 +106,14 @@ public struct SceneRun {
     let start = Date()
     let reader = try open(scene, bands: bands)
     let all = ScenePart.split(scene, windowRows: predictor.windowRows(height: reader.height), height: reader.height, count: group.worldSize)
+    // Every process takes part in making the scene dictionary, even one whose part is done.
+    let dictionary = predictor.options.dictionary == .scene ? try SceneDictionary.make(predictor, scene: reader, group: group) : nil
     if group.rank < all.count {
       let part = all[group.rank]
       if !parts.files(part).complete {
-        try run(predictor, on: reader, rows: part.rows, into: try parts.makeWriter(reader, part), scene: scene, report: report)
+        try run(
+          predictor, on: reader, rows: part.rows, dictionary: dictionary, into: try parts.makeWriter(reader, part), scene: scene,
+          report: report)
       }
     }
     try group.barrier()
@@ -125,24 +129,27 @@ public struct SceneRun {
   }
 
   /// Slides `predictor` over `rows` of `scene` (all by default) into `writer`, and finishes it,
-  /// reporting its windows as they finish.
+  /// reporting its windows as they finish. A scene dictionary the predictor needs and is not
+  /// given is made over the whole scene first, its windows counted in the progress.
   private func run(
-    _ predictor: SlidingWindowPredictor, on reader: SceneReader, rows: Range<Int>?, into writer: any SceneWriter, scene: Scene,
-    report: (Event) -> Void
+    _ predictor: SlidingWindowPredictor, on reader: SceneReader, rows: Range<Int>?, dictionary given: Tensor? = nil, into writer: any SceneWriter,
+    scene: Scene, report: (Event) -> Void
   ) throws {
+    let makesDictionary = predictor.options.dictionary == .scene && given == nil
     let total = predictor.windowCount(width: reader.width, height: reader.height, rows: rows)
+      + (makesDictionary ? SceneDictionary.windowCount(predictor, width: reader.width, height: reader.height) : 0)
     let label = rows.map { "\(scene.stem) rows \($0.lowerBound)-\($0.upperBound)" } ?? scene.stem
     let bar = ProgressBar(total: total, label: label, unit: "windows", enabled: progress && (group?.rank ?? 0) == 0)
-    let background = BackgroundWriter(writer)
     var windows = 0
+    let advance = { (count: Int) in
+      bar.advance(by: count)
+      windows += count
+      report(.advanced(scene, windows: windows, total: total))
+    }
+    let dictionary = try makesDictionary ? SceneDictionary.make(predictor, scene: reader, progress: advance) : given
+    let background = BackgroundWriter(writer)
     do {
-      try predictor.predict(
-        reader, rows: rows,
-        progress: {
-          bar.advance(by: $0)
-          windows += $0
-          report(.advanced(scene, windows: windows, total: total))
-        }, emit: background.write)
+      try predictor.predict(reader, rows: rows, dictionary: dictionary, progress: advance, emit: background.write)
     } catch {
       try? background.finish()
       throw error

@@ -13,6 +13,9 @@ extension RSSegCommand {
     enum Defaults: SceneInferenceDefaults {
       static let tile = 1024
       static let overlap = 256
+      /// One dictionary per scene: class maps that hold across tilings (README, "Results that
+      /// hold across tilings"), for one more pass over at most 64 windows.
+      static let dictionary = DictionaryScope.scene
     }
 
     @OptionGroup var scenes: SceneInferenceOptions<Defaults>
@@ -34,6 +37,15 @@ extension RSSegCommand {
     @Option(help: "With --vector: a class that gets no polygons (name or 0-based index); repeat for several.")
     var ignoreClass: [String] = []
 
+    @Option(help: """
+      The class dictionary of the HBIS layers: scene (pooled over the scene in a first pass over a sample of windows, \
+      the same in every window, so results do not depend on where windows fall) or window (pooled in each window).
+      """)
+    var dictionary = Defaults.dictionary
+
+    @Option(help: "With --dictionary scene: most windows whose evidence makes the scene dictionary (a spread sample of bigger scenes).")
+    var dictionaryWindows = SlidingWindowOptions().dictionaryWindows
+
     @Flag(help: """
       Under rsseg launch, for a scene split over the processes: write only the VRTs of its parts \
       (<stem>.vrt, …), not the merged GeoTIFFs, previews and polygons.
@@ -42,6 +54,7 @@ extension RSSegCommand {
 
     func validate() throws {
       if !ignoreClass.isEmpty && polygons.vector == nil { throw ValidationError("--ignore-class needs --vector gpkg|geojson|shp") }
+      guard dictionaryWindows > 0 else { throw ValidationError("--dictionary-windows must be positive, not \(dictionaryWindows)") }
     }
 
     func run() throws {
@@ -56,9 +69,10 @@ extension RSSegCommand {
       options.polygons = try polygons.polygons(ignoring: ignoreClass, of: description.classes)
       let bands = try scenes.bandList(count: description.normalization.mean.count)
       let run = try scenes.sceneRun { PredictionFiles(directory: scenes.out, stem: $0, options: options).scene }
-      let predictor = try SlidingWindowPredictor(
-        model: network, normalization: description.normalization,
-        options: scenes.windows(on: device, tta: .forScenes(tta), heatmaps: heatmaps, blockImage: overlay))
+      var windows = scenes.windows(on: device, tta: .forScenes(tta), heatmaps: heatmaps, blockImage: overlay)
+      windows.dictionary = dictionary
+      windows.dictionaryWindows = dictionaryWindows
+      let predictor = try SlidingWindowPredictor(model: network, normalization: description.normalization, options: windows)
       let parts = PredictionWriter.parts(classes: description.classes, directory: scenes.out, options: options, merged: !noMerge)
       try scenes.execute(run, predictor: predictor, bands: bands, parts: parts) { reader, scene in
         try PredictionWriter(scene: reader, classes: description.classes, directory: scenes.out, stem: scene.stem, options: options)
@@ -73,4 +87,5 @@ extension RSSegCommand {
 }
 
 extension TestTimeAugmentation.Mode: ExpressibleByArgument {}
+extension DictionaryScope: ExpressibleByArgument {}
 extension PredictionOptions.ProbabilityType: ExpressibleByArgument {}

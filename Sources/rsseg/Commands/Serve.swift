@@ -53,6 +53,7 @@ extension RSSegCommand {
       try network.to(device)
       network.eval()
       var windows = SlidingWindowOptions(tile: Predict.Defaults.tile, overlap: Predict.Defaults.overlap, heatmaps: true)
+      windows.dictionary = Predict.Defaults.dictionary
       windows.device = device
       let segmentation = SegmentationSetup(
         network: network, description: description, bands: try BandList.resolve(bands, count: description.normalization.mean.count), windows: windows)

@@ -37,10 +37,13 @@ final class BiCoRDecoder: Module {
     }
   }
 
-  /// - Parameter features: F0 `[B, C, H4, W4]`.
-  func callAsFunction(_ features: Tensor) throws -> BiCoRSegOutput {
+  /// - Parameters:
+  ///   - features: F0 `[B, C, H4, W4]`.
+  ///   - dictionary: per HBIS layer the class evidence `[N, C]` to use instead of pooling these
+  ///     features (`BiCoRSeg.forward(_:dictionary:)`).
+  func callAsFunction(_ features: Tensor, dictionary: [Tensor]? = nil) throws -> BiCoRSegOutput {
     let batch = features.shape[0]
-    let stack = try bicorStack(classEmbeddings: classDict.expanded(batch: batch), features: features)
+    let stack = try bicorStack(classEmbeddings: classDict.expanded(batch: batch), features: features, dictionary: dictionary)
     var heads = [(try classifierProj(stack.classEmbeddings), stack.features)]
     let withAux = training && config.useAux
     if withAux {
@@ -56,5 +59,10 @@ final class BiCoRDecoder: Module {
     return BiCoRSegOutput(
       seg: logits[0], aux: withAux ? logits[1] : nil, fisherFinal: fisher, heatmaps: stack.heatmaps,
       classEmbeddings: stack.layerClassEmbeddings)
+  }
+
+  /// The HBIS layers' pooled evidence before normalisation `[B, L, N, C + 1]` for F0.
+  func evidence(_ features: Tensor) throws -> Tensor {
+    try bicorStack.evidence(classEmbeddings: classDict.expanded(batch: features.shape[0]), features: features)
   }
 }

@@ -47,11 +47,16 @@ public final class BiCoRSeg: Module, UnaryLayer {
   /// every stage aligned): in training mode also the
   /// auxiliary logits and, for configurations with it, the in-model Fisher loss.
   public func forward(_ x: Tensor) throws -> BiCoRSegOutput {
+    try decoder(neck(backbone(checkedInput(x))))
+  }
+
+  /// `x` when it is `[B, 3, H, W]` with H and W multiples of 4 and at least 32.
+  func checkedInput(_ x: Tensor) throws -> Tensor {
     guard x.rank == 4, x.shape[1] == 3, x.shape[2] % 4 == 0, x.shape[3] % 4 == 0, x.shape[2] >= 32, x.shape[3] >= 32 else {
       throw ModelConfigError.invalid(
         "BiCoR-Seg expects [B, 3, H, W] input with H and W multiples of 4 and at least 32, got \(x.shape)")
     }
-    return try decoder(neck(backbone(x)))
+    return x
   }
 
   /// Segmentation logits `[B, N, H, W]`.

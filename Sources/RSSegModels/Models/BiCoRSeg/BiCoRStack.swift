@@ -18,14 +18,16 @@ final class BiCoRStack: Module {
     super.init()
   }
 
-  func callAsFunction(classEmbeddings ce0: Tensor, features f0: Tensor) throws -> Output {
+  /// - Parameter dictionary: per layer the class evidence `[N, C]` each layer uses instead of
+  ///   pooling its own (a scene dictionary); nil: each layer pools these features.
+  func callAsFunction(classEmbeddings ce0: Tensor, features f0: Tensor, dictionary: [Tensor]? = nil) throws -> Output {
     var (ce, f) = (ce0, f0)
     var heatmaps: [Tensor] = []
     var embeddings: [Tensor] = []
-    for layer in layers {
+    for (l, layer) in layers.enumerated() {
       // Recomputed in backward: a layer keeps several [B, C, H4, W4] tensors for it otherwise.
       let out = try Torch.checkpoint([ce, f]) { inputs in
-        let out = try layer(classEmbeddings: inputs[0], features: inputs[1])
+        let out = try layer(classEmbeddings: inputs[0], features: inputs[1], pooled: dictionary?[l])
         return [out.classEmbeddings, out.features, out.heatmap]
       }
       (ce, f) = (out[0], out[1])
@@ -33,5 +35,18 @@ final class BiCoRStack: Module {
       embeddings.append(ce)
     }
     return Output(classEmbeddings: ce, features: f, heatmaps: heatmaps, layerClassEmbeddings: embeddings)
+  }
+
+  /// Each layer's pooled evidence before normalisation `[B, L, N, C + 1]` (`HBISLayer.evidence`),
+  /// each layer run on what the previous one refined (inference only).
+  func evidence(classEmbeddings ce0: Tensor, features f0: Tensor) throws -> Tensor {
+    var (ce, f) = (ce0, f0)
+    var evidence: [Tensor] = []
+    for layer in layers {
+      let out = try layer(classEmbeddings: ce, features: f, withEvidence: true)
+      (ce, f) = (out.classEmbeddings, out.features)
+      evidence.append(out.evidence!)
+    }
+    return try Tensor.stack(evidence, dim: 1)
   }
 }

@@ -22,6 +22,8 @@ final class HBISLayer: Module {
     let features: Tensor
     /// Heatmap logits H_l `[B, N, H, W]`, computed from the layer's inputs.
     let heatmap: Tensor
+    /// The pooled evidence before normalisation `[B, N, C + 1]` (`evidence`), when asked for.
+    let evidence: Tensor?
   }
 
   init(config: BiCoRSegConfig) throws {
@@ -41,7 +43,12 @@ final class HBISLayer: Module {
   /// - Parameters:
   ///   - classEmbeddings: CE `[B, N, C]`.
   ///   - features: F `[B, C, H, W]`.
-  func callAsFunction(classEmbeddings ce: Tensor, features f: Tensor) throws -> Output {
+  ///   - pooled: class evidence `[N, C]` to use instead of the one pooled over these features
+  ///     (a scene dictionary, `BiCoRSeg.forward(_:dictionary:)`).
+  ///   - withEvidence: also return this window's evidence before normalisation.
+  func callAsFunction(classEmbeddings ce: Tensor, features f: Tensor, pooled given: Tensor? = nil, withEvidence: Bool = false) throws
+    -> Output
+  {
     let (b, c, h, w) = (f.shape[0], f.shape[1], f.shape[2], f.shape[3])
     let n = ce.shape[1]
     let ceNorm = try dictLN(ce)
@@ -56,8 +63,14 @@ final class HBISLayer: Module {
 
     // Pooled class evidence: Cn[b, n, :] = Σ_s w[b, n, s] · V[b, :, s].
     let values = try featToDict(fNorm).flatten(startDim: 2)
-    let weights = try Torch.withNoGrad { try poolingWeights(score.sigmoid()) }
-    let pooled = try weights.matmul(values.transpose(1, 2))
+    let pooled: Tensor
+    if let given {
+      pooled = try given.unsqueeze(0).expand([b, -1, -1]).to(ce.dtype)
+    } else {
+      let weights = try Torch.withNoGrad { try poolingWeights(score.sigmoid()) }
+      pooled = try weights.matmul(values.transpose(1, 2))
+    }
+    let evidence = withEvidence ? try self.evidence(score.sigmoid(), values: values) : nil
 
     let gate = try gateMLP(Tensor.cat([ceNorm, pooled], dim: -1))
     let candidate = try candMLP(pooled)
@@ -73,13 +86,34 @@ final class HBISLayer: Module {
     let fNew = try mixedGamma * flat + mixedBeta
     let lambda = config.lambdaFilm
     let fOut = try ((1.0 - lambda) * flat + lambda * fNew).reshape([b, c, h, w])
-    return Output(classEmbeddings: ceNew, features: fOut, heatmap: try logits.reshape([b, n, h, w]))
+    return Output(classEmbeddings: ceNew, features: fOut, heatmap: try logits.reshape([b, n, h, w]), evidence: evidence)
   }
+
+  /// The numerator and denominator of `poolingWeights(heat) · V` `[B, N, C + 1]`: Σ_s kept·V and
+  /// Σ_s kept, with the same top-k and fallback rule. Summed over the windows of a scene, the
+  /// ratio (`BiCoRSeg.dictionary(evidence:)`) pools the scene as this layer pools a window; for
+  /// one window it is that window's own pooled evidence.
+  func evidence(_ heat: Tensor, values: Tensor) throws -> Tensor {
+    let pixels = heat.shape[2]
+    let k = config.topk(pixels: pixels)
+    var kept = heat
+    if k < pixels {
+      let top = try heat.topk(k, dim: -1)
+      kept = try heat * Tensor.zeros(heat.shape, dtype: heat.dtype, device: heat.device).scatter(dim: -1, index: top.indices, value: 1.0)
+    }
+    let keptSum = try kept.sum(dim: -1, keepDim: true)
+    let fallback = try keptSum.le(.float(Self.eps)).to(heat.dtype)
+    let chosen = try fallback * heat + (1.0 - fallback) * kept
+    return try Tensor.cat([chosen.matmul(values.transpose(1, 2)), chosen.sum(dim: -1, keepDim: true)], dim: -1)
+  }
+
+  /// The smallest kept heat sum that is not replaced by all pixels, and the normaliser's guard.
+  static let eps = 1e-6
 
   /// Top-k pooling weights from sigmoid heatmaps `[B, N, S]`: keep the k largest values per
   /// class, normalise them to sum 1; a class whose kept sum is ≤ 1e-6 falls back to all pixels.
   func poolingWeights(_ heat: Tensor) throws -> Tensor {
-    let eps = 1e-6
+    let eps = Self.eps
     let pixels = heat.shape[2]
     let k = config.topk(pixels: pixels)
     let kept: Tensor
