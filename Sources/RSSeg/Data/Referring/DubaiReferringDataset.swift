@@ -170,17 +170,8 @@ public enum DubaiReferringDataset {
         oIoU: 100 * Double(i) / Double(max(u, 1)), mIoU: 100 * each.reduce(0, +) / Double(max(each.count, 1)),
         precisionAt50: 100 * Double(each.filter { $0 >= 0.5 }.count) / Double(max(each.count, 1)))
     }
-    let coco: [String: Any] = [
-      "images": images, "annotations": annotations,
-      "categories": categoryNames.enumerated().map { ["id": $0.offset + 1, "name": $0.element, "supercategory": "land cover"] },
-    ]
-    let instances = annotationFolder.appendingPathComponent("instances.json")
-    do {
-      try writeAtomically(JSONSerialization.data(withJSONObject: coco, options: [.sortedKeys]), to: instances)
-    } catch {
-      throw DataError.output(path: instances.path, problem: "cannot write: \(error.localizedDescription)")
-    }
-    try PickleWriter.write(.list(refs), to: annotationFolder.appendingPathComponent("refs(unc).p"))
+    try RRSISDRef.writeAnnotations(
+      images: images, annotations: annotations, categories: categoryNames, supercategory: "land cover", refs: refs, to: annotationFolder)
     let report: [String: Any] = [
       "images": summary.images, "objects": summary.objects, "sentences": summary.sentences,
       "objects_per_class": summary.objectsPerClass, "examples": summary.examples,

@@ -85,17 +85,9 @@ public enum SyntheticReferringDataset {
         summary.sentences[split, default: 0] += object.sentences.count
       }
     }
-    let coco: [String: Any] = [
-      "images": images, "annotations": annotations,
-      "categories": categories.enumerated().map { ["id": $0.offset + 1, "name": $0.element.rawValue, "supercategory": "shape"] },
-    ]
-    let instances = annotationFolder.appendingPathComponent("instances.json")
-    do {
-      try writeAtomically(JSONSerialization.data(withJSONObject: coco, options: [.sortedKeys]), to: instances)
-    } catch {
-      throw DataError.output(path: instances.path, problem: "cannot write: \(error.localizedDescription)")
-    }
-    try PickleWriter.write(.list(refs), to: annotationFolder.appendingPathComponent("refs(unc).p"))
+    try RRSISDRef.writeAnnotations(
+      images: images, annotations: annotations, categories: categories.map(\.rawValue), supercategory: "shape", refs: refs,
+      to: annotationFolder)
     return summary
   }
 
