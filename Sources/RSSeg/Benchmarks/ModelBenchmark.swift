@@ -183,13 +183,16 @@ public enum ModelBenchmark {
     let fp32 = try median(options.repeats, gpu) {
       try Torch.withInferenceMode { try runner.evaluate() }
     }
-    let top = { (ops: [OpTime]) in Array(ops.prefix(options.profileTop)) }
-    let evalProfile = options.profileTop > 0 ? top(try Torch.profileOps(byShapes: options.profileShapes) { try Torch.withInferenceMode { try runner.evaluate() } }) : nil
+    // One more run of `body` by op, its `profileTop` ops with the most self time; nil when not asked for.
+    func profile(_ body: () throws -> Void) throws -> [OpTime]? {
+      options.profileTop > 0 ? Array(try Torch.profileOps(byShapes: options.profileShapes, body).prefix(options.profileTop)) : nil
+    }
+    let evalProfile = try profile { try Torch.withInferenceMode { try runner.evaluate() } }
     let evaluateBF16 = {
       try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: options.device) { try runner.evaluate() } }
     }
     let bf16 = options.skipBF16 ? nil : try median(options.repeats, gpu, evaluateBF16)
-    let evalBF16Profile = options.profileTop > 0 && !options.skipBF16 ? top(try Torch.profileOps(byShapes: options.profileShapes, evaluateBF16)) : nil
+    let evalBF16Profile = options.skipBF16 ? nil : try profile(evaluateBF16)
     let evalPeak = try PeakMemory.megabytes()
     let evalPeakGPU = try gpu.peakMegabytes()
 
@@ -205,7 +208,7 @@ public enum ModelBenchmark {
       trainSeconds = try median(options.repeats, gpu, step)
       trainPeak = try PeakMemory.megabytes()
       trainPeakGPU = try gpu.peakMegabytes()
-      if options.profileTop > 0 { trainProfile = top(try Torch.profileOps(byShapes: options.profileShapes, step)) }
+      trainProfile = try profile(step)
     }
     let peak = try MatmulPeak.measure(on: options.device, synchronize: gpu.synchronize)
     let trainPeakGFLOPs = trainPrecision == .bf16 ? peak.bf16 : peak.fp32
