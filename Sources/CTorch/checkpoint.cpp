@@ -124,6 +124,9 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
   static variable_list forward(AutogradContext* ctx, at::TensorList inputs, std::shared_ptr<Body> body) {
     variable_list list(inputs.begin(), inputs.end());
     auto state = RunState::current(RunState::devices_of(list));
+    // An output nothing used gets no gradient (not zeros), so the parameters behind only that
+    // output get none either, as without recomputation (the optimiser then leaves them alone).
+    ctx->set_materialize_grads(false);
     auto outputs = (*body)(list);
     ctx->save_for_backward(list);
     ctx->saved_data["body"] = c10::IValue::make_capsule(c10::make_intrusive<Holder>(body, std::move(state)));

@@ -131,6 +131,43 @@ final class LAVTTests: XCTestCase {
     XCTAssertThrowsError(try ReferringSegmenter(wide, bert: tinyBert)) { XCTAssertTrue("\($0)".contains("hidden_size 32"), "\($0)") }
   }
 
+  /// `checkpoint_swin` recomputes each stage's blocks, and its fusion and gate, in backward:
+  /// outputs and gradients equal the plain run's, for PWAM (LAVT) and for BSC (BTDNet, whose
+  /// fusion also refines the words and returns a map).
+  func testRecomputedStagesGiveTheSameOutputsAndGradients() throws {
+    for btdnet in [false, true] {
+      var lavt = config
+      lavt.swin.dropPathRate = 0.3  // the recomputation must draw the same stochastic-depth masks
+      if btdnet { (lavt.bsc, lavt.twinDecoder, lavt.dmols) = (true, true, true) }
+      var bert = tinyBert
+      bert.vocabSize = 120  // BTDNet's word masking uses [MASK], id 103
+      Torch.manualSeed(8)
+      let model = try ReferringSegmenter(lavt, bert: bert)
+      model.train()
+      let images = try Tensor.randn([2, 3, 32, 32])
+      let ids = try Tensor([2, 7, 9, 3, 0, 0, 2, 11, 12, 13, 14, 3] as [Int64], shape: [2, 6])
+      let mask = try Tensor([1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1] as [Int64], shape: [2, 6])
+      let targets = try Tensor.randint(0, 2, [2, 32, 32])
+      func run(checkpoint: Bool) throws -> (loss: Double, grads: [String: Tensor]) {
+        model.backbone.useCheckpoint = checkpoint
+        for p in try model.parameters() { try p.setGrad(nil) }
+        Torch.manualSeed(12)
+        let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: targets)
+        let loss = try extra.reduce(logits.square().mean()) { try $0 + $1.value }
+        try loss.backward()
+        return (try loss.double(), try Dictionary(uniqueKeysWithValues: model.namedParameters().compactMap { k, p in p.grad.map { (k, $0) } }))
+      }
+      let plain = try run(checkpoint: false)
+      let recomputed = try run(checkpoint: true)
+      XCTAssertEqual(plain.loss, recomputed.loss, accuracy: 1e-6, "btdnet \(btdnet)")
+      XCTAssertEqual(Set(plain.grads.keys).symmetricDifference(recomputed.grads.keys), [], "btdnet \(btdnet)")
+      XCTAssertTrue(plain.grads.keys.contains("backbone.layers.0.fusion.vis_project.0.weight"), "\(plain.grads.keys.sorted().prefix(40))")
+      for (key, grad) in plain.grads {
+        XCTAssertLessThan(try (grad - recomputed.grads[key]!).abs().amax().double(), 1e-5, "btdnet \(btdnet): \(key)")
+      }
+    }
+  }
+
   func testLossWeightsClasses() throws {
     let logits = try Tensor([2, 0, 0, 1] as [Float], shape: [1, 2, 1, 2])  // pixel 0 says background, pixel 1 target
     let target = try Tensor([1, 1] as [Int64], shape: [1, 1, 2])

@@ -139,6 +139,32 @@ final class ReferringTrainingTests: XCTestCase {
     for ((name, x), (_, y)) in zip(a, b) { XCTAssertEqual(try x.bytes(), try y.bytes(), "\(name) differs after resume") }
   }
 
+  /// `optimizer_in_backward`: the same weights as updating after backward, and a clear
+  /// refusal of settings that need every gradient before the first update.
+  func testOptimizerInBackwardEndsWithTheSameWeights() throws {
+    func weights(_ run: String) throws -> [(String, Tensor)] {
+      let store = CheckpointStore(run: root.appendingPathComponent(run))
+      return try SafeTensors.read(store.path(store.last!).appendingPathComponent(CheckpointStore.modelFile).path).tensors()
+    }
+    let plain = options(epochs: 1)
+    var inBackward = plain
+    inBackward.run.optimizerInBackward = true
+    _ = try Trainer(task: try task(), options: plain, folder: root.appendingPathComponent("after")).run()
+    _ = try Trainer(task: try task(), options: inBackward, folder: root.appendingPathComponent("inside")).run()
+    let a = try weights("after"), b = try weights("inside")
+    XCTAssertEqual(a.map(\.0), b.map(\.0))
+    for ((name, x), (_, y)) in zip(a, b) { XCTAssertEqual(try x.bytes(), try y.bytes(), "\(name) differs") }
+    let initial = try task().network.stateDict()
+    for (name, x) in a { XCTAssertNotEqual(try x.bytes(), try initial[name]!.bytes(), "\(name) moved") }
+
+    var clipped = inBackward
+    clipped.run.clipGradNorm = 1
+    clipped.run.accumulate = 2
+    XCTAssertThrowsError(try Trainer(task: try task(), options: clipped, folder: root.appendingPathComponent("clipped"))) {
+      XCTAssertTrue("\($0)".contains("which accumulate 2, clip_grad_norm 1.0 need"), "\($0)")
+    }
+  }
+
   func testBTDNetTermsJoinTheLossAndTrainingOnlyHeadsResume() throws {
     let data = root.appendingPathComponent("data")
     try SyntheticReferringDataset.write(.init(images: 10, size: 64, seed: 3), to: data)

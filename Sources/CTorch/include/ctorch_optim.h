@@ -16,6 +16,21 @@ rs_status rs_adamw_step(const rs_tensor* params, const rs_tensor* grads, const r
                         double weight_decay, double eps, int32_t amsgrad, int32_t maximize,
                         int32_t fused);
 
+/// One AdamW parameter group's hyper-parameters.
+typedef struct {
+  double lr, beta1, beta2, weight_decay, eps;
+  int32_t amsgrad, maximize;
+} rs_adamw_group;
+
+/// `loss.backward()` with rs_adamw_step's fused update run for each parameter as soon as its
+/// gradient is accumulated, which then frees that gradient. Parameter k belongs to group
+/// `group_of[k]` of `groups`; state as rs_adamw_step's fused form (step counters on the
+/// parameter's device). Parameters that receive no gradient are left as they are.
+rs_status rs_adamw_backward(rs_tensor loss, const rs_tensor* params, const rs_tensor* exp_avgs,
+                            const rs_tensor* exp_avg_sqs, const rs_tensor* max_exp_avg_sqs,
+                            const rs_tensor* steps, const int64_t* group_of, int64_t n,
+                            const rs_adamw_group* groups, int64_t n_groups);
+
 /// One torch.optim.SGD step for one parameter. `buf` is its momentum buffer or NULL before the
 /// first step; when momentum is used and `buf` is NULL, the new buffer is written to *new_buf
 /// (otherwise *new_buf is NULL).

@@ -68,6 +68,9 @@ public enum ModelBenchmark {
     public var device = Device.cpu
     /// Referring models: recompute the Swin blocks in backward, as `rsseg train` does by default.
     public var checkpointSwin = true
+    /// Run AdamW's update inside backward, freeing each gradient once applied
+    /// (`AdamW.backwardStep`); not for BiCoR-Seg, whose Lookahead steps after every gradient.
+    public var optimizerInBackward = false
     /// Profile one evaluation and one training step by op and report this many ops of each (0: none).
     public var profileTop = 0
     /// Tell profiled ops apart by their input shapes too (`Torch.profileOps(byShapes:)`).
@@ -102,6 +105,8 @@ public enum ModelBenchmark {
     public let evalPeakRSSMB: Double
     public let trainBatch: Int?
     public let trainPrecision: String?
+    /// Whether AdamW's update ran inside backward (nil without training steps).
+    public let optimizerInBackward: Bool?
     public let trainStep: Timing?
     /// Peak resident memory during the training steps (the high-water mark is reset before them;
     /// it still counts the model and whatever the allocator kept from evaluation).
@@ -129,6 +134,7 @@ public enum ModelBenchmark {
       case evalPeakRSSMB = "eval_peak_rss_mb"
       case trainBatch = "train_batch"
       case trainPrecision = "train_precision"
+      case optimizerInBackward = "optimizer_in_backward"
       case trainStep = "train_step_s"
       case trainPeakRSSMB = "train_peak_rss_mb"
       case evalPeakGPUMB = "eval_peak_gpu_mb"
@@ -167,6 +173,9 @@ public enum ModelBenchmark {
           + "(got size \(options.size), repeats \(options.repeats), threads \(options.threads))")
     }
     let trainPrecision = options.trainPrecision.resolved(on: options.device)
+    if options.optimizerInBackward, case .bicor = options.subject {
+      throw ModelConfigError.invalid("bench model: BiCoR-Seg trains with Lookahead around AdamW, which cannot run inside backward")
+    }
     guard trainPrecision != .fp16 else {
       throw ModelConfigError.invalid("bench model: training steps run in fp32 or bf16 (fp16 needs the loss scaler of rsseg train)")
     }
@@ -216,7 +225,8 @@ public enum ModelBenchmark {
       preset: options.subject.name, size: options.size, threads: options.threads, repeats: options.repeats,
       channelsLast: options.channelsLast, device: options.device.description, cpu: Torch.cpuCapability, evalFP32: fp32, evalBF16: bf16,
       evalPeakRSSMB: evalPeak, trainBatch: options.skipTrain ? nil : options.trainBatch,
-      trainPrecision: options.skipTrain ? nil : trainPrecision.rawValue, trainStep: trainSeconds,
+      trainPrecision: options.skipTrain ? nil : trainPrecision.rawValue,
+      optimizerInBackward: options.skipTrain ? nil : options.optimizerInBackward, trainStep: trainSeconds,
       trainPeakRSSMB: trainPeak, evalPeakGPUMB: evalPeakGPU, trainPeakGPUMB: trainPeakGPU,
       forwardGFLOPs: forwardFLOPs / 1e9, matmulPeak: peak,
       evalFP32Roofline: Roofline(flops: forwardFLOPs, peakGFLOPs: peak.fp32, seconds: fp32.wall),
@@ -256,6 +266,7 @@ public enum ModelBenchmark {
       let channelsLast = options.channelsLast
       let device = options.device
       let precision = options.trainPrecision
+      let inBackward = options.optimizerInBackward
       switch options.subject {
       case .bicor(let preset):
         let model = try BiCoRSeg(preset.model)
@@ -286,9 +297,9 @@ public enum ModelBenchmark {
           let optimizer = try AdamW(try model.parameters(), lr: preset.training.lr, weightDecay: preset.training.weightDecay)
           let images = try input(batch: batch, size: size, channelsLast: channelsLast, device: device)
           return {
-            try optimizer.zeroGrad()
-            try precision.run(on: device) { try model(images).last!.to(.float32).square().mean() }.backward()
-            try optimizer.step()
+            try optimizer.update(inBackward: inBackward) {
+              try precision.run(on: device) { try model(images).last!.to(.float32).square().mean() }
+            }
           }
         }
       case .referring(_, let lavt, let bert):
@@ -306,12 +317,12 @@ public enum ModelBenchmark {
           let (ids, mask) = try sentences(batch: batch, vocabulary: bert.vocabSize, device: device)
           let targets = try Tensor.randint(0, 2, [batch, size, size], device: device)
           return {
-            try optimizer.zeroGrad()
-            try precision.run(on: device) {
-              let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: targets)
-              return try extra.reduce(loss(logits, targets)) { try $0 + $1.value }
-            }.backward()
-            try optimizer.step()
+            try optimizer.update(inBackward: inBackward) {
+              try precision.run(on: device) {
+                let (logits, extra) = try model.btdnetTrainingOutput(images, tokenIDs: ids, tokenMask: mask, targets: targets)
+                return try extra.reduce(loss(logits, targets)) { try $0 + $1.value }
+              }
+            }
           }
         }
       }
@@ -375,5 +386,15 @@ public enum ModelBenchmark {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+  }
+}
+
+private extension AdamW {
+  /// One training update from `loss`'s gradients: backward then `step()`, or both in one pass.
+  func update(inBackward: Bool, _ loss: () throws -> Tensor) throws {
+    if inBackward { return try backwardStep(try loss()) }
+    try zeroGrad()
+    try loss().backward()
+    try step()
   }
 }

@@ -38,6 +38,10 @@ public struct RunSettings: Codable, Equatable, Sendable {
   /// The CPU path is deterministic either way.
   public var deterministic = false
   public var clipGradNorm: Double?
+  /// Update each parameter inside backward as soon as its gradient is complete, and free that
+  /// gradient (`AdamW.backwardStep`): the same update in less memory. Not with `accumulate` > 1,
+  /// `clip_grad_norm`, fp16, Lookahead or several processes, which need every gradient first.
+  public var optimizerInBackward = false
   /// Show a progress bar and per-epoch lines.
   public var progress = true
 
@@ -50,7 +54,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
   enum CodingKeys: String, CodingKey, CaseIterable {
     case epochs, accumulate, seed, workers, threads, device, precision, deterministic, progress
     case batchSize = "batch_size", maxSteps = "max_steps", validateEvery = "validate_every", valBatch = "val_batch"
-    case keepBest = "keep_best", clipGradNorm = "clip_grad_norm"
+    case keepBest = "keep_best", clipGradNorm = "clip_grad_norm", optimizerInBackward = "optimizer_in_backward"
   }
 
   /// Checks what every run needs, naming the config `path`.

@@ -35,6 +35,8 @@ public final class Trainer<Task: TrainingTask> {
   /// The arithmetic on `device` (`auto` resolved).
   public let precision: Precision
   let optimizer: any Optimizer
+  /// The optimiser when it updates inside backward (`optimizer_in_backward`).
+  let updateInBackward: AdamW?
   /// Loss scaling for fp16 autocast.
   let scaler: GradScaler?
   let scheduler: LRScheduler
@@ -73,6 +75,21 @@ public final class Trainer<Task: TrainingTask> {
     parameters = groups.flatMap(\.params)
     let adamw = try AdamW(groups: groups, lr: options.lr, weightDecay: options.weightDecay)
     optimizer = options.lookahead ? try Lookahead(adamw, k: options.lookaheadK, alpha: options.lookaheadAlpha) : adamw
+    if options.run.optimizerInBackward {
+      let conflicts = [
+        options.run.accumulate > 1 ? "accumulate \(options.run.accumulate)" : nil,
+        options.run.clipGradNorm.map { "clip_grad_norm \($0)" }, precision == .fp16 ? "fp16 loss scaling" : nil,
+        options.lookahead ? "Lookahead" : nil, (distributed?.worldSize ?? 1) > 1 ? "\(distributed!.worldSize) processes" : nil,
+      ].compactMap { $0 }
+      guard conflicts.isEmpty else {
+        throw TrainingError.config(
+          path: folder.path, "optimizer_in_backward updates each parameter before the others' gradients exist, "
+            + "which \(conflicts.joined(separator: ", ")) need")
+      }
+      updateInBackward = adamw
+    } else {
+      updateInBackward = nil
+    }
     switch options.schedule {
     case .cosinePerEpoch:
       scheduler = LRScheduler(optimizer, schedule: CosineAnnealing(tMax: options.epochs, etaMin: options.minLR))
@@ -218,7 +235,11 @@ public final class Trainer<Task: TrainingTask> {
           lastCheckpoint: lastCheckpoint)
       }
       if sums.batches == options.run.accumulate - 1 { try distributed?.prepareForBackward() }
-      try ((scaler?.scaled(total) ?? total) / Double(options.run.accumulate)).backward()
+      if let updateInBackward {
+        try updateInBackward.backwardStep(total)
+      } else {
+        try ((scaler?.scaled(total) ?? total) / Double(options.run.accumulate)).backward()
+      }
       for (name, v) in values { sums.add(name, v) }
       sums.images += task.sampleCount(batch)
       sums.batches += 1
@@ -231,7 +252,7 @@ public final class Trainer<Task: TrainingTask> {
     let lr = optimizer.paramGroups[0].lr
     if let scaler {
       try scaler.step(optimizer)  // skipped when a gradient overflowed; the schedule goes on
-    } else {
+    } else if updateInBackward == nil {
       try optimizer.step()
     }
     step += 1

@@ -8,7 +8,7 @@ import CTorch
 /// Group options: `lr`, `beta1`, `beta2`, `eps`, `weight_decay`, `amsgrad`, `maximize`.
 /// State per parameter: `exp_avg`, `exp_avg_sq`, `step` (and `max_exp_avg_sq` with amsgrad).
 public final class AdamW: Optimizer {
-  private var core: OptimizerCore
+  var core: OptimizerCore
   /// Run libtorch's fused kernel: nil = whenever a group's parameters are floating point on one
   /// device; true = always (an error otherwise); false = never (the single-tensor algorithm).
   public let fused: Bool?
@@ -84,7 +84,7 @@ public final class AdamW: Optimizer {
     }
   }
 
-  private func fusedAllowed(_ params: [Tensor]) throws -> Bool {
+  func fusedAllowed(_ params: [Tensor]) throws -> Bool {
     let device = params[0].device
     let eligible = params.allSatisfy { $0.device == device && $0.dtype.isFloatingPoint }
     if fused == true && !eligible {
@@ -94,7 +94,7 @@ public final class AdamW: Optimizer {
   }
 
   /// The state of parameter `index`, created on first use; step counters follow `stepDevice`.
-  private func parameterState(_ index: Int, _ p: Tensor, amsgrad: Bool, stepDevice: Device) throws -> [String: Tensor] {
+  func parameterState(_ index: Int, _ p: Tensor, amsgrad: Bool, stepDevice: Device) throws -> [String: Tensor] {
     var s = core.state[index] ?? [:]
     if s.isEmpty {
       s["step"] = try Tensor.zeros([], dtype: .float32, device: stepDevice)

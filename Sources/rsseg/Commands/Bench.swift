@@ -82,6 +82,9 @@ extension RSSegCommand.Bench {
     @Flag(inversion: .prefixedNo, help: "Referring models: recompute the Swin blocks in backward (rsseg train's checkpoint_swin).")
     var checkpointSwin = true
 
+    @Flag(help: "Run AdamW's update inside backward, freeing each gradient once applied (rsseg train's optimizer_in_backward; not BiCoR-Seg).")
+    var optimizerInBackward = false
+
     @Option(help: "Also profile one evaluation and one training step by op, reporting the N ops with the most self time.")
     var profile = 0
 
@@ -103,6 +106,7 @@ extension RSSegCommand.Bench {
       options.trainBatch = trainBatch
       options.trainPrecision = trainPrecision
       options.checkpointSwin = checkpointSwin
+      options.optimizerInBackward = optimizerInBackward
       options.profileTop = profile
       options.profileShapes = profileShapes
       options.device = try device.resolved()

@@ -25,8 +25,26 @@ public final class MultiModalSwinLayer: SwinLayer {
 
   /// Blocks, fusion and gated residual on `[B, H·W, C]`: the fused tokens (before merging) and
   /// the fusion's result (its residual is the stage output).
+  /// With `useCheckpoint`, fusion and gate are recomputed in backward too: they keep about a
+  /// dozen `[B, H·W, C]` maps per stage for backward, as much as all of the stage's blocks, and
+  /// recomputing them costs only a few per-pixel products.
   func fuse(_ x: Tensor, height h: Int, width w: Int, words: Tensor, tokenMask: Tensor) throws -> (x: Tensor, fusion: StageFusionResult) {
     let y = try runBlocks(x, height: h, width: w)
+    guard useCheckpoint else { return try fuseLanguage(y, height: h, width: w, words: words, tokenMask: tokenMask) }
+    var refinesWords = false  // what the fusion returns besides the residual, seen on the first run
+    let outputs = try Torch.checkpoint([y, words, tokenMask]) { inputs in
+      let (fused, result) = try self.fuseLanguage(inputs[0], height: h, width: w, words: inputs[1], tokenMask: inputs[2])
+      refinesWords = result.words != nil
+      return [fused, result.residual] + [result.words, result.map].compactMap { $0 }
+    }
+    let extra = outputs.dropFirst(2)
+    let result = StageFusionResult(
+      residual: outputs[1], words: refinesWords ? extra.first : nil, map: extra.count > (refinesWords ? 1 : 0) ? extra.last : nil)
+    return (outputs[0], result)
+  }
+
+  /// Fusion, then the gated residual.
+  private func fuseLanguage(_ y: Tensor, height h: Int, width w: Int, words: Tensor, tokenMask: Tensor) throws -> (x: Tensor, fusion: StageFusionResult) {
     let result = try fusion(y, height: h, width: w, words: words, tokenMask: tokenMask)
     return (try y + resGate(result.residual) * result.residual, result)
   }
