@@ -285,6 +285,8 @@ def main():
     p.add_argument("--skip-bf16", action="store_true")
     p.add_argument("--skip-train", action="store_true")
     p.add_argument("--train-precision", choices=["fp32", "bf16"], default="fp32", help="bf16: the step under CPU autocast")
+    p.add_argument("--optimizer-in-backward", action="store_true",
+                   help="AdamW per parameter in a post-accumulate-grad hook (PyTorch's tutorial recipe)")
     p.add_argument("--profile", type=int, default=0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -317,6 +319,18 @@ def main():
         decay = [p for n, p in model.named_parameters() if p.ndim > 1]
         no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
         optimizer = torch.optim.AdamW([{"params": decay}, {"params": no_decay, "weight_decay": 0}], lr=5e-5, weight_decay=0.01)
+        if a.optimizer_in_backward:
+            # pytorch.org/tutorials/intermediate/optimizer_step_in_backward_tutorial.html
+            optimizers = {p: torch.optim.AdamW([p], lr=5e-5, weight_decay=0.01 if p.ndim > 1 else 0)
+                          for p in model.parameters()}
+
+            def update(p):
+                optimizers[p].step()
+                optimizers[p].zero_grad()
+
+            for p in model.parameters():
+                p.register_post_accumulate_grad_hook(update)
+            optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0)  # the hooks do the updates
         images = torch.randn(a.train_batch, 3, a.size, a.size)
         tids, tmask = sentences(a.train_batch)
         targets = torch.randint(0, 2, (a.train_batch, a.size, a.size))
@@ -331,6 +345,7 @@ def main():
 
         result["train_batch"] = a.train_batch
         result["train_precision"] = a.train_precision
+        result["optimizer_in_backward"] = a.optimizer_in_backward
         result["train_step_s"] = median_time(a.repeats, step)
         result["train_peak_rss_mb"] = peak_rss_mb()
         if a.profile:

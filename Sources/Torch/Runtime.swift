@@ -24,14 +24,16 @@ public enum Torch {
   /// request takes the smallest free block that fits, split if need be, as PyTorch's CUDA
   /// caching allocator does). A model run over and over (sliding windows, training steps) then
   /// stops paying for fresh pages, each of which faults on first touch. Free memory is kept up
-  /// to max(`limitBytes`, peak live − live), so resident memory stays under max(peak live, live +
-  /// `limitBytes`); 0 keeps nothing. Calling it again changes the limit.
+  /// to max(`limitBytes`, peak live − live) (peak live counted from this call), so resident memory
+  /// stays under max(peak live, live + `limitBytes`): beyond that, whole free segments go back to
+  /// the system and free blocks inside segments still partly in use give back their pages
+  /// (madvise) while staying mapped for reuse. 0 keeps nothing. Calling it again changes the limit.
   public static func cacheCPUBlocks(limitBytes: Int) throws {
     try check(rs_cpu_cache_enable(Int64(limitBytes)), "cacheCPUBlocks")
   }
 
-  /// What `cacheCPUBlocks` holds: free bytes kept, bytes of large blocks in use, and the
-  /// high-water mark of the latter.
+  /// What `cacheCPUBlocks` holds: free bytes kept resident, bytes of large blocks in use, and
+  /// the high-water mark of the latter.
   public struct CPUCacheStatistics: Sendable, Equatable {
     public let cachedBytes: Int
     public let liveBytes: Int

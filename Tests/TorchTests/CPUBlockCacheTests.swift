@@ -66,6 +66,39 @@ final class CPUBlockCacheTests: XCTestCase {
     }
   }
 
+  /// Beyond what the peak allows, a free block inside a segment still partly in use gives its
+  /// pages back (they are no longer resident) yet stays mapped and is handed out again.
+  func testFreeBlocksInPartlyUsedSegmentsGiveTheirPagesBack() throws {
+    try Torch.cacheCPUBlocks(limitBytes: 1 << 20)
+    var first: UInt = 0
+    do { first = try address(Tensor.ones([4 << 20])) }  // one 16 MB segment, freed and kept
+    let kept: Tensor
+    do {
+      let half = try Tensor.ones([2 << 20])
+      kept = try Tensor.ones([2 << 20])
+      XCTAssertEqual(try address(half), first)
+    }
+    XCTAssertEqual(Torch.cachedCPUBytes, 8 << 20, "the freed half is kept: the peak allows it")
+    let pages = (UInt(first) + 4095) / 4096 * 4096
+    XCTAssertEqual(try residentPages(at: pages, bytes: 4 << 20), 1024)
+    let larger = try Tensor.ones([3 << 20])  // 12 MB: a new segment, past the peak
+    XCTAssertEqual(Torch.cachedCPUBytes, 0, "nothing free is left resident beyond the limit")
+    XCTAssertEqual(try residentPages(at: pages, bytes: 4 << 20), 0, "the freed half's pages went back")
+    let again = try Tensor.zeros([2 << 20])
+    XCTAssertEqual(try address(again), first, "still mapped: handed out again")
+    XCTAssertEqual(try again.sum().double(), 0)
+    XCTAssertEqual(try kept.sum().double(), Double(2 << 20), "the live half kept its values")
+    _ = larger
+  }
+
+  /// How many of the pages from `address` are resident (mincore).
+  private func residentPages(at address: UInt, bytes: Int) throws -> Int {
+    var flags = [UInt8](repeating: 0, count: bytes / 4096)
+    let status = flags.withUnsafeMutableBufferPointer { mincore(UnsafeMutableRawPointer(bitPattern: address), bytes, $0.baseAddress) }
+    XCTAssertEqual(status, 0, "mincore")
+    return flags.filter { $0 & 1 != 0 }.count
+  }
+
   /// Model-like work gives the same numbers with and without the cache.
   func testResultsDoNotDependOnTheCache() throws {
     func work() throws -> [Float] {

@@ -113,10 +113,11 @@ rs_status rs_cpu_capability(char** out);
 /// From now on CPU tensors of 1 MB or more come from segments that stay mapped when freed (a
 /// request takes the smallest free block that fits, split if need be; freed blocks merge), and
 /// free memory is kept up to max(limit_bytes, peak live − live) bytes (0 keeps nothing), where
-/// live is the large blocks in use and peak live its high-water mark. Calling it again changes
-/// the limit and hands back what no longer fits.
+/// live is the large blocks in use and peak live its high-water mark since this call; beyond
+/// that, free blocks in segments still partly in use hand their pages back (madvise) and stay
+/// mapped. Calling it again changes the limit and hands back what no longer fits.
 rs_status rs_cpu_cache_enable(int64_t limit_bytes);
-/// Free bytes the CPU cache holds, bytes of large blocks in use, and their high-water mark.
+/// Free bytes the CPU cache holds resident, bytes of large blocks in use, and their high-water mark.
 typedef struct {
   int64_t cached_bytes;
   int64_t live_bytes;

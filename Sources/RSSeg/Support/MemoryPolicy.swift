@@ -9,8 +9,9 @@ import Torch
 /// `bench model`) use memory.
 public enum MemoryPolicy {
   /// Freed tensor memory kept for reuse beyond what the peak allows, unless
-  /// `RSSEG_CPU_CACHE_MB` says otherwise (0 = none).
-  static let defaultCacheMegabytes = 256
+  /// `RSSEG_CPU_CACHE_MB` says otherwise (0 = none): what resident memory may exceed the peak
+  /// of live tensors by. 256 MB measured 1–3 % faster LAVT training steps at 0.16 GB more peak.
+  static let defaultCacheMegabytes = 32
 
   /// Keeps freed tensor blocks of 1 MB or more for later tensors (`Torch.cacheCPUBlocks`), so
   /// repeated runs do not fault in fresh pages, and hands every other large block (GDAL
