@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """PyTorch eager reference timings for `rsseg bench model --preset vaihingen` (BiCoR-Seg).
 
-BiCoR-Seg as the official code builds it (github.com/ShiJinghao566/BiCoR-Seg,
-network/models/bicor.py), written from the BiCoR-Seg spec §1–§3 and checked against the official
-code's parity fixtures (--check-fixture): torchvision's ConvNeXt as the encoder
+BiCoR-Seg as the official code builds it, written from the BiCoR-Seg spec §1–§3 (the official
+code itself is not at hand) and checked against the parity fixtures the official code wrote
+(--check-fixture): torchvision's ConvNeXt as the encoder
 (`encoder.0` = `convnext_*().features`), per-stage projectors, 1×1 aggregation, the class
 dictionary, L HBIS layers (top-k pooled class evidence, gated dictionary update, FiLM over the
 B×N×C×H×W tensor as the reference materialises it), PixelShuffle upsampler and the dynamic and
