@@ -45,15 +45,14 @@ same modules and names), e.g.
 import argparse
 import json
 import math
-import resource
-import statistics
 import sys
-import time
 from functools import partial
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from reference_timing import median_time, peak_rss_mb, profile
 
 
 # --- ConvNeXt encoder: torchvision's, or a copy of torchvision/models/convnext.py ------------
@@ -555,31 +554,6 @@ def finish(check):
         return 1
     print(f"PASSED: {check.count} comparisons within relative tolerance {check.tol:g}")
     return 0
-
-
-# --- Timing (as reference-lavt.py) ---------------------------------------------------------------
-
-def median_time(repeats, body):
-    body()
-    walls, cpus = [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        body()
-        walls.append(time.perf_counter() - w)
-        cpus.append(time.process_time() - c)
-    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def profile(top, body):
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
-        body()
-    ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)[:top]
-    return [{"name": e.key, "calls": e.count, "self_s": e.self_cpu_time_total / 1e6, "total_s": e.cpu_time_total / 1e6}
-            for e in ops]
 
 
 def forward_flops(model, image):

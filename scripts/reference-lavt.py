@@ -16,14 +16,13 @@ from PyPI, e.g.  python3 -m venv venv-ref && venv-ref/bin/pip install torch tran
 """
 import argparse
 import json
-import resource
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as checkpoint
+
+from reference_timing import median_time, peak_rss_mb, profile
 
 
 def window_partition(x, ws):
@@ -250,29 +249,6 @@ class LAVT(nn.Module):
         l_mask = attention_mask.unsqueeze(-1).float()
         c1, c2, c3, c4 = self.backbone(x, l, l_mask)
         return F.interpolate(self.classifier(c4, c3, c2, c1), size=size, mode="bilinear", align_corners=True)
-
-
-def median_time(repeats, body):
-    body()
-    walls, cpus = [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        body()
-        walls.append(time.perf_counter() - w)
-        cpus.append(time.process_time() - c)
-    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def profile(top, body):
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
-        body()
-    ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)[:top]
-    return [{"name": e.key, "calls": e.count, "self_s": e.self_cpu_time_total / 1e6, "total_s": e.cpu_time_total / 1e6}
-            for e in ops]
 
 
 def main():

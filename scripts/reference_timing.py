@@ -1,0 +1,31 @@
+"""What scripts/reference-lavt.py and scripts/reference-bicor.py time with: as `rsseg bench model`
+does (a warm-up, then the median of wall and CPU seconds), the process's peak RSS, and
+torch.profiler's top ops by self CPU time."""
+import resource
+import statistics
+import time
+
+import torch
+
+
+def median_time(repeats, body):
+    body()
+    walls, cpus = [], []
+    for _ in range(repeats):
+        w, c = time.perf_counter(), time.process_time()
+        body()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def profile(top, body):
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        body()
+    ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)[:top]
+    return [{"name": e.key, "calls": e.count, "self_s": e.self_cpu_time_total / 1e6, "total_s": e.cpu_time_total / 1e6}
+            for e in ops]
