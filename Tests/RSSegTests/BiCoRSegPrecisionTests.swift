@@ -3,10 +3,11 @@ import XCTest
 @testable import RSSegModels
 
 /// BiCoR-Seg evaluated under bf16 autocast stays as close to its float32 output as it was before
-/// the neck and the HBIS layers went channels-last / pixel-major (issue #21). Which logits bf16
-/// rounding moves most, and which pixels change class, is a lottery: each distance is averaged
-/// over five copies of the input scaled by 1 + 0.001·k, and bounded by the average the earlier
-/// code (commit 6773a7a) measured plus a margin of about the spread between those copies.
+/// issue #21's changes (channels-last neck and HBIS layers, the aggregation folded into the
+/// projections). Which logits bf16 rounding moves most, and which pixels change class, is a
+/// lottery: each distance is averaged over five copies of the input scaled by 1 + 0.001·k, and
+/// bounded by the earlier code's average (commit 6773a7a) plus twice the standard deviation
+/// between those copies.
 final class BiCoRSegPrecisionTests: XCTestCase {
   /// How far bf16 autocast logits are from float32 ones.
   private struct Distance: CustomStringConvertible {
@@ -38,26 +39,27 @@ final class BiCoRSegPrecisionTests: XCTestCase {
   }
 
   /// The parity fixture's model (perturbed weights, top-k pooling) on its three 128×128 inputs.
-  /// Before: max 0.0396, mean 0.00221, agreement 0.8746 (a tiny model: many near ties).
+  /// Before: max 0.0396 ± 0.0021, mean 0.00221 ± 0.00020, agreement 0.875 ± 0.029 (a tiny model
+  /// with top-k pooling: many near ties).
   func testFixtureModelInBF16StaysCloseToFloat32() throws {
     let fixture = try ParityFixture(path: parityFolder().appendingPathComponent("bicor_tiny.safetensors").path)
     let model = try BiCoRSeg(fixture.config(as: BiCoRSegConfig.self))
     try model.loadReference(fixture.tensors(prefix: "param."))
     let d = try averageDistance(model, fixture.tensor("input").to(.float32))
-    XCTAssertLessThan(d.max, 0.0435, "\(d)")
-    XCTAssertLessThan(d.mean, 0.00232, "\(d)")
-    XCTAssertGreaterThan(d.agreement, 0.872, "\(d)")
+    XCTAssertLessThan(d.max, 0.0438, "\(d)")
+    XCTAssertLessThan(d.mean, 0.00260, "\(d)")
+    XCTAssertGreaterThan(d.agreement, 0.816, "\(d)")
   }
 
   /// The Vaihingen preset's network (ConvNeXt-B, C = 256, 6 classes, 2 layers, all pixels
   /// pooled), freshly initialised, on one 256×256 input.
-  /// Before: max 0.0152, mean 0.00150, agreement 0.9844.
+  /// Before: max 0.0152 ± 0.0014, mean 0.00150 ± 0.00002, agreement 0.9845 ± 0.0011.
   func testVaihingenModelInBF16StaysCloseToFloat32() throws {
     Torch.manualSeed(21)
     let model = try BiCoRSeg(BiCoRSegPreset.vaihingen.model)
     let d = try averageDistance(model, Tensor.randn([1, 3, 256, 256]))
-    XCTAssertLessThan(d.max, 0.0167, "\(d)")
-    XCTAssertLessThan(d.mean, 0.00158, "\(d)")
-    XCTAssertGreaterThan(d.agreement, 0.982, "\(d)")
+    XCTAssertLessThan(d.max, 0.0180, "\(d)")
+    XCTAssertLessThan(d.mean, 0.00154, "\(d)")
+    XCTAssertGreaterThan(d.agreement, 0.9822, "\(d)")
   }
 }

@@ -50,7 +50,11 @@ public final class BiCoRSeg: Module, UnaryLayer {
         guard Array(projected.shape[2...]) != size else { return projected }
         return try Functional.interpolate(projected, size: size, mode: .bilinear, alignCorners: false)
       }
-      return [try parts.dropFirst().reduce(parts[0], +)]
+      // Summed in at least float32, as the convolution accumulated: under autocast the parts
+      // (and F0) are in its 16-bit dtype.
+      let dtype = parts[0].dtype
+      let sum = try parts.dropFirst().reduce(parts[0].to(dtype.size < 4 ? .float32 : dtype), +)
+      return [try sum.to(dtype)]
     }[0]
   }
 
