@@ -176,4 +176,12 @@ extension Torch {
     try check(exitStatus, "autocast")
     return result
   }
+
+  /// Runs `body` with autocast off for `device`'s type (CUDA, else the CPU) when it is on: for a
+  /// small computation that should stay in float32 inside an autocast region.
+  public static func withoutAutocast<R>(on device: Device = .cpu, _ body: () throws -> R) throws -> R {
+    let type: Device = device.isCUDA ? device : .cpu
+    guard isAutocastEnabled(type) else { return try body() }
+    return try withAutocast(dtype: autocastDType(type) ?? .bfloat16, device: type, enabled: false, body)
+  }
 }

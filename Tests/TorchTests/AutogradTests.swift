@@ -211,4 +211,15 @@ final class AutogradTests: XCTestCase {
       XCTAssertTrue(message.contains("float16 or bfloat16"), message)
     }
   }
+
+  func testWithoutAutocast() throws {
+    let a = try Tensor.randn([4, 4])
+    XCTAssertEqual(try Torch.withoutAutocast { try a.matmul(a) }.dtype, .float32, "no scope to leave")
+    try Torch.withAutocast(dtype: .float16, device: .cpu) {
+      XCTAssertEqual(try Torch.withoutAutocast(on: .audit) { try a.matmul(a) }.dtype, .float32, "other devices: the CPU's")
+      XCTAssertTrue(Torch.isAutocastEnabled(.cpu))
+      XCTAssertEqual(Torch.autocastDType(.cpu), .float16, "the dtype is kept")
+      XCTAssertEqual(try a.matmul(a).dtype, .float16)
+    }
+  }
 }

@@ -18,7 +18,7 @@ final class HBISLayer: Module {
   struct Output {
     /// Refined class embeddings CE' `[B, N, C]`.
     let classEmbeddings: Tensor
-    /// Refined features F' `[B, C, H, W]`.
+    /// Refined features F' `[B, C, H, W]`, channels-last.
     let features: Tensor
     /// Heatmap logits H_l `[B, N, H, W]`, computed from the layer's inputs.
     let heatmap: Tensor
@@ -52,25 +52,28 @@ final class HBISLayer: Module {
     let (b, c, h, w) = (f.shape[0], f.shape[1], f.shape[2], f.shape[3])
     let n = ce.shape[1]
     let ceNorm = try dictLN(ce)
-    // Per-pixel LayerNorm over channels, kept as [B, S, C] for the products below.
-    let fNormPixels = try featLN(f.flatten(startDim: 2).transpose(1, 2))
-    let fNorm = try fNormPixels.transpose(1, 2).reshape([b, c, h, w])
+    // Everything per pixel runs pixel-major, [B, S, C]: for channels-last F (the neck's and every
+    // layer's output) that is a view, and LayerNorm and the products read it without copies.
+    let pixels = try f.flatten(startDim: 2).transpose(1, 2)
+    let fNormPixels = try featLN(pixels)
 
-    // score[b, n, s] = Σ_c dict_to_feat(CEn)[b, n, c] · Fn[b, c, s] / sqrt(C)
-    let score = try dictToFeat(ceNorm).matmul(fNormPixels.transpose(1, 2)) / Double(c).squareRoot()
+    // score[b, s, n] = Σ_c Fn[b, s, c] · dict_to_feat(CEn)[b, n, c] / sqrt(C)
+    let score = try fNormPixels.matmul(dictToFeat(ceNorm).transpose(1, 2)) / Double(c).squareRoot()
     let logits = try score / config.tau
-    let soft = try logits.softmax(dim: 1)
+    let soft = try logits.softmax(dim: -1)
+    let heat = try score.sigmoid().transpose(1, 2)
 
-    // Pooled class evidence: Cn[b, n, :] = Σ_s w[b, n, s] · V[b, :, s].
-    let values = try featToDict(fNorm).flatten(startDim: 2)
+    // Pooled class evidence: Cn[b, n, :] = Σ_s w[b, n, s] · V[b, s, :], with the 1×1 conv as a
+    // per-pixel linear.
+    let values = try Functional.linear(fNormPixels, weight: featToDict.weight.flatten(startDim: 1))
     let pooled: Tensor
     if let given {
       pooled = try given.unsqueeze(0).expand([b, -1, -1]).to(ce.dtype)
     } else {
-      let weights = try Torch.withNoGrad { try poolingWeights(score.sigmoid()) }
-      pooled = try weights.matmul(values.transpose(1, 2))
+      let weights = try Torch.withNoGrad { try poolingWeights(heat) }
+      pooled = try weights.matmul(values)
     }
-    let evidence = withEvidence ? try self.evidence(score.sigmoid(), values: values) : nil
+    let evidence = withEvidence ? try self.evidence(heat, values: values.transpose(1, 2)) : nil
 
     let gate = try gateMLP(Tensor.cat([ceNorm, pooled], dim: -1))
     let candidate = try candMLP(pooled)
@@ -80,13 +83,11 @@ final class HBISLayer: Module {
     // Σ_n H_n (γ_n ⊙ F + β_n) = (Σ_n H_n γ_n) ⊙ F + Σ_n H_n β_n.
     let gamma = try 1.0 + gammaProj(ceNew).tanh()
     let beta = try betaProj(ceNew)
-    let flat = try f.flatten(startDim: 2)
-    let mixedGamma = try gamma.transpose(1, 2).matmul(soft)
-    let mixedBeta = try beta.transpose(1, 2).matmul(soft)
-    let fNew = try mixedGamma * flat + mixedBeta
+    let fNew = try soft.matmul(gamma) * pixels + soft.matmul(beta)
     let lambda = config.lambdaFilm
-    let fOut = try ((1.0 - lambda) * flat + lambda * fNew).reshape([b, c, h, w])
-    return Output(classEmbeddings: ceNew, features: fOut, heatmap: try logits.reshape([b, n, h, w]), evidence: evidence)
+    let fOut = try ((1.0 - lambda) * pixels + lambda * fNew).reshape([b, h, w, c]).permute([0, 3, 1, 2])
+    let heatmap = try logits.transpose(1, 2).reshape([b, n, h, w])
+    return Output(classEmbeddings: ceNew, features: fOut, heatmap: heatmap, evidence: evidence)
   }
 
   /// The numerator and denominator of `poolingWeights(heat) · V` `[B, N, C + 1]`: Σ_s kept·V and
