@@ -52,7 +52,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from reference_timing import median_time, peak_rss_mb, profile
+from reference_timing import median_time, peak_rss_mb, profile, time_training
 
 
 # --- ConvNeXt encoder: torchvision's, or a copy of torchvision/models/convnext.py ------------
@@ -633,15 +633,10 @@ def main():
             loss.backward()
             optimizer.step()
 
-        result["train_batch"] = a.train_batch
-        result["train_precision"] = a.train_precision
         result["optimizer"] = (f"AdamW(lr {train['lr']:g}, weight_decay {train['weight_decay']:g}"
                                f"{', fused' if a.fused_adamw else ''}) in Lookahead(k {train['lookahead_k']}, "
                                f"alpha {train['lookahead_alpha']:g})")
-        result["train_step_s"] = median_time(a.repeats, step)
-        result["train_peak_rss_mb"] = peak_rss_mb()
-        if a.profile:
-            result["train_profile"] = profile(a.profile, step)
+        time_training(result, a, step)
     print(json.dumps(result))
 
 

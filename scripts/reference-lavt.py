@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as checkpoint
 
-from reference_timing import median_time, peak_rss_mb, profile
+from reference_timing import median_time, peak_rss_mb, profile, time_training
 
 
 def window_partition(x, ws):
@@ -319,13 +319,8 @@ def main():
             F.cross_entropy(logits.float(), targets, weight=weight).backward()
             optimizer.step()
 
-        result["train_batch"] = a.train_batch
-        result["train_precision"] = a.train_precision
         result["optimizer_in_backward"] = a.optimizer_in_backward
-        result["train_step_s"] = median_time(a.repeats, step)
-        result["train_peak_rss_mb"] = peak_rss_mb()
-        if a.profile:
-            result["train_profile"] = profile(a.profile, step)
+        time_training(result, a, step)
     print(json.dumps(result))
 
 

@@ -1,6 +1,6 @@
 """What scripts/reference-lavt.py and scripts/reference-bicor.py time with: as `rsseg bench model`
-does (a warm-up, then the median of wall and CPU seconds), the process's peak RSS, and
-torch.profiler's top ops by self CPU time."""
+does (a warm-up, then the median of wall and CPU seconds), the process's peak RSS,
+torch.profiler's top ops by self CPU time, and the training step's entries of the JSON line."""
 import resource
 import statistics
 import time
@@ -29,3 +29,13 @@ def profile(top, body):
     ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)[:top]
     return [{"name": e.key, "calls": e.count, "self_s": e.self_cpu_time_total / 1e6, "total_s": e.cpu_time_total / 1e6}
             for e in ops]
+
+
+def time_training(result, args, step):
+    """Adds the training step's time, peak RSS and (with --profile) its top ops to `result`."""
+    result["train_batch"] = args.train_batch
+    result["train_precision"] = args.train_precision
+    result["train_step_s"] = median_time(args.repeats, step)
+    result["train_peak_rss_mb"] = peak_rss_mb()
+    if args.profile:
+        result["train_profile"] = profile(args.profile, step)
