@@ -73,6 +73,13 @@ final class ConvNeXtBlockTests: XCTestCase {
     try assertSameAsSeparate(block, try Tensor.randn([2, 8, 9, 7], dtype: .float64))
   }
 
+  /// Blocks wider than 256 channels keep their hidden layer for backward; narrower ones (every
+  /// other test here) recompute it: both give the separate operations' gradients.
+  func testMatchesSeparateOperationsWhenTheHiddenLayerIsKept() throws {
+    let block = try Block(channels: 264)
+    try assertSameAsSeparate(block, try Tensor.randn([2, 264, 3, 4], dtype: .float64), dropPath: 0.3, training: true)
+  }
+
   func testStochasticDepthDropsTheSameSamples() throws {
     let block = try Block(channels: 4)
     let x = try Tensor.randn([16, 4, 5, 5], dtype: .float64)
