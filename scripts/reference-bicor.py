@@ -52,7 +52,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from reference_timing import median_time, peak_rss_mb, profile, time_training
+from reference_timing import time_evaluation, time_training
 
 
 # --- ConvNeXt encoder: torchvision's, or a copy of torchvision/models/convnext.py ------------
@@ -597,26 +597,11 @@ def main():
     model = BiCoRSeg(cfg, convnext=a.convnext, film=a.film).eval()
     image = torch.randn(1, 3, a.size, a.size)
 
-    def evaluate():
-        with torch.inference_mode():
-            model(image)
-
-    def evaluate_bf16():
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-            model(image)
-
     result = {"preset": f"{a.preset}-pytorch", "torch": torch.__version__, "convnext": model.convnext, "film": a.film,
               "size": a.size, "threads": a.threads, "repeats": a.repeats,
               "parameters": sum(q.numel() for q in model.parameters()),
-              "forward_gflops": forward_flops(model, image) / 1e9,
-              "eval_fp32_s": median_time(a.repeats, evaluate)}
-    if not a.skip_bf16:
-        result["eval_bf16_s"] = median_time(a.repeats, evaluate_bf16)
-    result["eval_peak_rss_mb"] = peak_rss_mb()
-    if a.profile:
-        result["eval_profile"] = profile(a.profile, evaluate)
-        if not a.skip_bf16:
-            result["eval_bf16_profile"] = profile(a.profile, evaluate_bf16)
+              "forward_gflops": forward_flops(model, image) / 1e9}
+    time_evaluation(result, a, lambda: model(image))
     if not a.skip_train:
         model.train()
         # As the reference trains (spec §3): AdamW, one group, in Lookahead k 5, α 0.5.

@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as checkpoint
 
-from reference_timing import median_time, peak_rss_mb, profile, time_training
+from reference_timing import time_evaluation, time_training
 
 
 def window_partition(x, ws):
@@ -275,21 +275,9 @@ def main():
     image = torch.randn(1, 3, a.size, a.size)
     ids, mask = sentences(1)
 
-    def evaluate():
-        with torch.inference_mode():
-            model(image, ids, mask)
-
-    def evaluate_bf16():
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-            model(image, ids, mask)
-
     result = {"preset": "lavt-pytorch", "torch": torch.__version__, "size": a.size, "threads": a.threads,
-              "checkpoint_swin": a.checkpoint_swin, "eval_fp32_s": median_time(a.repeats, evaluate)}
-    if not a.skip_bf16:
-        result["eval_bf16_s"] = median_time(a.repeats, evaluate_bf16)
-    result["eval_peak_rss_mb"] = peak_rss_mb()
-    if a.profile:
-        result["eval_profile"] = profile(a.profile, evaluate)
+              "checkpoint_swin": a.checkpoint_swin}
+    time_evaluation(result, a, lambda: model(image, ids, mask))
     if not a.skip_train:
         model.train()
         decay = [p for n, p in model.named_parameters() if p.ndim > 1]

@@ -1,6 +1,7 @@
 """What scripts/reference-lavt.py and scripts/reference-bicor.py time with: as `rsseg bench model`
 does (a warm-up, then the median of wall and CPU seconds), the process's peak RSS,
-torch.profiler's top ops by self CPU time, and the training step's entries of the JSON line."""
+torch.profiler's top ops by self CPU time, and the evaluation's and training step's entries of
+the JSON line."""
 import resource
 import statistics
 import time
@@ -29,6 +30,27 @@ def profile(top, body):
     ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)[:top]
     return [{"name": e.key, "calls": e.count, "self_s": e.self_cpu_time_total / 1e6, "total_s": e.cpu_time_total / 1e6}
             for e in ops]
+
+
+def time_evaluation(result, args, forward):
+    """Adds batch-1 evaluation times (fp32, and bf16 under CPU autocast unless --skip-bf16), the
+    peak RSS so far and (with --profile) their top ops to `result`; `forward` runs the model once."""
+    def evaluate():
+        with torch.inference_mode():
+            forward()
+
+    def evaluate_bf16():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            forward()
+
+    result["eval_fp32_s"] = median_time(args.repeats, evaluate)
+    if not args.skip_bf16:
+        result["eval_bf16_s"] = median_time(args.repeats, evaluate_bf16)
+    result["eval_peak_rss_mb"] = peak_rss_mb()
+    if args.profile:
+        result["eval_profile"] = profile(args.profile, evaluate)
+        if not args.skip_bf16:
+            result["eval_bf16_profile"] = profile(args.profile, evaluate_bf16)
 
 
 def time_training(result, args, step):
