@@ -7,7 +7,8 @@ import XCTest
 /// projections). Which logits bf16 rounding moves most, and which pixels change class, is a
 /// lottery: each distance is averaged over five copies of the input scaled by 1 + 0.001·k, and
 /// bounded by the earlier code's average (commit 6773a7a) plus twice the standard deviation
-/// between those copies.
+/// between those copies, or 10 % of it where that is more: the averages were measured on an
+/// AVX-512 + bf16 CPU, and AVX2 (emulated bf16) and AMX kernels accumulate in another order.
 final class BiCoRSegPrecisionTests: XCTestCase {
   /// How far bf16 autocast logits are from float32 ones.
   private struct Distance: CustomStringConvertible {
@@ -59,7 +60,7 @@ final class BiCoRSegPrecisionTests: XCTestCase {
     let model = try BiCoRSeg(BiCoRSegPreset.vaihingen.model)
     let d = try averageDistance(model, Tensor.randn([1, 3, 256, 256]))
     XCTAssertLessThan(d.max, 0.0180, "\(d)")
-    XCTAssertLessThan(d.mean, 0.00154, "\(d)")
+    XCTAssertLessThan(d.mean, 0.00165, "\(d)")
     XCTAssertGreaterThan(d.agreement, 0.9822, "\(d)")
   }
 }
