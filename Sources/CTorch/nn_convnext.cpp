@@ -138,9 +138,8 @@ struct ConvNeXtBlockFunction : public torch::autograd::Function<ConvNeXtBlockFun
     auto grad_b2 = g_sum * gamma;
 
     // Depthwise convolution, plus the residual path.
-    auto [grad_x, grad_dw_w, grad_dw_b] = at::convolution_backward(
-        grad_rows.view({B, H, W, C}).permute({0, 3, 1, 2}), x, p.dw_w, std::vector<int64_t>{C}, {1, 1},
-        {p.padding(), p.padding()}, {1, 1}, false, {0, 0}, C, {true, true, true});
+    auto [grad_x, grad_dw_w, grad_dw_b] =
+        rs::depthwise_conv_backward(grad_rows.view({B, H, W, C}).permute({0, 3, 1, 2}), x, p.dw_w);
     grad_x.add_(grad_out);
     return {grad_x, grad_dw_w, grad_dw_b, grad_ln_w, grad_ln_b, grad_w1, grad_b1, grad_w2, grad_b2,
             grad_gamma, at::Tensor(), at::Tensor()};

@@ -33,6 +33,11 @@ at::TensorOptions options(int32_t dtype, rs_device d);
 /// Bernoulli survival over 1 − p divided by 1 − p, shaped [B, 1, …]; undefined when nothing is
 /// dropped (not training, or p = 0).
 at::Tensor drop_path_scale(const at::Tensor& x, double p, bool training);
+/// Gradients (input, weight, bias) of a depthwise convolution with stride 1 and "same" padding
+/// (groups = channels = weight.size(0)); its own kernels for 7×7 on the CPU in float32/64.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> depthwise_conv_backward(const at::Tensor& grad_out,
+                                                                       const at::Tensor& x,
+                                                                       const at::Tensor& weight);
 /// Hands a list of tensors to C as a malloc'ed array of owned handles.
 void wrap_list(std::vector<at::Tensor> list, rs_tensor** out, int64_t* n);
 

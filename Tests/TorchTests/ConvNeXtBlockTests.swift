@@ -23,6 +23,13 @@ final class ConvNeXtBlockTests: XCTestCase {
       gamma = try random([c, 1, 1])  // not the usual 1e-6, so that γ's gradient matters
     }
 
+    /// The same values in another precision, as new leaves.
+    init(_ other: Block, dtype: DType) throws {
+      func copy(_ t: Tensor) throws -> Tensor { try t.detach().to(dtype, copy: true).requiresGrad(true) }
+      (dwWeight, dwBias, normWeight, normBias) = (try copy(other.dwWeight), try copy(other.dwBias), try copy(other.normWeight), try copy(other.normBias))
+      (fc1Weight, fc1Bias, fc2Weight, fc2Bias, gamma) = (try copy(other.fc1Weight), try copy(other.fc1Bias), try copy(other.fc2Weight), try copy(other.fc2Bias), try copy(other.gamma))
+    }
+
     var parameters: [Tensor] { [dwWeight, dwBias, normWeight, normBias, fc1Weight, fc1Bias, fc2Weight, fc2Bias, gamma] }
 
     func fused(_ x: Tensor, dropPath: Double = 0, training: Bool = false) throws -> Tensor {
@@ -78,6 +85,22 @@ final class ConvNeXtBlockTests: XCTestCase {
   func testMatchesSeparateOperationsWhenTheHiddenLayerIsKept() throws {
     let block = try Block(channels: 264)
     try assertSameAsSeparate(block, try Tensor.randn([2, 264, 3, 4], dtype: .float64), dropPath: 0.3, training: true)
+  }
+
+  /// float32 runs the depthwise convolution's own backward kernels (float64 checks their terms
+  /// above); 20 channels take one 16-channel vector step and a 4-channel remainder.
+  func testFloat32GradientsMatchFloat64() throws {
+    let block64 = try Block(channels: 20)
+    let block32 = try Block(block64, dtype: .float32)
+    let x64 = try Tensor.randn([2, 20, 12, 11], dtype: .float64).requiresGrad(true)
+    let x32 = try x64.detach().to(.float32, copy: true).requiresGrad(true)
+    let weights = try Tensor.randnLike(x64)
+    let grads64 = try Torch.grad(outputs: [(block64.separate(x64) * weights).sum()], inputs: [x64] + block64.parameters)
+    let grads32 = try Torch.grad(outputs: [(block32.fused(x32) * weights.to(.float32)).sum()], inputs: [x32] + block32.parameters)
+    for (k, (a, b)) in zip(grads32, grads64).enumerated() {
+      let error = try (a.to(.float64) - b).abs().max().double()
+      XCTAssertLessThanOrEqual(error, 1e-4 * Swift.max(1, try b.abs().max().double()), "gradient \(k): max |error| \(error)")
+    }
   }
 
   func testStochasticDepthDropsTheSameSamples() throws {
