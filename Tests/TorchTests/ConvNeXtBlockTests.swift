@@ -103,6 +103,31 @@ final class ConvNeXtBlockTests: XCTestCase {
     }
   }
 
+  /// Under bf16 autocast the fused block runs its two products in bf16 and the rest in float32:
+  /// its output and gradients are no further from the float64 values than torchvision's block
+  /// under autocast is (plus a margin for rounding luck), with x given in float32 or, as a
+  /// stage's first block gets it from the downsampling convolution, in bf16.
+  func testUnderAutocastIsAsCloseToFloat64AsSeparateOperations() throws {
+    for (channels, inputType) in [(20, DType.float32), (264, .float32), (20, .bfloat16)] {
+      let block64 = try Block(channels: channels)
+      let block32 = try Block(block64, dtype: .float32)
+      let x64 = try Tensor.randn([2, channels, 9, 10], dtype: .float64).to(inputType).to(.float64).requiresGrad(true)
+      let weights = try Tensor.randnLike(x64)
+      let leaves64 = [x64] + block64.parameters
+      let reference = [try block64.separate(x64).detach()] + (try Torch.grad(outputs: [(block64.separate(x64) * weights).sum()], inputs: leaves64))
+      var errors: [[Double]] = []
+      for run in [block32.fused, block32.separate] {
+        let x = try x64.detach().to(inputType, copy: true).requiresGrad(true)
+        let out = try Torch.withAutocast { try run(x, 0, false) }
+        let grads = try Torch.grad(outputs: [(out.to(.float64) * weights).sum()], inputs: [x] + block32.parameters)
+        errors.append(try zip([out] + grads, reference).map { try ($0.to(.float64) - $1).abs().max().double() / Swift.max(1e-6, try $1.abs().max().double()) })
+      }
+      for (k, (fused, separate)) in zip(errors[0], errors[1]).enumerated() {
+        XCTAssertLessThanOrEqual(fused, 1.5 * separate + 1e-3, "\(channels) channels, \(inputType) input, value \(k)")
+      }
+    }
+  }
+
   func testStochasticDepthDropsTheSameSamples() throws {
     let block = try Block(channels: 4)
     let x = try Tensor.randn([16, 4, 5, 5], dtype: .float64)
