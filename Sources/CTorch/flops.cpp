@@ -19,7 +19,8 @@ Kind kind_of(const char* name) {
   static constexpr std::pair<const char*, Kind> kinds[] = {
       {"aten::conv2d", Kind::conv2d},   {"aten::mm", Kind::mm},
       {"aten::addmm", Kind::addmm},     {"aten::bmm", Kind::bmm},
-      {"aten::baddbmm", Kind::baddbmm}, {"aten::scaled_dot_product_attention", Kind::attention}};
+      {"aten::baddbmm", Kind::baddbmm}, {"aten::scaled_dot_product_attention", Kind::attention},
+      {rs::kOneDNNProduct, Kind::mm}};
   for (auto [n, k] : kinds)
     if (std::strcmp(name, n) == 0) return k;
   return Kind::none;

@@ -6,7 +6,7 @@ using rs::T;
 extern "C" {
 
 rs_status rs_linear(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b) {
-  RS_RETURN_TENSOR(at::linear(T(x), T(w), rs::opt(b)));
+  RS_RETURN_TENSOR(rs::linear(T(x), T(w), rs::opt(b)));
 }
 
 rs_status rs_conv(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b, int64_t nspatial,

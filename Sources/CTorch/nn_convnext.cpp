@@ -69,12 +69,12 @@ at::Tensor pointwise(const at::Tensor& rows, const BlockWeights& p, const Produc
     at::Tensor h;
     if (hidden.defined()) {
       h = hidden.narrow(0, r, n);
-      at::addmm_out(h, q.b1, normed, q.w1.t());
+      rs::addmm_out(h, q.b1, normed, q.w1.t());
     } else {
-      h = at::addmm(q.b1, normed, q.w1.t());
+      h = rs::addmm(q.b1, normed, q.w1.t());
     }
     auto out = y.narrow(0, r, n);
-    at::addmm_out(out, q.b2, at::gelu(h), q.w2.t());
+    rs::addmm_out(out, q.b2, at::gelu(h), q.w2.t());
   }
   return y;
 }
@@ -89,9 +89,9 @@ at::Tensor finish(const at::Tensor& x, const at::Tensor& y, const BlockWeights& 
 /// sum += a·b, in the sum's precision whatever the operands'.
 void add_product(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b) {
   if (a.scalar_type() == sum.scalar_type())
-    sum.addmm_(a, b);
+    rs::add_mm_(sum, a, b);
   else
-    sum.add_(a.mm(b));
+    sum.add_(rs::mm(a, b));
 }
 
 struct ConvNeXtBlockFunction : public torch::autograd::Function<ConvNeXtBlockFunction> {
@@ -145,13 +145,13 @@ struct ConvNeXtBlockFunction : public torch::autograd::Function<ConvNeXtBlockFun
       auto conv = rows.narrow(0, r, n);
       auto [normed, mean, rstd] = at::native_layer_norm(conv, {C}, p.ln_w, p.ln_b, p.eps);
       auto normed_product = normed.to(q.type());
-      auto h = h1.defined() ? h1.narrow(0, r, n) : at::addmm(q.b1, normed_product, q.w1.t());
+      auto h = h1.defined() ? h1.narrow(0, r, n) : rs::addmm(q.b1, normed_product, q.w1.t());
       add_product(product, g.narrow(0, r, n).to(q.type()).t(), at::gelu(h));
-      auto grad_h = at::gelu_backward(g_gamma.narrow(0, r, n).to(q.type()).mm(q.w2), h);
+      auto grad_h = at::gelu_backward(rs::mm(g_gamma.narrow(0, r, n).to(q.type()), q.w2), h);
       add_product(grad_w1, grad_h.t(), normed_product);
       grad_b1.add_(grad_h.sum(0, false, grad_b1.scalar_type()));
       auto [grad_conv, grad_w, grad_b] = at::native_layer_norm_backward(
-          grad_h.mm(q.w1).to(conv.scalar_type()), conv, {C}, mean, rstd, p.ln_w, p.ln_b, {true, true, true});
+          rs::mm(grad_h, q.w1).to(conv.scalar_type()), conv, {C}, mean, rstd, p.ln_w, p.ln_b, {true, true, true});
       grad_rows.narrow(0, r, n).copy_(grad_conv);
       grad_ln_w.add_(grad_w);
       grad_ln_b.add_(grad_b);

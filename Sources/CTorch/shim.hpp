@@ -38,6 +38,17 @@ at::Tensor drop_path_scale(const at::Tensor& x, double p, bool training);
 std::tuple<at::Tensor, at::Tensor, at::Tensor> depthwise_conv_backward(const at::Tensor& grad_out,
                                                                        const at::Tensor& x,
                                                                        const at::Tensor& weight);
+/// Matrix products that run on oneDNN for 2-D float32 CPU operands and on libtorch's otherwise
+/// (products.cpp): a·b, into `result`, `sum += a·b`, bias + a·b.
+/// What the profiler and the FLOP counter see them as: a·b, as aten::mm would be seen.
+constexpr const char* kOneDNNProduct = "rsseg::onednn_mm";
+at::Tensor mm(const at::Tensor& a, const at::Tensor& b);
+void mm_out(at::Tensor& result, const at::Tensor& a, const at::Tensor& b);
+void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b);
+void addmm_out(at::Tensor& result, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
+at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
+/// at::linear, with its forward and backward products on oneDNN where rs::mm would use it.
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
 /// Hands a list of tensors to C as a malloc'ed array of owned handles.
 void wrap_list(std::vector<at::Tensor> list, rs_tensor** out, int64_t* n);
 

@@ -1,0 +1,56 @@
+import XCTest
+@testable import Torch
+
+/// `Functional.linear` in float32 on the CPU runs its forward and backward products on oneDNN
+/// (CTorch products.cpp): the same values and gradients as libtorch's linear in float64.
+final class LinearProductsTests: XCTestCase {
+  override func setUp() { Torch.manualSeed(5) }
+
+  func relativeError(_ a: Tensor, _ b: Tensor) throws -> Double {
+    try (a.to(.float64) - b).abs().max().double() / Swift.max(1e-12, try b.abs().max().double())
+  }
+
+  /// A 3-D input that is not contiguous, with and without a bias, and with the weight frozen.
+  func testValuesAndGradientsMatchFloat64() throws {
+    for (bias, frozenWeight) in [(true, false), (false, false), (true, true)] {
+      let x64 = try Tensor.randn([5, 3, 24], dtype: .float64).transpose(0, 1).requiresGrad(true)
+      let w64 = try Tensor.randn([40, 24], dtype: .float64).requiresGrad(!frozenWeight)
+      let b64 = bias ? try Tensor.randn([40], dtype: .float64).requiresGrad(true) : nil
+      func copy(_ t: Tensor) throws -> Tensor { try t.detach().to(.float32, copy: true).requiresGrad(t.requiresGrad) }
+      let (x32, w32, b32) = (try copy(x64), try copy(w64), try b64.map(copy))
+      let weights = try Tensor.randn([3, 5, 40], dtype: .float64)
+      let leaves64 = [x64] + (frozenWeight ? [] : [w64]) + (b64.map { [$0] } ?? [])
+      let leaves32 = [x32] + (frozenWeight ? [] : [w32]) + (b32.map { [$0] } ?? [])
+      let y64 = try Functional.linear(x64, weight: w64, bias: b64)
+      let y32 = try Functional.linear(x32, weight: w32, bias: b32)
+      XCTAssertEqual(y32.shape, [3, 5, 40])
+      XCTAssertLessThanOrEqual(try relativeError(y32, y64), 1e-6)
+      let grads64 = try Torch.grad(outputs: [(y64 * weights).sum()], inputs: leaves64)
+      let grads32 = try Torch.grad(outputs: [(y32 * weights.to(.float32)).sum()], inputs: leaves32)
+      for (k, (a, b)) in zip(grads32, grads64).enumerated() {
+        XCTAssertLessThanOrEqual(try relativeError(a, b), 1e-6, "bias \(bias), frozen weight \(frozenWeight), gradient \(k)")
+      }
+    }
+  }
+
+  /// A gradient of a gradient (create_graph) goes through libtorch's differentiable products.
+  func testSecondDerivativeMatchesFloat64() throws {
+    var results: [Tensor] = []
+    let x = try Tensor.randn([6, 8], dtype: .float64)
+    let w = try Tensor.randn([4, 8], dtype: .float64)
+    for dtype in [DType.float64, .float32] {
+      let xd = try x.to(dtype, copy: true).requiresGrad(true)
+      let wd = try w.to(dtype, copy: true).requiresGrad(true)
+      let y = try Functional.linear(xd, weight: wd).square().sum()
+      let gx = try Torch.grad(of: y, withRespectTo: xd, createGraph: true)
+      results.append(try Torch.grad(of: gx.square().sum(), withRespectTo: wd))
+    }
+    XCTAssertLessThanOrEqual(try relativeError(results[1], results[0]), 1e-5)
+  }
+
+  func testUnderAutocastTheProductsAreBF16() throws {
+    let x = try Tensor.randn([4, 8])
+    let w = try Tensor.randn([3, 8])
+    XCTAssertEqual(try Torch.withAutocast { try Functional.linear(x, weight: w) }.dtype, .bfloat16)
+  }
+}
