@@ -13,14 +13,14 @@
 
 namespace {
 
-enum class Kind { none, conv2d, mm, addmm, bmm, baddbmm, attention };
+enum class Kind { none, conv2d, mm, addmm, bmm, baddbmm, attention, linear };
 
 Kind kind_of(const char* name) {
   static constexpr std::pair<const char*, Kind> kinds[] = {
       {"aten::conv2d", Kind::conv2d},   {"aten::mm", Kind::mm},
       {"aten::addmm", Kind::addmm},     {"aten::bmm", Kind::bmm},
       {"aten::baddbmm", Kind::baddbmm}, {"aten::scaled_dot_product_attention", Kind::attention},
-      {rs::kOneDNNProduct, Kind::mm}};
+      {rs::kOneDNNProduct, Kind::mm},   {"mkldnn::_linear_pointwise", Kind::linear}};
   for (auto [n, k] : kinds)
     if (std::strcmp(name, n) == 0) return k;
   return Kind::none;
@@ -60,6 +60,7 @@ std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
     }
     case Kind::mm: case Kind::bmm: counted += product(arg(fn, 0), arg(fn, 1)); break;
     case Kind::addmm: case Kind::baddbmm: counted += product(arg(fn, 1), arg(fn, 2)); break;
+    case Kind::linear: counted += 2 * arg(fn, 0).numel() * arg(fn, 1).size(0); break;  // x [.., K], W [N, K]
     case Kind::attention: {  // q [..., L, E], k [..., S, E], v [..., S, Ev]
       const auto &q = arg(fn, 0), &v = arg(fn, 2);
       counted += 2 * q.numel() * v.size(-2) + 2 * (q.numel() / q.size(-1)) * v.size(-2) * v.size(-1);

@@ -66,15 +66,16 @@ at::Tensor pointwise(const at::Tensor& rows, const BlockWeights& p, const Produc
   for (int64_t r = 0; r < P; r += chunk) {
     const int64_t n = std::min(chunk, P - r);
     auto normed = at::layer_norm(rows.narrow(0, r, n), {C}, p.ln_w, p.ln_b, p.eps).to(q.type());
-    at::Tensor h;
+    at::Tensor activated;
     if (hidden.defined()) {
-      h = hidden.narrow(0, r, n);
+      auto h = hidden.narrow(0, r, n);
       rs::addmm_out(h, q.b1, normed, q.w1.t());
+      activated = at::gelu(h);
     } else {
-      h = rs::addmm(q.b1, normed, q.w1.t());
+      activated = rs::linear_gelu(normed, q.w1, q.b1);
     }
     auto out = y.narrow(0, r, n);
-    rs::addmm_out(out, q.b2, at::gelu(h), q.w2.t());
+    rs::addmm_out(out, q.b2, activated, q.w2.t());
   }
   return y;
 }

@@ -11,6 +11,7 @@
 #ifndef NDEBUG
 #define NDEBUG
 #endif
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/record_function.h>
 #include <dlfcn.h>
 #include <torch/csrc/autograd/custom_function.h>
@@ -114,6 +115,21 @@ at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& 
   auto result = at::empty({a.size(0), b.size(1)}, a.options());
   rs::addmm_out(result, bias, a, b);
   return result;
+}
+
+at::Tensor linear_gelu(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  // oneDNN's linear with GELU (erf) applied as results are written, which Inductor uses on the
+  // CPU; bf16 only where the CPU computes it natively.
+  static const auto fused = c10::Dispatcher::singleton().findOp({"mkldnn::_linear_pointwise", ""});
+  const auto type = x.scalar_type();
+  const bool ours = fused && x.is_cpu() && x.dim() == 2 && w.dim() == 2 && w.is_contiguous() &&
+                    w.scalar_type() == type && b.scalar_type() == type &&
+                    (type == at::kFloat || (type == at::kBFloat16 && rs_cpu_has_bf16()));
+  if (!ours) return at::gelu(rs::addmm(b, x, w.t()));
+  torch::jit::Stack stack{x, w, b, std::string("gelu"), c10::List<std::optional<at::Scalar>>(),
+                          std::optional<std::string>("none")};
+  fused->callBoxed(stack);
+  return stack[0].toTensor();
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b) {

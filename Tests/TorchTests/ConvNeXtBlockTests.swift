@@ -88,7 +88,8 @@ final class ConvNeXtBlockTests: XCTestCase {
   }
 
   /// float32 runs the depthwise convolution's own backward kernels (float64 checks their terms
-  /// above); 20 channels take one 16-channel vector step and a 4-channel remainder.
+  /// above) and oneDNN's products; 20 channels take one 16-channel vector step and a 4-channel
+  /// remainder.
   func testFloat32GradientsMatchFloat64() throws {
     let block64 = try Block(channels: 20)
     let block32 = try Block(block64, dtype: .float32)
@@ -101,6 +102,10 @@ final class ConvNeXtBlockTests: XCTestCase {
       let error = try (a.to(.float64) - b).abs().max().double()
       XCTAssertLessThanOrEqual(error, 1e-4 * Swift.max(1, try b.abs().max().double()), "gradient \(k): max |error| \(error)")
     }
+    // Without gradients the first product and GELU are one oneDNN call.
+    let out32 = try Torch.withNoGrad { try block32.fused(x32) }
+    let out64 = try Torch.withNoGrad { try block64.separate(x64) }
+    XCTAssertLessThanOrEqual(try (out32.to(.float64) - out64).abs().max().double(), 1e-5 * Swift.max(1, try out64.abs().max().double()))
   }
 
   /// Under bf16 autocast the fused block runs its two products in bf16 and the rest in float32:

@@ -26,6 +26,18 @@ final class FLOPsTests: XCTestCase {
         Tensor.randn([1, 2, 4, 8]), Tensor.randn([1, 2, 6, 8]), Tensor.randn([1, 2, 6, 8]), attnMask: Tensor.zeros([4, 6]))
     }
     XCTAssertEqual(attention, 2 * (2 * 2 * 4 * 6 * 8))
+    // The fused ConvNeXt block, whose products run on oneDNN (the first one with GELU): on
+    // [1, 4, 8, 8], the depthwise 7×7 convolution 64·4 outputs × 2·49, then 4 → 16 → 4 per pixel.
+    let c = 4
+    let block = try Torch.withNoGrad {
+      try Torch.countFLOPs {
+        _ = try Functional.convNeXtBlock(
+          Tensor.randn([1, c, 8, 8]), dwconv: (Tensor.randn([c, 1, 7, 7]), Tensor.randn([c])),
+          norm: (Tensor.ones([c]), Tensor.zeros([c]), 1e-6), fc1: (Tensor.randn([4 * c, c]), Tensor.randn([4 * c])),
+          fc2: (Tensor.randn([c, 4 * c]), Tensor.randn([c])), layerScale: Tensor.ones([c, 1, 1]), dropPath: 0, training: false)
+      }
+    }
+    XCTAssertEqual(block, 64 * c * 2 * 49 + 2 * (2 * 64 * c * 4 * c))
   }
 
   func testElementWiseWorkIsNotCountedAndCountsDoNotNest() throws {
