@@ -135,7 +135,8 @@ at::Tensor linear_gelu(const at::Tensor& x, const at::Tensor& w, const at::Tenso
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b) {
   // Under autocast, libtorch's linear casts to bf16; oneDNN is where its bf16 products go anyway.
   const bool ours = !at::autocast::is_autocast_enabled(at::kCPU) && x.dim() >= 1 && w.dim() == 2 &&
-                    on_onednn(x.reshape({-1, x.size(-1)}), w.t()) &&
+                    x.is_cpu() && x.scalar_type() == at::kFloat && x.numel() > 0 && x.size(-1) == w.size(1) &&
+                    on_onednn(w, w.t()) &&  // w: a float32 CPU matrix, and oneDNN was found
                     (!b || (b->is_cpu() && b->scalar_type() == at::kFloat && b->dim() == 1 && b->size(0) == w.size(0)));
   if (!ours) return at::linear(x, w, b);
   RECORD_FUNCTION("rsseg::linear", std::vector<c10::IValue>({x, w}));
