@@ -100,8 +100,9 @@ at::Tensor weight_gradient(const at::Tensor& g, const at::Tensor& x) {
   const int64_t part_rows = (rows + parts - 1) / parts;
   auto sums = at::zeros({parts, kSize, kSize, C}, g.options());
   AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "depthwise_weight_gradient", [&] {
-    const scalar_t *gp = g.const_data_ptr<scalar_t>(), *xp = x.const_data_ptr<scalar_t>();
-    scalar_t* sp = sums.mutable_data_ptr<scalar_t>();
+    // Untyped data_ptr: the typed accessors' symbols differ between libtorch versions.
+    const auto *gp = static_cast<const scalar_t*>(g.data_ptr()), *xp = static_cast<const scalar_t*>(x.data_ptr());
+    auto* sp = static_cast<scalar_t*>(sums.data_ptr());
     at::parallel_for(0, parts, 1, [&](int64_t first, int64_t last) {
       for (int64_t part = first; part < last; ++part)
         accumulate_rows_best(gp, xp, sp + part * kSize * kSize * C, H, W, C, part * part_rows,
