@@ -47,6 +47,14 @@ bool on_onednn(const at::Tensor& a, const at::Tensor& b) {
          onednn_matmul() != nullptr;
 }
 
+/// x·Wᵀ + b with x's leading dimensions, from x as [rows, K] rows.
+at::Tensor linear_of_rows(const at::Tensor& rows, at::IntArrayRef input_sizes, const at::Tensor& w,
+                          const std::optional<at::Tensor>& b) {
+  auto sizes = input_sizes.vec();
+  sizes.back() = w.size(0);
+  return (b ? rs::addmm(*b, rows, w.t()) : rs::mm(rows, w.t())).view(sizes);
+}
+
 /// A linear layer y = x·Wᵀ + b whose three products run on oneDNN (see rs::linear).
 struct LinearFunction : public torch::autograd::Function<LinearFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w,
@@ -55,10 +63,7 @@ struct LinearFunction : public torch::autograd::Function<LinearFunction> {
     ctx->save_for_backward({rows, w});
     ctx->saved_data["bias"] = b.has_value();
     ctx->saved_data["input_sizes"] = x.sizes();
-    auto y = b ? rs::addmm(*b, rows, w.t()) : rs::mm(rows, w.t());
-    auto sizes = x.sizes().vec();
-    sizes.back() = w.size(0);
-    return y.view(sizes);
+    return linear_of_rows(rows, x.sizes(), w, b);
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -85,13 +90,6 @@ at::Tensor mm(const at::Tensor& a, const at::Tensor& b) {
   auto result = at::empty({a.size(0), b.size(1)}, a.options());
   onednn_product(a, b, result, 0.0f);
   return result;
-}
-
-void mm_out(at::Tensor& result, const at::Tensor& a, const at::Tensor& b) {
-  if (!on_onednn(a, b) || !result.is_contiguous())
-    at::mm_out(result, a, b);
-  else
-    onednn_product(a, b, result, 0.0f);
 }
 
 void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b) {
@@ -143,10 +141,7 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<
   const bool graph = c10::GradMode::is_enabled() &&
                      (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()));
   if (graph) return LinearFunction::apply(x, w, b);
-  auto rows = x.reshape({-1, x.size(-1)});
-  auto sizes = x.sizes().vec();
-  sizes.back() = w.size(0);
-  return (b ? rs::addmm(*b, rows, w.t()) : rs::mm(rows, w.t())).view(sizes);
+  return linear_of_rows(x.reshape({-1, x.size(-1)}), x.sizes(), w, b);
 }
 
 }  // namespace rs

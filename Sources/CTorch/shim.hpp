@@ -39,11 +39,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> depthwise_conv_backward(const at:
                                                                        const at::Tensor& x,
                                                                        const at::Tensor& weight);
 /// Matrix products that run on oneDNN for 2-D float32 CPU operands and on libtorch's otherwise
-/// (products.cpp): a·b, into `result`, `sum += a·b`, bias + a·b.
+/// (products.cpp): a·b, `sum += a·b`, bias + a·b into `result`, bias + a·b.
 /// What the profiler and the FLOP counter see them as: a·b, as aten::mm would be seen.
 constexpr const char* kOneDNNProduct = "rsseg::onednn_mm";
 at::Tensor mm(const at::Tensor& a, const at::Tensor& b);
-void mm_out(at::Tensor& result, const at::Tensor& a, const at::Tensor& b);
 void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b);
 void addmm_out(at::Tensor& result, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
 at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
