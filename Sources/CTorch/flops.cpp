@@ -13,14 +13,15 @@
 
 namespace {
 
-enum class Kind { none, conv2d, mm, addmm, bmm, baddbmm, attention, linear };
+enum class Kind { none, conv2d, same_conv2d, mm, addmm, bmm, baddbmm, attention, linear };
 
 Kind kind_of(const char* name) {
   static constexpr std::pair<const char*, Kind> kinds[] = {
       {"aten::conv2d", Kind::conv2d},   {"aten::mm", Kind::mm},
       {"aten::addmm", Kind::addmm},     {"aten::bmm", Kind::bmm},
       {"aten::baddbmm", Kind::baddbmm}, {"aten::scaled_dot_product_attention", Kind::attention},
-      {rs::kOneDNNProduct, Kind::mm},   {"mkldnn::_linear_pointwise", Kind::linear}};
+      {rs::kOneDNNProduct, Kind::mm},   {"mkldnn::_linear_pointwise", Kind::linear},
+      {rs::kWinogradConvolution, Kind::same_conv2d}};
   for (auto [n, k] : kinds)
     if (std::strcmp(name, n) == 0) return k;
   return Kind::none;
@@ -56,6 +57,11 @@ std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
     case Kind::conv2d: {  // weight [Cout, Cin/groups, kh, kw]
       const auto& w = arg(fn, 1);
       observed->per_output = 2 * w.size(1) * w.size(2) * w.size(3);
+      break;
+    }
+    case Kind::same_conv2d: {  // output [N, Cout, H, W] as large as x [N, Cin, H, W]: the direct form's count
+      const auto &x = arg(fn, 0), &w = arg(fn, 1);
+      counted += 2 * w.size(1) * w.size(2) * w.size(3) * w.size(0) * (x.numel() / x.size(1));
       break;
     }
     case Kind::mm: case Kind::bmm: counted += product(arg(fn, 0), arg(fn, 1)); break;

@@ -17,7 +17,12 @@ rs_status rs_conv(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b, int64_t
     auto s = rs::ints(stride, nspatial);
     auto d = rs::ints(dilation, nspatial);
     at::Tensor y;
-    if (padding_mode == RS_CONV_PAD_EXPLICIT) {
+    const std::vector<int64_t> same{1, 1};  // "same" for the 3×3 kernels Winograd's form takes
+    if (nspatial == 2 && padding_mode != RS_CONV_PAD_VALID &&
+        rs::winograd_applies(T(x), T(w), rs::opt(b), s,
+                             padding_mode == RS_CONV_PAD_EXPLICIT ? rs::ints(padding, 2) : same, d, groups)) {
+      y = rs::winograd_conv3x3(T(x), T(w), rs::opt(b));
+    } else if (padding_mode == RS_CONV_PAD_EXPLICIT) {
       auto p = rs::ints(padding, nspatial);
       y = nspatial == 1 ? at::conv1d(T(x), T(w), rs::opt(b), s, p, d, groups)
                         : at::conv2d(T(x), T(w), rs::opt(b), s, p, d, groups);

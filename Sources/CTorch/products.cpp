@@ -41,10 +41,11 @@ void onednn_product(const at::Tensor& a, const at::Tensor& b, const at::Tensor& 
   onednn_matmul()(a, b, result, beta, 1.0f);
 }
 
+/// Operands oneDNN multiplies here: float32 on the CPU, 2-D, or 3-D with the same batch.
 bool on_onednn(const at::Tensor& a, const at::Tensor& b) {
   return a.is_cpu() && b.is_cpu() && a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat &&
-         a.dim() == 2 && b.dim() == 2 && a.size(1) == b.size(0) && a.numel() > 0 && b.numel() > 0 &&
-         onednn_matmul() != nullptr;
+         a.dim() == b.dim() && (a.dim() == 2 || (a.dim() == 3 && a.size(0) == b.size(0))) &&
+         a.size(-1) == b.size(-2) && a.numel() > 0 && b.numel() > 0 && onednn_matmul() != nullptr;
 }
 
 /// x·Wᵀ + b with x's leading dimensions, from x as [rows, K] rows.
@@ -86,17 +87,28 @@ struct LinearFunction : public torch::autograd::Function<LinearFunction> {
 namespace rs {
 
 at::Tensor mm(const at::Tensor& a, const at::Tensor& b) {
-  if (!on_onednn(a, b)) return at::mm(a, b);
+  if (a.dim() != 2 || !on_onednn(a, b)) return at::mm(a, b);
   auto result = at::empty({a.size(0), b.size(1)}, a.options());
   onednn_product(a, b, result, 0.0f);
   return result;
 }
 
-void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b) {
-  if (!on_onednn(a, b) || !sum.is_contiguous() || sum.scalar_type() != at::kFloat)
-    sum.addmm_(a, b);
+void mm_out(at::Tensor& result, const at::Tensor& a, const at::Tensor& b) {
+  if (on_onednn(a, b) && result.is_contiguous())
+    onednn_product(a, b, result, 0.0f);
+  else if (a.dim() == 3)
+    at::bmm_out(result, a, b);
   else
+    at::mm_out(result, a, b);
+}
+
+void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b) {
+  if (on_onednn(a, b) && sum.is_contiguous() && sum.scalar_type() == at::kFloat)
     onednn_product(a, b, sum, 1.0f);
+  else if (a.dim() == 3)
+    sum.baddbmm_(a, b);
+  else
+    sum.addmm_(a, b);
 }
 
 void addmm_out(at::Tensor& result, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b) {

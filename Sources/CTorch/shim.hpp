@@ -39,10 +39,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> depthwise_conv_backward(const at:
                                                                        const at::Tensor& x,
                                                                        const at::Tensor& weight);
 /// Matrix products that run on oneDNN for 2-D float32 CPU operands and on libtorch's otherwise
-/// (products.cpp): a·b, `sum += a·b`, bias + a·b into `result`, bias + a·b.
+/// (products.cpp): a·b, a·b into `result`, `sum += a·b` (these two also batched: 3-D operands),
+/// bias + a·b into `result`, bias + a·b.
 /// What the profiler and the FLOP counter see them as: a·b, as aten::mm would be seen.
 constexpr const char* kOneDNNProduct = "rsseg::onednn_mm";
 at::Tensor mm(const at::Tensor& a, const at::Tensor& b);
+void mm_out(at::Tensor& result, const at::Tensor& a, const at::Tensor& b);
 void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b);
 void addmm_out(at::Tensor& result, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
 at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
@@ -50,6 +52,14 @@ at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& 
 at::Tensor linear_gelu(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 /// at::linear, with its forward and backward products on oneDNN where rs::mm would use it.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
+/// Whether conv2d(x, w, b, stride, padding, dilation, groups) is one that winograd_conv3x3 runs:
+/// 3×3, stride 1, padding 1, float32 on the CPU outside autocast, at least 32 channels each side.
+bool winograd_applies(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b,
+                      at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups);
+/// That convolution by Winograd's F(4×4, 3×3) (nn_winograd.cpp); its output is channels-last.
+/// What the profiler and the FLOP counter see it as (counted as the direct convolution's FLOPs).
+constexpr const char* kWinogradConvolution = "rsseg::winograd_conv2d";
+at::Tensor winograd_conv3x3(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
 /// Hands a list of tensors to C as a malloc'ed array of owned handles.
 void wrap_list(std::vector<at::Tensor> list, rs_tensor** out, int64_t* n);
 
