@@ -195,25 +195,28 @@ class CachingCPUAllocator final : public c10::Allocator {
     delete next;
   }
 
-  /// Hands whole free segments back to the system, largest first, until what is free fits
+  /// Hands whole free segments back to the system, smallest first, until what is free fits
   /// (with `incoming` more bytes about to be live); then, if still too much is free, the pages
-  /// of free blocks inside segments that are partly in use (madvise: they stay mapped for reuse,
-  /// and fault in again when used). Without the second pass such blocks stay resident at the
-  /// peak: 0.2 GB of a LAVT training step's.
+  /// of free blocks inside segments that are partly in use, again smallest first (madvise: they
+  /// stay mapped for reuse, and fault in again when used). Without the second pass such blocks
+  /// stay resident at the peak: 0.2 GB of a LAVT training step's. Smallest first because the
+  /// large blocks are the ones the next large request can use: handing them back first made a
+  /// LAVT training step fault in 5.1M pages against 3.6M (16.2 / 15.9 → 14.6 / 14.4 s, 2 AVX-512
+  /// cores, peak RSS 3676 → 3693 MB).
   void trim_locked(std::vector<void*>& released, size_t incoming = 0) {
     const size_t allowed = allowed_locked(incoming);
-    for (auto it = free_.rbegin(); it != free_.rend() && cached_ > allowed;) {
+    for (auto it = free_.begin(); it != free_.end() && cached_ > allowed;) {
       Block* block = *it;
       if (!block->whole_segment()) {
         ++it;
         continue;
       }
-      it = std::make_reverse_iterator(free_.erase(std::next(it).base()));
+      it = free_.erase(it);
       if (block->resident) cached_ -= block->size;
       released.push_back(block->ptr);
       delete block;
     }
-    for (auto it = free_.rbegin(); it != free_.rend() && cached_ > allowed; ++it) {
+    for (auto it = free_.begin(); it != free_.end() && cached_ > allowed; ++it) {
       Block* block = *it;
       if (!block->resident) continue;
       char* begin = reinterpret_cast<char*>(round_up(reinterpret_cast<size_t>(block->ptr), kPage));
