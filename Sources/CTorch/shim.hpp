@@ -53,10 +53,11 @@ at::Tensor linear_gelu(const at::Tensor& x, const at::Tensor& w, const at::Tenso
 /// at::linear, with its forward and backward products on oneDNN where rs::mm would use it.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
 /// Whether conv2d(x, w, b, stride, padding, dilation, groups) is one that winograd_conv3x3 runs:
-/// 3×3, stride 1, padding 1, float32 on the CPU outside autocast, at least 32 channels each side.
+/// 3×3, stride 1, padding 1, float32 on the CPU (under autocast, float32 or bf16 input of at least
+/// 60×60), at least 32 channels each side.
 bool winograd_applies(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b,
                       at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups);
-/// That convolution by Winograd's F(4×4, 3×3) (nn_winograd.cpp); its output is channels-last.
+/// That convolution by Winograd's F(4×4, 3×3) (nn_winograd.cpp); its output is float32, channels-last.
 /// What the profiler and the FLOP counter see it as (counted as the direct convolution's FLOPs).
 constexpr const char* kWinogradConvolution = "rsseg::winograd_conv2d";
 at::Tensor winograd_conv3x3(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
