@@ -5,7 +5,7 @@ using rs::T;
 
 static at::Tensor product(rs_product_op op, const at::Tensor& a, const at::Tensor& b) {
   switch (op) {
-    case RS_PRODUCT_MATMUL: return at::matmul(a, b);
+    case RS_PRODUCT_MATMUL: return rs::matmul(a, b);
     case RS_PRODUCT_MM: return at::mm(a, b);
     case RS_PRODUCT_BMM: return at::bmm(a, b);
     case RS_PRODUCT_OUTER: return at::outer(a, b);

@@ -48,6 +48,9 @@ void mm_out(at::Tensor& result, const at::Tensor& a, const at::Tensor& b);
 void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b);
 void addmm_out(at::Tensor& result, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
 at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
+/// at::matmul; operands of 3+ dimensions with the same batch dimensions are multiplied on oneDNN,
+/// forward and backward, where rs::mm would use it.
+at::Tensor matmul(const at::Tensor& a, const at::Tensor& b);
 /// gelu(x·wᵀ + b) for 2-D x, in one oneDNN call on the CPU (float32, or bf16 where native).
 at::Tensor linear_gelu(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 /// at::linear, with its forward and backward products on oneDNN where rs::mm would use it.

@@ -2,7 +2,8 @@ import XCTest
 @testable import Torch
 
 /// `Functional.linear` in float32 on the CPU runs its forward and backward products on oneDNN
-/// (CTorch products.cpp): the same values and gradients as libtorch's linear in float64.
+/// (CTorch products.cpp): the same values and gradients as libtorch's linear in float64; so do
+/// `matmul`'s batched products (same batch dimensions, 3-D or more).
 final class LinearProductsTests: XCTestCase {
   override func setUp() { Torch.manualSeed(5) }
 
@@ -52,5 +53,42 @@ final class LinearProductsTests: XCTestCase {
     let x = try Tensor.randn([4, 8])
     let w = try Tensor.randn([3, 8])
     XCTAssertEqual(try Torch.withAutocast { try Functional.linear(x, weight: w) }.dtype, .bfloat16)
+  }
+
+  /// Attention's shapes: 4-D operands, one a transposed view, as Swin's windows multiply them.
+  func testBatchedMatmulValuesAndGradientsMatchFloat64() throws {
+    let q64 = try Tensor.randn([3, 2, 10, 8], dtype: .float64).requiresGrad(true)
+    let k64 = try Tensor.randn([3, 2, 10, 8], dtype: .float64).requiresGrad(true)
+    let (q32, k32) = (try q64.detach().to(.float32, copy: true).requiresGrad(true), try k64.detach().to(.float32, copy: true).requiresGrad(true))
+    let y64 = try q64.matmul(k64.transpose(-2, -1))
+    var y32: Tensor?
+    let ops = try Torch.profileOps { y32 = try q32.matmul(k32.transpose(-2, -1)) }
+    XCTAssertTrue(ops.contains { $0.name == "rsseg::matmul" }, "\(ops.map(\.name))")
+    let y = try XCTUnwrap(y32)
+    XCTAssertEqual(y.shape, [3, 2, 10, 10])
+    XCTAssertLessThanOrEqual(try relativeError(y, y64), 1e-6)
+    let weights = try Tensor.randn([3, 2, 10, 10], dtype: .float64)
+    let grads64 = try Torch.grad(outputs: [(y64 * weights).sum()], inputs: [q64, k64])
+    let grads32 = try Torch.grad(outputs: [(y * weights.to(.float32)).sum()], inputs: [q32, k32])
+    for (k, (a, b)) in zip(grads32, grads64).enumerated() {
+      XCTAssertLessThanOrEqual(try relativeError(a, b), 1e-6, "gradient \(k)")
+    }
+    // Broadcast batch dimensions and 2-D operands stay libtorch's matmul.
+    XCTAssertEqual(try q32.matmul(try Tensor.randn([8, 4])).shape, [3, 2, 10, 4])
+    XCTAssertEqual(try q32.matmul(try Tensor.randn([1, 2, 8, 4])).shape, [3, 2, 10, 4])
+  }
+
+  func testBatchedMatmulSecondDerivativeMatchesFloat64() throws {
+    var results: [Tensor] = []
+    let a = try Tensor.randn([2, 5, 6], dtype: .float64)
+    let b = try Tensor.randn([2, 6, 4], dtype: .float64)
+    for dtype in [DType.float64, .float32] {
+      let ad = try a.to(dtype, copy: true).requiresGrad(true)
+      let bd = try b.to(dtype, copy: true).requiresGrad(true)
+      let y = try ad.matmul(bd).square().sum()
+      let ga = try Torch.grad(of: y, withRespectTo: ad, createGraph: true)
+      results.append(try Torch.grad(of: ga.square().sum(), withRespectTo: bd))
+    }
+    XCTAssertLessThanOrEqual(try relativeError(results[1], results[0]), 1e-5)
   }
 }
