@@ -82,14 +82,18 @@ struct LinearFunction : public torch::autograd::Function<LinearFunction> {
   }
 };
 
-/// Batched products a·b over 3-D operands ([batch, n, k]·[batch, k, m]) on oneDNN, both
-/// gradients too (see rs::matmul).
+/// [batch, n, k]·[batch, k, m] on oneDNN.
+at::Tensor batched_product(const at::Tensor& a, const at::Tensor& b) {
+  auto result = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
+  rs::mm_out(result, a, b);
+  return result;
+}
+
+/// Batched products a·b over 3-D operands on oneDNN, both gradients too (see rs::matmul).
 struct BatchedProductFunction : public torch::autograd::Function<BatchedProductFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& a, const at::Tensor& b) {
     ctx->save_for_backward({a, b});
-    auto result = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
-    rs::mm_out(result, a, b);
-    return result;
+    return batched_product(a, b);
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -98,12 +102,7 @@ struct BatchedProductFunction : public torch::autograd::Function<BatchedProductF
     const auto& g = grads[0];
     // A graph of the gradient (double backward) needs libtorch's differentiable products.
     const bool graph = c10::GradMode::is_enabled();
-    auto product = [&](const at::Tensor& x, const at::Tensor& y) {
-      if (graph) return at::bmm(x, y);
-      auto result = at::empty({x.size(0), x.size(1), y.size(2)}, x.options());
-      rs::mm_out(result, x, y);
-      return result;
-    };
+    auto product = [&](const at::Tensor& x, const at::Tensor& y) { return graph ? at::bmm(x, y) : batched_product(x, y); };
     at::Tensor grad_a, grad_b;
     if (ctx->needs_input_grad(0)) grad_a = product(g, b.transpose(1, 2));
     if (ctx->needs_input_grad(1)) grad_b = product(a.transpose(1, 2), g);
@@ -130,10 +129,7 @@ at::Tensor matmul(const at::Tensor& a, const at::Tensor& b) {
   auto sizes = a.sizes().vec();
   sizes.back() = b.size(-1);
   const bool graph = c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
-  if (graph) return BatchedProductFunction::apply(a3, b3).view(sizes);
-  auto result = at::empty({a3.size(0), a3.size(1), b3.size(2)}, a.options());
-  rs::mm_out(result, a3, b3);
-  return result.view(sizes);
+  return (graph ? BatchedProductFunction::apply(a3, b3) : batched_product(a3, b3)).view(sizes);
 }
 
 at::Tensor mm(const at::Tensor& a, const at::Tensor& b) {
@@ -162,7 +158,7 @@ void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b) {
 }
 
 void addmm_out(at::Tensor& result, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b) {
-  if (!on_onednn(a, b) || !result.is_contiguous()) {
+  if (a.dim() != 2 || !on_onednn(a, b) || !result.is_contiguous()) {
     at::addmm_out(result, bias, a, b);
   } else {
     result.copy_(bias.expand_as(result));
@@ -171,7 +167,7 @@ void addmm_out(at::Tensor& result, const at::Tensor& bias, const at::Tensor& a, 
 }
 
 at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b) {
-  if (!on_onednn(a, b)) return at::addmm(bias, a, b);
+  if (a.dim() != 2 || !on_onednn(a, b)) return at::addmm(bias, a, b);
   auto result = at::empty({a.size(0), b.size(1)}, a.options());
   rs::addmm_out(result, bias, a, b);
   return result;
