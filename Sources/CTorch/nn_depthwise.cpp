@@ -82,10 +82,10 @@ RS_ROWS_FUNCTION(rows_baseline, )
 template <typename S>
 void accumulate_rows_best(const S* g, const S* x, S* acc, int64_t H, int64_t W, int64_t C, int64_t begin,
                           int64_t end) {
-  static const int isa = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
-  if (isa == 2)
+  const auto level = rs::simd_level();
+  if (level == rs::SimdLevel::avx512)
     rows_avx512(g, x, acc, H, W, C, begin, end);
-  else if (isa == 1)
+  else if (level == rs::SimdLevel::avx2)
     rows_avx2(g, x, acc, H, W, C, begin, end);
   else
     rows_baseline(g, x, acc, H, W, C, begin, end);

@@ -194,16 +194,11 @@ RS_TILE_LOOPS(avx2, __attribute__((target("avx2,fma"))))
 RS_TILE_LOOPS(baseline, )
 #undef RS_TILE_LOOPS
 
-int isa() {
-  static const int level = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
-  return level;
-}
-
 /// Runs the variant of a tile loop this CPU has over the chunk's tiles, on the thread pool.
 #define RS_OVER_CHUNK(loop, ...)                                                        \
   at::parallel_for(chunk.begin, chunk.begin + chunk.tiles, 16, [&](int64_t first, int64_t last) { \
-    if (isa() == 2) loop##_avx512(__VA_ARGS__, first, last);                            \
-    else if (isa() == 1) loop##_avx2(__VA_ARGS__, first, last);                          \
+    if (rs::simd_level() == rs::SimdLevel::avx512) loop##_avx512(__VA_ARGS__, first, last); \
+    else if (rs::simd_level() == rs::SimdLevel::avx2) loop##_avx2(__VA_ARGS__, first, last); \
     else loop##_baseline(__VA_ARGS__, first, last);                                      \
   })
 

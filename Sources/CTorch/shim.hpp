@@ -33,6 +33,15 @@ at::TensorOptions options(int32_t dtype, rs_device d);
 /// Bernoulli survival over 1 − p divided by 1 − p, shaped [B, 1, …]; undefined when nothing is
 /// dropped (not training, or p = 0).
 at::Tensor drop_path_scale(const at::Tensor& x, double p, bool training);
+/// Which variant of a kernel compiled for several instruction sets (nn_depthwise.cpp,
+/// nn_winograd.cpp) this CPU runs.
+enum class SimdLevel { baseline, avx2, avx512 };
+inline SimdLevel simd_level() {
+  static const SimdLevel level = __builtin_cpu_supports("avx512f") ? SimdLevel::avx512
+                                 : __builtin_cpu_supports("avx2")  ? SimdLevel::avx2
+                                                                   : SimdLevel::baseline;
+  return level;
+}
 /// Gradients (input, weight, bias) of a depthwise convolution with stride 1 and "same" padding
 /// (groups = channels = weight.size(0)); its own kernels for 7×7 on the CPU in float32/64.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> depthwise_conv_backward(const at::Tensor& grad_out,
