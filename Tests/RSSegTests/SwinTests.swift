@@ -87,7 +87,7 @@ final class SwinTests: XCTestCase {
 
   func testShiftedAndPaddedWindowsMatchDirectComputation() throws {
     Torch.manualSeed(7)
-    for (h, w, shift) in [(6, 6, 2), (5, 7, 2), (6, 6, 0), (9, 4, 2)] {
+    for (h, w, shift) in [(6, 6, 2), (5, 7, 2), (6, 6, 0), (9, 4, 2), (5, 3, 0)] {
       let block = try SwinBlock(dim: 8, numHeads: 2, windowSize: 4, shiftSize: shift, mlpRatio: 2, qkvBias: true, dropPath: 0)
       block.eval()
       try Torch.withNoGrad {
@@ -96,15 +96,38 @@ final class SwinTests: XCTestCase {
         _ = try block.mlp.fc2.weight.zero_()
         _ = try block.mlp.fc2.bias!.zero_()
       }
-      let x = try Tensor.randn([1, h * w, 8])
-      let ws = 4
-      let mask = try SwinWindows.shiftMask(
-        height: (h + ws - 1) / ws * ws, width: (w + ws - 1) / ws * ws, windowSize: ws, shift: ws / 2, device: .cpu)
-      let got = try Torch.withNoGrad { try block(x, height: h, width: w, mask: mask) }
-      let expected = try Torch.withNoGrad { try directAttention(block, x, height: h, width: w) }
+      // Two images: the row maps number every image's windows after the previous image's.
+      let x = try Tensor.randn([2, h * w, 8]).requiresGrad(true)
+      let windows = try SwinWindowing(batch: 2, height: h, width: w, windowSize: 4, device: .cpu)
+      let got = try block(x, windows: windows)
+      let expected = try Tensor.cat(
+        [directAttention(block, x[0..<1], height: h, width: w), directAttention(block, x[1..<2], height: h, width: w)], dim: 0)
       let error = try (got - expected).abs().amax().double()
       XCTAssertLessThan(error, 1e-5, "\(h)×\(w) shift \(shift)")
+      // Gradients too: qkv's bias collects the padding's share, and every token's rows go back.
+      let cotangent = try Tensor.randn(got.shape)
+      let sources = [x, block.attn.qkv.weight, block.attn.qkv.bias!, block.attn.proj.weight, block.attn.relativePositionBiasTable]
+      let ours = try Torch.grad(outputs: [(got * cotangent).sum()], inputs: sources)
+      let direct = try Torch.grad(outputs: [(expected * cotangent).sum()], inputs: sources)
+      for (k, (a, b)) in zip(ours, direct).enumerated() {
+        let scale = max(1, try b.abs().amax().double())
+        XCTAssertLessThan(try (a - b).abs().amax().double(), 1e-4 * scale, "\(h)×\(w) shift \(shift) grad \(k)")
+      }
     }
+  }
+
+  func testRowMapsAreTheOfficialPadRollAndPartition() throws {
+    // torch: F.pad(x, (0, 0, 0, wp−w, 0, hp−h)).roll((−s, −s), (1, 2)) → window_partition.
+    let (h, w, ws, shift) = (5, 7, 4, 2)
+    let x = try Tensor.arange(1, .int(Int64(1 + 2 * h * w))).to(.float32).view([2, h, w, 1])
+    let padded = try Functional.pad(x, [0, 0, 0, 1, 0, 3]).roll(shifts: [-shift, -shift], dims: [1, 2])
+    let official = try padded.view([2, 2, ws, 2, ws, 1]).permute([0, 1, 3, 2, 4, 5]).reshape([-1, 1])
+    let map = try SwinWindows.rowMap(batch: 2, height: h, width: w, windowSize: ws, shift: shift, device: .cpu)
+    XCTAssertEqual(try x.view([-1, 1]).gatherRows(map).scalars(as: Float.self), try official.scalars(as: Float.self))
+    XCTAssertTrue(map.hasHoles)
+    XCTAssertFalse(map.dropsRows)
+    // Back: every token from its window row.
+    XCTAssertEqual(try official.gatherRows(map.inverted).scalars(as: Float.self), try x.view([-1]).scalars(as: Float.self))
   }
 
   func testRelativePositionIndexIsTheOfficialOne() throws {

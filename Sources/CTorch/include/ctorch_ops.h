@@ -172,6 +172,10 @@ rs_status rs_index_select(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor in
 rs_status rs_index_add(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor index, rs_tensor source,
                        rs_scalar alpha);
 rs_status rs_gather(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor index);
+/// Rows of x ([N, C]) at `index` (int64 [M]; −1 gives a zero row), as one copy. `inverse` (int64
+/// [N]) says where each row of x went (−1: nowhere): the two must be inverse one-to-one maps, and
+/// the gradient is the gather by `inverse`.
+rs_status rs_gather_rows(rs_tensor* out, rs_tensor x, rs_tensor index, rs_tensor inverse);
 /// x.scatter(dim, index, src), or scatter(dim, index, value) when src is NULL.
 rs_status rs_scatter(rs_tensor* out, rs_tensor x, int64_t dim, rs_tensor index, rs_tensor src,
                      rs_scalar value);

@@ -16,7 +16,8 @@ final class SwinMLP: Module, UnaryLayer {
 
 /// The official `SwinTransformerBlock` (segmentation variant): LayerNorm → (shifted) window
 /// attention on the map padded at bottom/right to window multiples → crop → residual; then
-/// LayerNorm → MLP → residual. Stochastic depth on both branches in training only.
+/// LayerNorm → MLP → residual. The pad, roll, window partition and their reverse are one row
+/// gather each way (`SwinWindowing`). Stochastic depth on both branches in training only.
 /// Keys: `norm1`, `attn.*`, `norm2`, `mlp.fc1`, `mlp.fc2`.
 public final class SwinBlock: Module {
   public let windowSize: Int
@@ -43,24 +44,23 @@ public final class SwinBlock: Module {
   }
 
   /// - Parameters:
-  ///   - x: tokens `[B, H·W, C]` of an `height`×`width` map.
-  ///   - mask: the shifted-window mask of the padded map (`SwinWindows.shiftMask`); used only
-  ///     by shifted blocks.
-  public func callAsFunction(_ x: Tensor, height h: Int, width w: Int, mask: Tensor?) throws -> Tensor {
+  ///   - x: tokens `[B, H·W, C]` of `windows`' maps.
+  ///   - windows: the stage's windows for this input size (its shifted-window mask serves only
+  ///     shifted blocks).
+  public func callAsFunction(_ x: Tensor, windows: SwinWindowing) throws -> Tensor {
     let (b, l, c) = (x.shape[0], x.shape[1], x.shape[2])
-    guard l == h * w else { throw ModelConfigError.invalid("Swin block: \(l) tokens for a \(h)×\(w) map") }
-    let ws = windowSize
-    let padRight = (ws - w % ws) % ws
-    let padBottom = (ws - h % ws) % ws
-    var map = try Functional.pad(norm1(x).view([b, h, w, c]), [0, 0, 0, padRight, 0, padBottom])
-    let (hp, wp) = (h + padBottom, w + padRight)
-    if shiftSize > 0 { map = try map.roll(shifts: [-shiftSize, -shiftSize], dims: [1, 2]) }
-    let windows = try SwinWindows.partition(map, windowSize: ws).view([-1, ws * ws, c])
-    let attended = try attn(windows, mask: shiftSize > 0 ? mask : nil).view([-1, ws, ws, c])
-    map = try SwinWindows.reverse(attended, windowSize: ws, height: hp, width: wp)
-    if shiftSize > 0 { map = try map.roll(shifts: [shiftSize, shiftSize], dims: [1, 2]) }
-    if padRight > 0 || padBottom > 0 { map = try map[.all, ..<h, ..<w, .all].contiguous() }
-    let y = try x + dropPath(map.view([b, h * w, c]))
+    guard b == windows.batch, l == windows.height * windows.width else {
+      throw ModelConfigError.invalid(
+        "Swin block: tokens \(x.shape) for \(windows.batch) maps of \(windows.height)×\(windows.width)")
+    }
+    let map = shiftSize > 0 ? windows.shifted : windows.regular
+    // qkv and proj act on each token alone, so they run on the map's tokens and not on the padding
+    // of the windows as the official code's do (LAVT's stage 3 at 480² pads 30² to 36²): the
+    // padding's q, k and v are qkv's bias there and here.
+    let qkv = try attn.windowedQKV(norm1(x).view([b * l, c]), map)
+    let attended = try attn.attend(qkv.view([-1, windowSize * windowSize, 3 * c]), mask: shiftSize > 0 ? windows.mask : nil)
+    let branch = try attn.proj(attended.view([-1, c]).gatherRows(map.inverted)).view([b, l, c])
+    let y = try x + dropPath(branch)
     return try y + dropPath(mlp(norm2(y)))
   }
 }

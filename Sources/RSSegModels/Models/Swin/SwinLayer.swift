@@ -14,9 +14,9 @@ public class SwinLayer: Module {
   /// Recompute each block during backward instead of keeping its activations (the official
   /// `use_checkpoint`): training memory traded for a second forward pass of the blocks.
   public var useCheckpoint = false
-  /// The last shifted-window mask and the padded size and device it was built for (inputs of
-  /// one size repeat, e.g. every training batch).
-  private var cachedMask: (height: Int, width: Int, device: Device, mask: Tensor)?
+  /// The last windows and the device they were built for (inputs of one size repeat, e.g.
+  /// every training batch).
+  private var cachedWindows: (device: Device, windows: SwinWindowing)?
 
   /// Stage `i` of `config` (its blocks' drop rates are its slice of `config.blockDropRates`;
   /// every stage but the last ends with patch merging).
@@ -35,23 +35,25 @@ public class SwinLayer: Module {
     super.init()
   }
 
-  /// The blocks on tokens `[B, H·W, C]` of an `height`×`width` map (one shifted-window mask,
-  /// computed for the padded map, serves every shifted block).
+  /// The blocks on tokens `[B, H·W, C]` of an `height`×`width` map (one `SwinWindowing`
+  /// serves every block).
   public func runBlocks(_ x: Tensor, height h: Int, width w: Int) throws -> Tensor {
-    let mask = blocks.count > 1 ? try shiftMask(height: h, width: w, device: x.device) : nil
+    let windows = try windowing(batch: x.shape[0], height: h, width: w, device: x.device)
     return try blocks.reduce(x) { x, block in
-      guard useCheckpoint else { return try block(x, height: h, width: w, mask: mask) }
-      return try Torch.checkpoint([x]) { [try block($0[0], height: h, width: w, mask: mask)] }[0]
+      guard useCheckpoint else { return try block(x, windows: windows) }
+      return try Torch.checkpoint([x]) { [try block($0[0], windows: windows)] }[0]
     }
   }
 
-  private func shiftMask(height h: Int, width w: Int, device: Device) throws -> Tensor {
-    let ws = windowSize
-    let (hp, wp) = ((h + ws - 1) / ws * ws, (w + ws - 1) / ws * ws)
-    if let cached = cachedMask, cached.height == hp, cached.width == wp, cached.device == device { return cached.mask }
-    let mask = try SwinWindows.shiftMask(height: hp, width: wp, windowSize: ws, shift: ws / 2, device: device)
-    cachedMask = (hp, wp, device, mask)
-    return mask
+  private func windowing(batch: Int, height h: Int, width w: Int, device: Device) throws -> SwinWindowing {
+    if let cached = cachedWindows, cached.device == device, cached.windows.batch == batch, cached.windows.height == h,
+      cached.windows.width == w
+    {
+      return cached.windows
+    }
+    let windows = try SwinWindowing(batch: batch, height: h, width: w, windowSize: windowSize, device: device)
+    cachedWindows = (device, windows)
+    return windows
   }
 
   /// The next stage's tokens and map size, or nil in the last stage.

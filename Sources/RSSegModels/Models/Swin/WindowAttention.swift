@@ -1,7 +1,8 @@
 import Torch
 
 /// The official `WindowAttention`: multi-head self-attention inside each window with a learned
-/// relative position bias. Keys: `qkv`, `proj`, `relative_position_bias_table`
+/// relative position bias. `SwinBlock` applies `qkv` and `proj` to the map's tokens and
+/// `attend(_:mask:)` to the windows between them. Keys: `qkv`, `proj`, `relative_position_bias_table`
 /// `[(2ws−1)², heads]` and the persistent buffer `relative_position_index` `[ws², ws²]` (it is in
 /// the official checkpoints, so it is part of the state dict here too).
 public final class WindowAttention: Module {
@@ -37,12 +38,20 @@ public final class WindowAttention: Module {
     return try relativePositionBiasTable.transpose(0, 1).indexSelect(dim: 1, index: relativePositionIndex.view([-1])).view([numHeads, n, n])
   }
 
-  /// - Parameters:
-  ///   - x: windows `[B·nW, ws², C]`.
-  ///   - mask: `[nW, ws², ws²]` added to the scores of every image's windows, or nil.
-  public func callAsFunction(_ x: Tensor, mask: Tensor?) throws -> Tensor {
-    let (bw, n, c) = (x.shape[0], x.shape[1], x.shape[2])
-    let qkv = try self.qkv(x).reshape([bw, n, 3, numHeads, c / numHeads]).permute([2, 0, 3, 1, 4])
+  /// q, k and v of windows: `qkv` of `tokens` `[rows, C]`, gathered into the windows of `map`
+  /// (`[B·nW·ws², 3C]`); positions of the padding get qkv's bias, as qkv of the official zero
+  /// padding does.
+  func windowedQKV(_ tokens: Tensor, _ map: RowMap) throws -> Tensor {
+    guard map.hasHoles, let bias = qkv.bias else { return try qkv(tokens).gatherRows(map) }
+    let windows = try Functional.linear(tokens, weight: qkv.weight).gatherRows(map)
+    return try windows + bias.to(windows.dtype)
+  }
+
+  /// Attention inside windows, before `proj`: `qkv` `[B·nW, ws², 3C]` → `[B·nW, ws², C]`.
+  /// - Parameter mask: `[nW, ws², ws²]` added to the scores of every image's windows, or nil.
+  func attend(_ qkv: Tensor, mask: Tensor?) throws -> Tensor {
+    let (bw, n, c) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+    let qkv = try qkv.view([bw, n, 3, numHeads, c / numHeads]).permute([2, 0, 3, 1, 4])
     let (q, k, v) = (try qkv[0] * scale, try qkv[1], try qkv[2])
     var attention = try q.matmul(k.transpose(-2, -1)) + relativePositionBias().unsqueeze(0)
     if let mask {
@@ -50,6 +59,6 @@ public final class WindowAttention: Module {
       attention = try (attention.view([bw / windows, windows, numHeads, n, n]) + mask.unsqueeze(1).unsqueeze(0))
         .view([-1, numHeads, n, n])
     }
-    return try proj(attention.softmax(dim: -1).matmul(v).transpose(1, 2).reshape([bw, n, c]))
+    return try attention.softmax(dim: -1).matmul(v).transpose(1, 2).reshape([bw, n, c])
   }
 }

@@ -1,19 +1,31 @@
 import Torch
 
-// The window helpers of the official Swin code (window_partition, window_reverse and the
-// shifted-window attention mask of BasicLayer.forward).
+// The window helpers of the official Swin code (window_partition and window_reverse with the
+// padding and cyclic shift of SwinTransformerBlock.forward, as one row map; the shifted-window
+// attention mask of BasicLayer.forward).
 
 enum SwinWindows {
-  /// `[B, H, W, C]` → `[B·nW, ws, ws, C]`, windows in row-major order (H and W multiples of ws).
-  static func partition(_ x: Tensor, windowSize ws: Int) throws -> Tensor {
-    let (b, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    return try x.view([b, h / ws, ws, w / ws, ws, c]).permute([0, 1, 3, 2, 4, 5]).contiguous().view([-1, ws, ws, c])
-  }
-
-  /// The inverse of `partition`: `[B·nW, ws, ws, C]` → `[B, H, W, C]`.
-  static func reverse(_ windows: Tensor, windowSize ws: Int, height h: Int, width w: Int) throws -> Tensor {
-    let b = windows.shape[0] / ((h / ws) * (w / ws))
-    return try windows.view([b, h / ws, w / ws, ws, ws, -1]).permute([0, 1, 3, 2, 4, 5]).contiguous().view([b, h, w, -1])
+  /// The row map from the tokens `[B·H·W, C]` of `batch` `height`×`width` maps to the windows
+  /// `[B·nW·ws², C]` of the maps padded at bottom/right to window multiples and rolled by
+  /// −`shift` (the official pad, roll and window_partition): windows in row-major order, positions
+  /// of the padding as holes (zero rows).
+  static func rowMap(batch: Int, height h: Int, width w: Int, windowSize ws: Int, shift: Int, device: Device) throws -> RowMap {
+    let (hp, wp) = ((h + ws - 1) / ws * ws, (w + ws - 1) / ws * ws)
+    var index = [Int64]()
+    index.reserveCapacity(batch * hp * wp)
+    for b in 0..<batch {
+      for wy in 0..<(hp / ws) {
+        for wx in 0..<(wp / ws) {
+          for i in 0..<(ws * ws) {
+            // roll(−shift): position Y of the rolled map holds position (Y + shift) mod hp.
+            let y = (wy * ws + i / ws + shift) % hp
+            let x = (wx * ws + i % ws + shift) % wp
+            index.append(y < h && x < w ? Int64((b * h + y) * w + x) : -1)
+          }
+        }
+      }
+    }
+    return try RowMap(index: index, sourceRows: batch * h * w, device: device)
   }
 
   /// The attention mask of shifted windows on a padded `height`×`width` map (multiples of the
@@ -52,5 +64,25 @@ enum SwinWindows {
       }
     }
     return try Tensor(index, shape: [n, n])
+  }
+}
+
+/// One stage's windows for one input size: the row maps of its regular and shifted blocks and the
+/// shifted blocks' attention mask.
+public struct SwinWindowing {
+  public let batch: Int
+  public let height: Int
+  public let width: Int
+  let regular: RowMap
+  let shifted: RowMap
+  /// `[nW, ws², ws²]` (`SwinWindows.shiftMask`).
+  let mask: Tensor
+
+  public init(batch: Int, height: Int, width: Int, windowSize ws: Int, device: Device) throws {
+    let (hp, wp) = ((height + ws - 1) / ws * ws, (width + ws - 1) / ws * ws)
+    (self.batch, self.height, self.width) = (batch, height, width)
+    regular = try SwinWindows.rowMap(batch: batch, height: height, width: width, windowSize: ws, shift: 0, device: device)
+    shifted = try SwinWindows.rowMap(batch: batch, height: height, width: width, windowSize: ws, shift: ws / 2, device: device)
+    mask = try SwinWindows.shiftMask(height: hp, width: wp, windowSize: ws, shift: ws / 2, device: device)
   }
 }
