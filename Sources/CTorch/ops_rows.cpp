@@ -37,7 +37,7 @@ at::Tensor gather_rows(const at::Tensor& x, const at::Tensor& index) {
   const auto row_bytes = (size_t)(x.size(1) * x.element_size());
   const auto* from = static_cast<const char*>(source.data_ptr());
   auto* to = static_cast<char*>(out.data_ptr());
-  const auto* rows = i.const_data_ptr<int64_t>();
+  const auto* rows = static_cast<const int64_t*>(i.data_ptr());
   std::atomic<bool> outside{false};
   at::parallel_for(0, m, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, x.size(1))), [&](int64_t first, int64_t last) {
     for (int64_t k = first; k < last; ++k) {

@@ -51,8 +51,9 @@ public final class WindowAttention: Module {
   /// - Parameter mask: `[nW, ws², ws²]` added to the scores of every image's windows, or nil.
   func attend(_ qkv: Tensor, mask: Tensor?) throws -> Tensor {
     let (bw, n, c) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
-    let qkv = try qkv.view([bw, n, 3, numHeads, c / numHeads]).permute([2, 0, 3, 1, 4])
-    let (q, k, v) = (try qkv[0] * scale, try qkv[1], try qkv[2])
+    // unbind, not three selects: its gradient is one stack, where each select's zero-fills all of qkv.
+    let qkv = try qkv.view([bw, n, 3, numHeads, c / numHeads]).permute([2, 0, 3, 1, 4]).unbind(dim: 0)
+    let (q, k, v) = (try qkv[0] * scale, qkv[1], qkv[2])
     var attention = try q.matmul(k.transpose(-2, -1)) + relativePositionBias().unsqueeze(0)
     if let mask {
       let windows = mask.shape[0]
