@@ -116,6 +116,20 @@ final class SwinTests: XCTestCase {
     }
   }
 
+  func testWindowsOfAnotherLayoutAreRefused() throws {
+    let windows = try SwinWindowing(batch: 1, height: 6, width: 6, windowSize: 4, device: .cpu)
+    let x = try Tensor.randn([1, 36, 8])
+    // A shift other than half the window, another window, another batch or map size.
+    let shiftedByOne = try SwinBlock(dim: 8, numHeads: 2, windowSize: 4, shiftSize: 1, mlpRatio: 2, qkvBias: true, dropPath: 0)
+    XCTAssertThrowsError(try shiftedByOne(x, windows: windows))
+    let wider = try SwinBlock(dim: 8, numHeads: 2, windowSize: 3, shiftSize: 0, mlpRatio: 2, qkvBias: true, dropPath: 0)
+    XCTAssertThrowsError(try wider(x, windows: windows))
+    let block = try SwinBlock(dim: 8, numHeads: 2, windowSize: 4, shiftSize: 2, mlpRatio: 2, qkvBias: true, dropPath: 0)
+    XCTAssertThrowsError(try block(Tensor.randn([2, 36, 8]), windows: windows))
+    XCTAssertThrowsError(try block(Tensor.randn([1, 35, 8]), windows: windows))
+    XCTAssertNoThrow(try block(x, windows: windows))
+  }
+
   func testRowMapsAreTheOfficialPadRollAndPartition() throws {
     // torch: F.pad(x, (0, 0, 0, wp−w, 0, hp−h)).roll((−s, −s), (1, 2)) → window_partition.
     let (h, w, ws, shift) = (5, 7, 4, 2)

@@ -53,6 +53,10 @@ public final class SwinBlock: Module {
       throw ModelConfigError.invalid(
         "Swin block: tokens \(x.shape) for \(windows.batch) maps of \(windows.height)×\(windows.width)")
     }
+    guard windows.windowSize == windowSize, shiftSize == 0 || shiftSize == windows.shift else {
+      throw ModelConfigError.invalid(
+        "Swin block: window \(windowSize) shifted by \(shiftSize), given windows of \(windows.windowSize) shifted by \(windows.shift)")
+    }
     let map = shiftSize > 0 ? windows.shifted : windows.regular
     // qkv and proj act on each token alone, so they run on the map's tokens and not on the padding
     // of the windows as the official code's do (LAVT's stage 3 at 480² pads 30² to 36²): the

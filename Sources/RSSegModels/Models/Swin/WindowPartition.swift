@@ -73,6 +73,9 @@ public struct SwinWindowing {
   public let batch: Int
   public let height: Int
   public let width: Int
+  public let windowSize: Int
+  /// The shifted blocks' cyclic shift: half the window, as the official BasicLayer sets it.
+  public var shift: Int { windowSize / 2 }
   let regular: RowMap
   let shifted: RowMap
   /// `[nW, ws², ws²]` (`SwinWindows.shiftMask`).
@@ -80,7 +83,7 @@ public struct SwinWindowing {
 
   public init(batch: Int, height: Int, width: Int, windowSize ws: Int, device: Device) throws {
     let (hp, wp) = ((height + ws - 1) / ws * ws, (width + ws - 1) / ws * ws)
-    (self.batch, self.height, self.width) = (batch, height, width)
+    (self.batch, self.height, self.width, windowSize) = (batch, height, width, ws)
     regular = try SwinWindows.rowMap(batch: batch, height: height, width: width, windowSize: ws, shift: 0, device: device)
     shifted = try SwinWindows.rowMap(batch: batch, height: height, width: width, windowSize: ws, shift: ws / 2, device: device)
     mask = try SwinWindows.shiftMask(height: hp, width: wp, windowSize: ws, shift: ws / 2, device: device)
