@@ -90,7 +90,7 @@ extension ReferringSegmenter {
     try SafeTensors.write(ordered, metadata: compacted.metadata, to: output)
     // The result must load as a model, strictly.
     _ = try load(modelFile: output)
-    let size = { (p: String) in ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0) ?? 0 }
+    let size = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }
     return .init(
       vocabularyBefore: tokens.count, vocabularyAfter: kept.count, bytesBefore: size(path), bytesAfter: size(output), parts: parts)
   }
