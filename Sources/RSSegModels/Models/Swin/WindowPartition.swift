@@ -5,12 +5,15 @@ import Torch
 // attention mask of BasicLayer.forward).
 
 enum SwinWindows {
+  /// `n` rounded up to a multiple of the window `ws`: the official bottom/right padding.
+  static func padded(_ n: Int, to ws: Int) -> Int { (n + ws - 1) / ws * ws }
+
   /// The row map from the tokens `[B·H·W, C]` of `batch` `height`×`width` maps to the windows
   /// `[B·nW·ws², C]` of the maps padded at bottom/right to window multiples and rolled by
   /// −`shift` (the official pad, roll and window_partition): windows in row-major order, positions
   /// of the padding as holes (zero rows).
   static func rowMap(batch: Int, height h: Int, width w: Int, windowSize ws: Int, shift: Int, device: Device) throws -> RowMap {
-    let (hp, wp) = ((h + ws - 1) / ws * ws, (w + ws - 1) / ws * ws)
+    let (hp, wp) = (padded(h, to: ws), padded(w, to: ws))
     var index = [Int64]()
     index.reserveCapacity(batch * hp * wp)
     for b in 0..<batch {
@@ -82,7 +85,7 @@ public struct SwinWindowing {
   let mask: Tensor
 
   public init(batch: Int, height: Int, width: Int, windowSize ws: Int, device: Device) throws {
-    let (hp, wp) = ((height + ws - 1) / ws * ws, (width + ws - 1) / ws * ws)
+    let (hp, wp) = (SwinWindows.padded(height, to: ws), SwinWindows.padded(width, to: ws))
     (self.batch, self.height, self.width, windowSize) = (batch, height, width, ws)
     regular = try SwinWindows.rowMap(batch: batch, height: height, width: width, windowSize: ws, shift: 0, device: device)
     shifted = try SwinWindows.rowMap(batch: batch, height: height, width: width, windowSize: ws, shift: ws / 2, device: device)
