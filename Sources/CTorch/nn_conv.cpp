@@ -1,4 +1,6 @@
 // Linear and convolution.
+#include <ATen/autocast_mode.h>
+
 #include "shim.hpp"
 
 using rs::T;
@@ -22,14 +24,23 @@ rs_status rs_conv(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b, int64_t
         rs::winograd_applies(T(x), T(w), rs::opt(b), s,
                              padding_mode == RS_CONV_PAD_EXPLICIT ? rs::ints(padding, 2) : same, d, groups)) {
       y = rs::winograd_conv3x3(T(x), T(w), rs::opt(b));
-    } else if (padding_mode == RS_CONV_PAD_EXPLICIT) {
-      auto p = rs::ints(padding, nspatial);
-      y = nspatial == 1 ? at::conv1d(T(x), T(w), rs::opt(b), s, p, d, groups)
-                        : at::conv2d(T(x), T(w), rs::opt(b), s, p, d, groups);
     } else {
-      c10::string_view mode = padding_mode == RS_CONV_PAD_SAME ? "same" : "valid";
-      y = nspatial == 1 ? at::conv1d(T(x), T(w), rs::opt(b), s, mode, d, groups)
-                        : at::conv2d(T(x), T(w), rs::opt(b), s, mode, d, groups);
+      // Under autocast in an inference scope, with the weight's cast made once (cast_cache.cpp).
+      auto operands = rs::cached_autocast_operands(T(x), T(w), rs::opt(b));
+      std::optional<c10::impl::ExcludeDispatchKeyGuard> no_autocast;
+      if (operands) no_autocast.emplace(c10::autocast_dispatch_keyset);
+      const auto& input = operands ? operands->x : T(x);
+      const auto& weight = operands ? operands->w : T(w);
+      const auto bias = operands ? operands->b : rs::opt(b);
+      if (padding_mode == RS_CONV_PAD_EXPLICIT) {
+        auto p = rs::ints(padding, nspatial);
+        y = nspatial == 1 ? at::conv1d(input, weight, bias, s, p, d, groups)
+                          : at::conv2d(input, weight, bias, s, p, d, groups);
+      } else {
+        c10::string_view mode = padding_mode == RS_CONV_PAD_SAME ? "same" : "valid";
+        y = nspatial == 1 ? at::conv1d(input, weight, bias, s, mode, d, groups)
+                          : at::conv2d(input, weight, bias, s, mode, d, groups);
+      }
     }
     *out = rs::wrap(std::move(y));
   })

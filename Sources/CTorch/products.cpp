@@ -189,6 +189,10 @@ at::Tensor linear_gelu(const at::Tensor& x, const at::Tensor& w, const at::Tenso
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b) {
+  if (auto operands = cached_autocast_operands(x, w, b)) {
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+    return at::linear(operands->x, operands->w, operands->b);
+  }
   // Under autocast, libtorch's linear casts to bf16; oneDNN is where its bf16 products go anyway.
   const bool ours = !at::autocast::is_autocast_enabled(at::kCPU) && x.dim() >= 1 && w.dim() == 2 &&
                     x.is_cpu() && x.scalar_type() == at::kFloat && x.numel() > 0 && x.size(-1) == w.size(1) &&

@@ -177,6 +177,21 @@ extension Torch {
     return result
   }
 
+  /// Runs `body` with autocast's casts of float32 weights made once: while gradients are off,
+  /// linear layers, convolutions and ConvNeXt blocks under autocast reuse each weight's bf16 (or
+  /// fp16) copy until the weight is modified in place. For inference over many inputs with the
+  /// same weights (a scene's windows, an evaluation set): PyTorch recasts every weight at every
+  /// use in inference mode. The copies (half the float32 weights' size) are freed when the
+  /// outermost scope ends.
+  public static func withCastCache<R>(_ body: () throws -> R) rethrows -> R {
+    rs_cast_cache_enter()
+    defer { rs_cast_cache_exit() }
+    return try body()
+  }
+
+  /// Casts the cast cache holds on this thread.
+  public static var castCacheCount: Int { Int(rs_cast_cache_count()) }
+
   /// Runs `body` with autocast off for `device`'s type (CUDA, else the CPU) when it is on: for a
   /// small computation that should stay in float32 inside an autocast region.
   public static func withoutAutocast<R>(on device: Device = .cpu, _ body: () throws -> R) throws -> R {

@@ -37,26 +37,29 @@ public struct ReferringEvaluator {
     defer { bar.finish() }
     var scores = ReferringScores()
     let next = loader.batches(epoch: 0)
-    while scores.samples < total, let batch = try next() {
-      let logits = try Torch.withInferenceMode { try forward(batch) }
-      let prediction = try logits.argmax(dim: 1).to(.cpu)
-      let target = try batch.targets.eq(1)
-      let predicted = try prediction.eq(1)
-      let intersections = try predicted.logicalAnd(target).sum(dims: [1, 2], dtype: .int64).scalars(as: Int64.self)
-      let unions = try predicted.logicalOr(target).sum(dims: [1, 2], dtype: .int64).scalars(as: Int64.self)
-      let (height, width) = (batch.targets.shape[1], batch.targets.shape[2])
-      let masks = each == nil ? [] : try prediction.to(.uint8).scalars(as: UInt8.self)
-      for b in 0..<min(batch.indices.count, total - scores.samples) {
-        let (intersection, union) = (Int(intersections[b]), Int(unions[b]))
-        try scores.add(intersection: intersection, union: union)
-        if let each {
-          let plane = width * height
-          try each(
-            Prediction(
-              index: batch.indices[b], sentence: batch.sentences[b], name: batch.names[b], width: width, height: height,
-              mask: Array(masks[(b * plane)..<((b + 1) * plane)]), intersection: intersection, union: union))
+    // One cast of each weight for the whole set under autocast (Torch.withCastCache).
+    try Torch.withCastCache {
+      while scores.samples < total, let batch = try next() {
+        let logits = try Torch.withInferenceMode { try forward(batch) }
+        let prediction = try logits.argmax(dim: 1).to(.cpu)
+        let target = try batch.targets.eq(1)
+        let predicted = try prediction.eq(1)
+        let intersections = try predicted.logicalAnd(target).sum(dims: [1, 2], dtype: .int64).scalars(as: Int64.self)
+        let unions = try predicted.logicalOr(target).sum(dims: [1, 2], dtype: .int64).scalars(as: Int64.self)
+        let (height, width) = (batch.targets.shape[1], batch.targets.shape[2])
+        let masks = each == nil ? [] : try prediction.to(.uint8).scalars(as: UInt8.self)
+        for b in 0..<min(batch.indices.count, total - scores.samples) {
+          let (intersection, union) = (Int(intersections[b]), Int(unions[b]))
+          try scores.add(intersection: intersection, union: union)
+          if let each {
+            let plane = width * height
+            try each(
+              Prediction(
+                index: batch.indices[b], sentence: batch.sentences[b], name: batch.names[b], width: width, height: height,
+                mask: Array(masks[(b * plane)..<((b + 1) * plane)]), intersection: intersection, union: union))
+          }
+          bar.advance()
         }
-        bar.advance()
       }
     }
     return scores

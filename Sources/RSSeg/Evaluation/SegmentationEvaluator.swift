@@ -41,17 +41,20 @@ public struct SegmentationEvaluator {
     let bar = ProgressBar(total: subset.count, label: "evaluate", unit: "img", enabled: progress)
     defer { bar.finish() }
     let batches = loader.epoch(0)
-    while let batch = try batches.next() {
-      let predicted = try Torch.withInferenceMode { try predict(model, batch.images.transferred(to: device)) }
-      let labels = try batch.labels.scalars(as: Int64.self)
-      try matrix.add(truth: labels, predicted: predicted)
-      let h = batch.labels.shape[1], w = batch.labels.shape[2]
-      if let onPrediction {
-        for (k, index) in batch.indices.enumerated() {
-          try onPrediction(subset.samples[index], predicted[(k * w * h)..<((k + 1) * w * h)].map { UInt8($0) }, w, h)
+    // One cast of each weight for the whole set under autocast (Torch.withCastCache).
+    try Torch.withCastCache {
+      while let batch = try batches.next() {
+        let predicted = try Torch.withInferenceMode { try predict(model, batch.images.transferred(to: device)) }
+        let labels = try batch.labels.scalars(as: Int64.self)
+        try matrix.add(truth: labels, predicted: predicted)
+        let h = batch.labels.shape[1], w = batch.labels.shape[2]
+        if let onPrediction {
+          for (k, index) in batch.indices.enumerated() {
+            try onPrediction(subset.samples[index], predicted[(k * w * h)..<((k + 1) * w * h)].map { UInt8($0) }, w, h)
+          }
         }
+        bar.advance(by: batch.indices.count)
       }
-      bar.advance(by: batch.indices.count)
     }
     return matrix
   }
