@@ -39,10 +39,8 @@ struct BlockWeights {
 /// block's own.
 struct ProductWeights {
   at::Tensor w1, b1, w2, b2;
-  /// Casts through rs::cast_weight: made once per inference scope (cast_cache.cpp).
   ProductWeights(const BlockWeights& p, at::ScalarType type)
-      : w1(rs::cast_weight(p.w1, type)), b1(rs::cast_weight(p.b1, type)), w2(rs::cast_weight(p.w2, type)),
-        b2(rs::cast_weight(p.b2, type)) {}
+      : w1(p.w1.to(type)), b1(p.b1.to(type)), w2(p.w2.to(type)), b2(p.b2.to(type)) {}
   at::ScalarType type() const { return w1.scalar_type(); }
 };
 

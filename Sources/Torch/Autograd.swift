@@ -178,7 +178,7 @@ extension Torch {
   }
 
   /// Runs `body` with autocast's casts of float32 weights made once: while gradients are off,
-  /// linear layers, convolutions and ConvNeXt blocks under autocast reuse each weight's bf16 (or
+  /// linear layers and convolutions under autocast reuse each weight's bf16 (or
   /// fp16) copy until the weight is modified in place. For inference over many inputs with the
   /// same weights (a scene's windows, an evaluation set): PyTorch recasts every weight at every
   /// use in inference mode. The copies (half the float32 weights' size) are freed when the

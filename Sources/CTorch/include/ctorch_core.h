@@ -125,8 +125,8 @@ typedef struct {
 } rs_cpu_cache_stats;
 rs_cpu_cache_stats rs_cpu_cache_statistics(void);
 /// Until the matching exit, on this thread: while gradients are off, the bf16/fp16 casts that
-/// autocast makes of float32 weights (leaves requiring grad) in linear layers, convolutions and
-/// ConvNeXt blocks are made once and reused as long as the weight is not modified in place.
+/// autocast makes of float32 weights (leaves requiring grad) in linear layers and convolutions
+/// are made once and reused as long as the weight is not modified in place.
 /// Leaving the outermost scope frees them. For inference over many inputs with the same weights.
 void rs_cast_cache_enter(void);
 void rs_cast_cache_exit(void);
