@@ -20,7 +20,7 @@ namespace {
 
 struct Entry {
   c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl> source;
-  uint32_t version;
+  int64_t version;
   at::Tensor cast;
 };
 
@@ -39,19 +39,18 @@ struct KeyHash {
 thread_local int depth = 0;
 thread_local std::unordered_map<Key, Entry, KeyHash> entries;
 
-}  // namespace
-
-namespace rs {
-
+/// Whether the cache serves: inside rs_cast_cache_enter's scope, with gradients off.
 bool cast_cache_serves() { return depth > 0 && !c10::GradMode::is_enabled(); }
 
+/// `weight` in `type`: where the cache serves, a float32 leaf requiring grad is cast once and
+/// reused until modified in place; else `weight.to(type)`.
 at::Tensor cast_weight(const at::Tensor& weight, at::ScalarType type) {
   if (weight.scalar_type() == type) return weight;
   const bool cacheable = cast_cache_serves() && weight.scalar_type() == at::kFloat && weight.requires_grad() &&
                          weight.is_leaf() && !weight.is_view();
   if (!cacheable) return weight.to(type);
   const Key key{weight.unsafeGetTensorImpl(), type};
-  const uint32_t version = weight._version();
+  const int64_t version = weight._version();
   auto found = entries.find(key);
   // The weak reference tells a live weight from a new one allocated at a freed one's address.
   if (found != entries.end() && found->second.version == version &&
@@ -63,6 +62,10 @@ at::Tensor cast_weight(const at::Tensor& weight, at::ScalarType type) {
                                       version, cast});
   return cast;
 }
+
+}  // namespace
+
+namespace rs {
 
 std::optional<AutocastOperands> cached_autocast_operands(const at::Tensor& x, const at::Tensor& w,
                                                          const std::optional<at::Tensor>& b) {

@@ -73,15 +73,11 @@ bool winograd_applies(const at::Tensor& x, const at::Tensor& w, const std::optio
 /// What the profiler and the FLOP counter see it as (counted as the direct convolution's FLOPs).
 constexpr const char* kWinogradConvolution = "rsseg::winograd_conv2d";
 at::Tensor winograd_conv3x3(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
-/// `weight` in `type`: inside rs_cast_cache_enter's scope with gradients off, a float32 leaf
-/// requiring grad is cast once and reused until modified in place (cast_cache.cpp); else `weight.to(type)`.
-at::Tensor cast_weight(const at::Tensor& weight, at::ScalarType type);
-/// Whether cast_weight caches: inside rs_cast_cache_enter's scope, with gradients off.
-bool cast_cache_serves();
 /// A product's operands as autocast casts them (x, weight, bias in its lower precision), weight
-/// and bias through cast_weight; nullopt unless the cache serves, autocast is on for x's device
-/// and the operands are float32 (or already in that precision). The product then runs with
-/// autocast off.
+/// and bias from the cast cache (cast_cache.cpp: made once per rs_cast_cache_enter scope while
+/// gradients are off); nullopt unless inside such a scope with gradients off, autocast on for
+/// x's device and the operands float32 (or already in that precision). The product then runs
+/// with autocast off.
 struct AutocastOperands {
   at::Tensor x, w;
   std::optional<at::Tensor> b;
