@@ -27,14 +27,14 @@ class Body {
   Body& operator=(const Body&) = delete;
   ~Body() { release_(context_); }
 
-  variable_list operator()(const variable_list& inputs) const {
+  variable_list operator()(const variable_list& inputs, bool recomputing = false) const {
     std::vector<rs_tensor> handles;
     handles.reserve(inputs.size());
     for (const auto& t : inputs) handles.push_back(rs::wrap(t));  // owned by the function from here
     rs_tensor* outputs = nullptr;
     int64_t count = 0;
     char* error = nullptr;
-    const int32_t status = fn_(context_, handles.data(), (int64_t)handles.size(), &outputs, &count, &error);
+    const int32_t status = fn_(context_, handles.data(), (int64_t)handles.size(), recomputing ? 1 : 0, &outputs, &count, &error);
     if (status != 0) {
       std::string message = error ? error : "the checkpointed function failed";
       std::free(error);
@@ -143,7 +143,7 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
     {
       c10::AutoGradMode enable(true);
       StateScope scope(h.state);
-      outputs = (*h.body)(inputs);
+      outputs = (*h.body)(inputs, /*recomputing=*/true);
     }
     TORCH_CHECK(outputs.size() == grads.size(), "checkpoint: the recomputation gave ", outputs.size(),
                 " outputs, the first run ", grads.size());

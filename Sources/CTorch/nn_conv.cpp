@@ -11,6 +11,10 @@ rs_status rs_linear(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b) {
   RS_RETURN_TENSOR(rs::linear(T(x), T(w), rs::opt(b)));
 }
 
+rs_status rs_linear_backward_only(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b) {
+  RS_RETURN_TENSOR(rs::linear_backward_only(T(x), T(w), rs::opt(b)));
+}
+
 rs_status rs_conv(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b, int64_t nspatial,
                   const int64_t* stride, const int64_t* padding, const int64_t* dilation,
                   int64_t groups, rs_conv_padding padding_mode) {

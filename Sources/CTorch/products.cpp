@@ -56,15 +56,19 @@ at::Tensor linear_of_rows(const at::Tensor& rows, at::IntArrayRef input_sizes, c
   return (b ? rs::addmm(*b, rows, w.t()) : rs::mm(rows, w.t())).view(sizes);
 }
 
-/// A linear layer y = x·Wᵀ + b whose three products run on oneDNN (see rs::linear).
+/// A linear layer y = x·Wᵀ + b whose three products run on oneDNN (see rs::linear). Without
+/// `values` the forward makes the result's tensor but not its product (rs::linear_backward_only).
 struct LinearFunction : public torch::autograd::Function<LinearFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w,
-                            const std::optional<at::Tensor>& b) {
+                            const std::optional<at::Tensor>& b, bool values) {
     auto rows = x.reshape({-1, x.size(-1)});
     ctx->save_for_backward({rows, w});
     ctx->saved_data["bias"] = b.has_value();
     ctx->saved_data["input_sizes"] = x.sizes();
-    return linear_of_rows(rows, x.sizes(), w, b);
+    if (values) return linear_of_rows(rows, x.sizes(), w, b);
+    auto sizes = x.sizes().vec();
+    sizes.back() = w.size(0);
+    return at::empty(sizes, x.options());
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -78,7 +82,7 @@ struct LinearFunction : public torch::autograd::Function<LinearFunction> {
     if (ctx->needs_input_grad(0)) grad_x = product(g, w).view(ctx->saved_data["input_sizes"].toIntVector());
     if (ctx->needs_input_grad(1)) grad_w = product(g.t(), rows);
     if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) grad_b = g.sum(0);
-    return {grad_x, grad_w, grad_b};
+    return {grad_x, grad_w, grad_b, at::Tensor()};
   }
 };
 
@@ -202,8 +206,22 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<
   RECORD_FUNCTION("rsseg::linear", std::vector<c10::IValue>({x, w}));
   const bool graph = c10::GradMode::is_enabled() &&
                      (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()));
-  if (graph) return LinearFunction::apply(x, w, b);
+  if (graph) return LinearFunction::apply(x, w, b, true);
   return linear_of_rows(x.reshape({-1, x.size(-1)}), x.sizes(), w, b);
+}
+
+at::Tensor linear_backward_only(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b) {
+  const bool graph = c10::GradMode::is_enabled() &&
+                     (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()));
+  if (!graph) return rs::linear(x, w, b);
+  // Autocast's casts of linear's float32 operands, recorded so that gradients reach them.
+  const auto device = x.device().type();
+  const bool cast = at::autocast::is_autocast_enabled(device) && x.scalar_type() == at::kFloat;
+  const auto type = cast ? at::autocast::get_autocast_dtype(device) : x.scalar_type();
+  auto operand = [&](const at::Tensor& t) { return cast && t.scalar_type() == at::kFloat ? t.to(type) : t; };
+  std::optional<at::Tensor> bias;
+  if (b) bias = operand(*b);
+  return LinearFunction::apply(operand(x), operand(w), bias, false);
 }
 
 }  // namespace rs

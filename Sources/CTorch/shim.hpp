@@ -64,6 +64,8 @@ at::Tensor matmul(const at::Tensor& a, const at::Tensor& b);
 at::Tensor linear_gelu(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 /// at::linear, with its forward and backward products on oneDNN where rs::mm would use it.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
+/// rs::linear's graph without its values (see rs_linear_backward_only).
+at::Tensor linear_backward_only(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
 /// Whether conv2d(x, w, b, stride, padding, dilation, groups) is one that winograd_conv3x3 runs:
 /// 3×3, stride 1, padding 1, float32 on the CPU (under autocast, float32 or bf16 input of at least
 /// 60×60), at least 32 channels each side.

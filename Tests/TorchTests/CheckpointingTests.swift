@@ -127,4 +127,42 @@ final class CheckpointingTests: XCTestCase {
     out = nil
     XCTAssertNil(weakCaptured)
   }
+
+  /// The body runs with `recomputing` false first, true in backward.
+  func testBodyIsToldWhenItRecomputes() throws {
+    var runs: [Bool] = []
+    let x = try Tensor.randn([3]).requiresGrad(true)
+    let out = try Torch.checkpoint([x]) { t, recomputing in
+      runs.append(recomputing)
+      return [try t[0] * 2]
+    }
+    try out[0].sum().backward()
+    XCTAssertEqual(runs, [false, true])
+  }
+
+  /// `Linear.backwardOnly` gives the layer's gradients (fp32, and bf16 under autocast with the
+  /// layer's dtype), and its values when no graph is recorded.
+  func testBackwardOnlyLinearGivesTheLayersGradients() throws {
+    let layer = try Linear(12, 5)
+    let x = try Tensor.randn([2, 7, 12]).requiresGrad(true)
+    let g = try Tensor.randn([2, 7, 5])
+    for autocast in [false, true] {
+      func gradients(_ forward: (Tensor) throws -> Tensor) throws -> (dtype: DType, grads: [Tensor]) {
+        for t in [x, layer.weight, layer.bias!] { try t.setGrad(nil) }
+        let y = try autocast ? Torch.withAutocast(dtype: .bfloat16) { try forward(x) } : forward(x)
+        XCTAssertEqual(y.shape, [2, 7, 5])
+        try (y.to(.float32) * g).sum().backward()
+        return (y.dtype, [x.grad!, layer.weight.grad!, layer.bias!.grad!])
+      }
+      let plain = try gradients { try layer($0) }
+      let graphOnly = try gradients { try layer.backwardOnly($0) }
+      XCTAssertEqual(graphOnly.dtype, plain.dtype)
+      for (a, b) in zip(plain.grads, graphOnly.grads) {
+        XCTAssertEqual(b.dtype, .float32)
+        XCTAssertLessThanOrEqual(try (a - b).abs().max().double(), autocast ? 2e-2 : 1e-5, "autocast \(autocast)")
+      }
+    }
+    let values = try Torch.withNoGrad { try layer.backwardOnly(x) }
+    XCTAssertEqual(try (values - Torch.withNoGrad { try layer(x) }).abs().max().double(), 0)
+  }
 }

@@ -39,8 +39,9 @@ rs_status rs_tensor_grad_fn_name(char** out, rs_tensor t);
 // --- activation checkpointing (torch.utils.checkpoint) -------------------------------------
 /// The function of rs_checkpoint: reads `n_inputs` tensors (handles it owns and frees), writes a
 /// malloc'ed array of `*n_outputs` handles that the caller then owns; returns 0, or non-zero
-/// with a malloc'ed message in *error.
-typedef int32_t (*rs_checkpoint_body)(void* context, rs_tensor* inputs, int64_t n_inputs,
+/// with a malloc'ed message in *error. `recomputing` is 1 in backward's run, whose outputs serve
+/// only as the roots of the recorded graph (their values are never read), 0 otherwise.
+typedef int32_t (*rs_checkpoint_body)(void* context, rs_tensor* inputs, int64_t n_inputs, int32_t recomputing,
                                       rs_tensor** outputs, int64_t* n_outputs, char** error);
 /// Called once when `context` is no longer needed.
 typedef void (*rs_checkpoint_release)(void* context);

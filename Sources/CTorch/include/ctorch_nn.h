@@ -12,6 +12,11 @@ typedef enum { RS_REDUCTION_NONE = 0, RS_REDUCTION_MEAN = 1, RS_REDUCTION_SUM = 
 // --- linear and convolution ----------------------------------------------------------------
 /// y = x wᵀ + b; `b` may be NULL.
 rs_status rs_linear(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b);
+/// The graph of rs_linear without its values: a tensor of the product's shape (and autocast's
+/// dtype) whose contents are undefined, whose gradients are the product's. For the last product
+/// of a checkpoint's recomputation, whose result only carries gradients back. Computes the
+/// product when no graph is recorded.
+rs_status rs_linear_backward_only(rs_tensor* out, rs_tensor x, rs_tensor w, rs_tensor b);
 
 /// Padding modes of rs_conv: explicit sizes, "same" or "valid".
 typedef enum { RS_CONV_PAD_EXPLICIT = 0, RS_CONV_PAD_SAME = 1, RS_CONV_PAD_VALID = 2 } rs_conv_padding;

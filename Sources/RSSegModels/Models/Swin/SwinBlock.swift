@@ -1,7 +1,7 @@
 import Torch
 
 /// The official `Mlp` of a Swin block: `fc1` → GELU → `fc2` (dropout 0).
-final class SwinMLP: Module, UnaryLayer {
+final class SwinMLP: Module {
   let fc1: Linear
   let fc2: Linear
 
@@ -11,7 +11,11 @@ final class SwinMLP: Module, UnaryLayer {
     super.init()
   }
 
-  func callAsFunction(_ x: Tensor) throws -> Tensor { try fc2(fc1(x).gelu()) }
+  /// - Parameter backwardOnly: fc2 gives its graph but not its values (`Linear.backwardOnly`).
+  func callAsFunction(_ x: Tensor, backwardOnly: Bool = false) throws -> Tensor {
+    let hidden = try fc1(x).gelu()
+    return try backwardOnly ? fc2.backwardOnly(hidden) : fc2(hidden)
+  }
 }
 
 /// The official `SwinTransformerBlock` (segmentation variant): LayerNorm → (shifted) window
@@ -47,7 +51,10 @@ public final class SwinBlock: Module {
   ///   - x: tokens `[B, H·W, C]` of `windows`' maps.
   ///   - windows: the stage's windows for this input size (its shifted-window mask serves only
   ///     shifted blocks).
-  public func callAsFunction(_ x: Tensor, windows: SwinWindowing) throws -> Tensor {
+  ///   - backwardOnly: the result only carries gradients back (a checkpoint's recomputation):
+  ///     its values are undefined, as the MLP's last product (a third of the block's linear
+  ///     work) is not computed.
+  public func callAsFunction(_ x: Tensor, windows: SwinWindowing, backwardOnly: Bool = false) throws -> Tensor {
     let (b, l, c) = (x.shape[0], x.shape[1], x.shape[2])
     guard b == windows.batch, l == windows.height * windows.width else {
       throw ModelConfigError.invalid(
@@ -65,6 +72,6 @@ public final class SwinBlock: Module {
     let attended = try attn.attend(qkv.view([-1, windowSize * windowSize, 3 * c]), mask: shiftSize > 0 ? windows.mask : nil)
     let branch = try attn.proj(attended.view([-1, c]).gatherRows(map.inverted)).view([b, l, c])
     let y = try x + dropPath(branch)
-    return try y + dropPath(mlp(norm2(y)))
+    return try y + dropPath(mlp(norm2(y), backwardOnly: backwardOnly))
   }
 }

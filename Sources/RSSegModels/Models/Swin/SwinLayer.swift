@@ -41,7 +41,10 @@ public class SwinLayer: Module {
     let windows = try windowing(batch: x.shape[0], height: h, width: w, device: x.device)
     return try blocks.reduce(x) { x, block in
       guard useCheckpoint else { return try block(x, windows: windows) }
-      return try Torch.checkpoint([x]) { [try block($0[0], windows: windows)] }[0]
+      // The recomputation skips the MLP's last product: only its graph is needed there.
+      return try Torch.checkpoint([x]) { inputs, recomputing in
+        [try block(inputs[0], windows: windows, backwardOnly: recomputing)]
+      }[0]
     }
   }
 
