@@ -86,6 +86,11 @@ struct LinearFunction : public torch::autograd::Function<LinearFunction> {
   }
 };
 
+/// Whether autograd records a linear layer on these operands.
+bool records_graph(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b) {
+  return c10::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()));
+}
+
 /// [batch, n, k]·[batch, k, m] on oneDNN.
 at::Tensor batched_product(const at::Tensor& a, const at::Tensor& b) {
   auto result = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
@@ -204,16 +209,12 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<
                     (!b || (b->is_cpu() && b->scalar_type() == at::kFloat && b->dim() == 1 && b->size(0) == w.size(0)));
   if (!ours) return at::linear(x, w, b);
   RECORD_FUNCTION("rsseg::linear", std::vector<c10::IValue>({x, w}));
-  const bool graph = c10::GradMode::is_enabled() &&
-                     (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()));
-  if (graph) return LinearFunction::apply(x, w, b, true);
+  if (records_graph(x, w, b)) return LinearFunction::apply(x, w, b, true);
   return linear_of_rows(x.reshape({-1, x.size(-1)}), x.sizes(), w, b);
 }
 
 at::Tensor linear_backward_only(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b) {
-  const bool graph = c10::GradMode::is_enabled() &&
-                     (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()));
-  if (!graph) return rs::linear(x, w, b);
+  if (!records_graph(x, w, b)) return rs::linear(x, w, b);
   // Autocast's casts of linear's float32 operands, recorded so that gradients reach them.
   const auto device = x.device().type();
   const bool cast = at::autocast::is_autocast_enabled(device) && x.scalar_type() == at::kFloat;
