@@ -215,14 +215,12 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<
 
 at::Tensor linear_backward_only(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b) {
   if (!records_graph(x, w, b)) return rs::linear(x, w, b);
-  // Autocast's casts of linear's float32 operands, recorded so that gradients reach them.
   const auto device = x.device().type();
-  const bool cast = at::autocast::is_autocast_enabled(device) && x.scalar_type() == at::kFloat;
-  const auto type = cast ? at::autocast::get_autocast_dtype(device) : x.scalar_type();
-  auto operand = [&](const at::Tensor& t) { return cast && t.scalar_type() == at::kFloat ? t.to(type) : t; };
-  std::optional<at::Tensor> bias;
-  if (b) bias = operand(*b);
-  return LinearFunction::apply(operand(x), operand(w), bias, false);
+  if (!at::autocast::is_autocast_enabled(device)) return LinearFunction::apply(x, w, b, false);
+  // Autocast's own casts (its policy and cache), recorded so that gradients reach the operands.
+  const auto type = at::autocast::get_autocast_dtype(device);
+  return LinearFunction::apply(at::autocast::cached_cast(type, x, device), at::autocast::cached_cast(type, w, device),
+                               at::autocast::cached_cast(type, b, device), false);
 }
 
 }  // namespace rs
