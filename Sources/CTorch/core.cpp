@@ -264,6 +264,7 @@ rs_status rs_cpu_capability(char** out) {
     std::string s = "simd=" + std::string(at::get_cpu_capability());
     if (cpu_flag("amx_bf16")) s += " amx_bf16";
     if (cpu_flag("avx512_bf16")) s += " avx512_bf16";
+    if (rs_cpu_products_on_onednn()) s += " fp32_products=oneDNN";
     *out = strdup(s.c_str());
   })
 }

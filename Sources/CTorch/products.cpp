@@ -29,9 +29,22 @@ namespace {
 using OneDNNMatmul = void (*)(const at::Tensor& a, const at::Tensor& b, const at::Tensor& result, float beta,
                               float alpha);
 
+/// oneDNN's matmul, or nullptr where libtorch lacks it or refuses float32 on this CPU: libtorch
+/// 2.13 takes float32 there only with avx_ne_convert or AVX-512 (bw, vl, dq), and throws on AVX2
+/// CPUs. One 1×1 product tells, whatever the version's rule.
 OneDNNMatmul onednn_matmul() {
-  static const auto function =
-      reinterpret_cast<OneDNNMatmul>(dlsym(RTLD_DEFAULT, "_ZN2at6native13mkldnn_matmulERKNS_6TensorES3_S3_ff"));
+  static const auto function = []() -> OneDNNMatmul {
+    auto found =
+        reinterpret_cast<OneDNNMatmul>(dlsym(RTLD_DEFAULT, "_ZN2at6native13mkldnn_matmulERKNS_6TensorES3_S3_ff"));
+    if (found == nullptr) return nullptr;
+    try {
+      auto one = at::ones({1, 1});
+      found(one, one, at::empty({1, 1}), 0.0f, 1.0f);
+      return found;
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  }();
   return function;
 }
 
@@ -120,6 +133,8 @@ struct BatchedProductFunction : public torch::autograd::Function<BatchedProductF
 };
 
 }  // namespace
+
+extern "C" int32_t rs_cpu_products_on_onednn(void) { return onednn_matmul() != nullptr; }
 
 namespace rs {
 

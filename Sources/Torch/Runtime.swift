@@ -20,6 +20,9 @@ public enum Torch {
   public static var cudaDeviceCount: Int { Int(rs_cuda_device_count()) }
   /// Whether the CPU has native bfloat16 matrix instructions (AVX512-BF16 or AMX).
   public static var cpuHasBF16: Bool { rs_cpu_has_bf16() != 0 }
+  /// Whether float32 linear layers and batched products on the CPU run on oneDNN, which libtorch
+  /// allows with AVX-512 or avx_ne_convert only; elsewhere they are libtorch's (MKL's sgemm).
+  public static var cpuProductsOnOneDNN: Bool { rs_cpu_products_on_onednn() != 0 }
   /// Makes CPU tensors of 1 MB or more keep their memory when freed, for later tensors (a
   /// request takes the smallest free block that fits, split if need be, as PyTorch's CUDA
   /// caching allocator does). A model run over and over (sliding windows, training steps) then
@@ -47,7 +50,8 @@ public enum Torch {
 
   /// Free bytes `cacheCPUBlocks` holds now.
   public static var cachedCPUBytes: Int { cpuCacheStatistics.cachedBytes }
-  /// libtorch's CPU kernel level plus bf16 features, e.g. "simd=AVX512 amx_bf16 avx512_bf16".
+  /// libtorch's CPU kernel level plus bf16 features and where float32 products run, e.g.
+  /// "simd=AVX512 amx_bf16 avx512_bf16 fp32_products=oneDNN" (see `cpuProductsOnOneDNN`).
   public static var cpuCapability: String {
     var text: UnsafeMutablePointer<CChar>?
     guard rs_cpu_capability(&text) == 0, let text else { return "unknown" }

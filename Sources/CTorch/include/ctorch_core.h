@@ -106,6 +106,10 @@ int32_t rs_cuda_is_available(void);
 int32_t rs_cuda_device_count(void);
 /// Whether this CPU runs bfloat16 matrix work natively (AVX512-BF16 or AMX).
 int32_t rs_cpu_has_bf16(void);
+/// Whether float32 linear layers and batched products on the CPU run on oneDNN (products.cpp):
+/// libtorch 2.13 refuses float32 there without AVX-512 or avx_ne_convert, and then they are
+/// libtorch's (MKL's sgemm).
+int32_t rs_cpu_products_on_onednn(void);
 /// The file libtorch_cpu was loaded from (borrowed; empty if unknown).
 const char* rs_library_path(void);
 /// Capability flags of this CPU as libtorch sees them (caller frees with rs_free_buffer).
