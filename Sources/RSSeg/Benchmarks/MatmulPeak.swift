@@ -2,7 +2,7 @@ import Torch
 
 /// The device's matrix-product peak as the model's own products would see it: square products
 /// through `Tensor.matmul` (libtorch's BLAS on the CPU at the current thread count, cuBLAS on a
-/// GPU) and `Functional.linear` (oneDNN for float32 on the CPU), fp32 and bf16, the best of a few
+/// GPU) and `Functional.linear` (oneDNN for float32 on CPUs where libtorch allows it), fp32 and bf16, the best of a few
 /// runs after a warm-up. It is the ceiling the model's
 /// rooflines are measured against.
 public enum MatmulPeak {
