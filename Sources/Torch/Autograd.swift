@@ -189,6 +189,12 @@ extension Torch {
     return try body()
   }
 
+  /// Runs `body` as inference over many inputs with the same weights (a scene's windows, an
+  /// evaluation set): in inference mode, with autocast's weight casts made once (`withCastCache`).
+  public static func withRepeatedInference<R>(_ body: () throws -> R) throws -> R {
+    try withCastCache { try withInferenceMode(true, body) }
+  }
+
   /// Casts the cast cache holds on this thread.
   public static var castCacheCount: Int { Int(rs_cast_cache_count()) }
 

@@ -197,11 +197,9 @@ public enum ModelBenchmark {
       options.profileTop > 0 ? Array(try Torch.profileOps(byShapes: options.profileShapes, body).prefix(options.profileTop)) : nil
     }
     let evalProfile = try profile { try Torch.withInferenceMode { try runner.evaluate() } }
-    let evaluateBF16 = {
-      try Torch.withInferenceMode { try Torch.withAutocast(dtype: .bfloat16, device: options.device) { try runner.evaluate() } }
-    }
+    let evaluateBF16 = { try Torch.withAutocast(dtype: .bfloat16, device: options.device) { try runner.evaluate() } }
     // Timed as a scene's windows run (SlidingWindowPredictor): each weight cast to bf16 once.
-    let (bf16, evalBF16Profile) = try Torch.withCastCache {
+    let (bf16, evalBF16Profile) = try Torch.withRepeatedInference {
       (options.skipBF16 ? nil : try median(options.repeats, gpu, evaluateBF16), options.skipBF16 ? nil : try profile(evaluateBF16))
     }
     let evalPeak = try PeakMemory.megabytes()

@@ -37,10 +37,10 @@ public struct ReferringEvaluator {
     defer { bar.finish() }
     var scores = ReferringScores()
     let next = loader.batches(epoch: 0)
-    // One cast of each weight for the whole set under autocast (Torch.withCastCache).
-    try Torch.withCastCache {
+    // One cast of each weight for the whole set under autocast (Torch.withRepeatedInference).
+    try Torch.withRepeatedInference {
       while scores.samples < total, let batch = try next() {
-        let logits = try Torch.withInferenceMode { try forward(batch) }
+        let logits = try forward(batch)
         let prediction = try logits.argmax(dim: 1).to(.cpu)
         let target = try batch.targets.eq(1)
         let predicted = try prediction.eq(1)

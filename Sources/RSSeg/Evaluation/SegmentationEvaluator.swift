@@ -41,10 +41,10 @@ public struct SegmentationEvaluator {
     let bar = ProgressBar(total: subset.count, label: "evaluate", unit: "img", enabled: progress)
     defer { bar.finish() }
     let batches = loader.epoch(0)
-    // One cast of each weight for the whole set under autocast (Torch.withCastCache).
-    try Torch.withCastCache {
+    // One cast of each weight for the whole set under autocast (Torch.withRepeatedInference).
+    try Torch.withRepeatedInference {
       while let batch = try batches.next() {
-        let predicted = try Torch.withInferenceMode { try predict(model, batch.images.transferred(to: device)) }
+        let predicted = try predict(model, batch.images.transferred(to: device))
         let labels = try batch.labels.scalars(as: Int64.self)
         try matrix.add(truth: labels, predicted: predicted)
         let h = batch.labels.shape[1], w = batch.labels.shape[2]

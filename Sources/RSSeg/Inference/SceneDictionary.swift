@@ -52,8 +52,8 @@ public enum SceneDictionary {
     let windows = windows(predictor, width: scene.width, height: scene.height)
     let (rank, processes) = (group?.rank ?? 0, group?.worldSize ?? 1)
     let (mean, std) = try predictor.normalizers()
-    // Under autocast, each weight is cast once for the whole scene (Torch.withCastCache).
-    return try Torch.withCastCache { try Torch.withInferenceMode {
+    // Under autocast, each weight is cast once for the whole scene (Torch.withRepeatedInference).
+    return try Torch.withRepeatedInference {
       // One record per sampled window, zero where a window is all nodata or another process's.
       let records = try Tensor.zeros([windows.count] + model.dictionaryEvidenceShape)
       var pending: [(index: Int, input: Tensor)] = []
@@ -80,6 +80,6 @@ public enum SceneDictionary {
       try runPending()
       try group?.allReduce([records])
       return try model.sceneDictionary(evidence: records.sum(dim: 0)).transferred(to: options.device)
-    } }
+    }
   }
 }

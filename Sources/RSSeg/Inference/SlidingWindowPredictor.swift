@@ -138,8 +138,8 @@ public struct SlidingWindowPredictor {
     let columnWeights = Self.coverage(starts: xs, window: tw, length: width, floor: options.weightFloor)
     let bands = ColumnBand.bands(starts: xs, window: tw, length: width, maxWidth: options.blendBufferBytes / (4 * n * th))
 
-    // Under autocast, each weight is cast once for the whole scene (Torch.withCastCache).
-    try Torch.withCastCache { try Torch.withInferenceMode {
+    // Under autocast, each weight is cast once for the whole scene (Torch.withRepeatedInference).
+    try Torch.withRepeatedInference {
       // What the previous band added beyond its finished columns, one record per window-row.
       var incoming: (spill: TensorSpill, width: Int)?
       for band in bands {
@@ -207,7 +207,7 @@ public struct SlidingWindowPredictor {
         }
         incoming = outgoing.map { ($0, leftover) }
       }
-    } }
+    }
   }
 
   /// A finished block from its blended channels, with the nodata mask and the pixels it needs

@@ -272,7 +272,7 @@ public final class Trainer<Task: TrainingTask> {
     guard isRoot && (epoch % options.run.validateEvery == 0 || epoch == options.epochs) else { return [:] }
     task.network.eval()
     defer { task.network.train() }
-    return try Torch.withCastCache { try Torch.withInferenceMode { try precision.run(on: device) { try task.validate(on: device) } } }
+    return try Torch.withRepeatedInference { try precision.run(on: device) { try task.validate(on: device) } }
   }
 
   private var worldSize: Int { distributed?.worldSize ?? 1 }
