@@ -72,6 +72,8 @@ final class ModelBenchmarkTests: XCTestCase {
     XCTAssertEqual(train.floorSeconds, 3 * result.forwardGFLOPs / result.matmulPeak.bf16, accuracy: 1e-9)
     XCTAssertGreaterThan(train.fraction, 0)
     XCTAssertLessThan(train.fraction, 1.5)
+    // The peak's squares: up to 2048, smaller only where one product is slow (emulated bf16).
+    XCTAssertTrue([512, 1024, 2048].contains(result.matmulPeak.size) && [512, 1024, 2048].contains(result.matmulPeak.bf16Size))
     options.trainPrecision = .fp16
     XCTAssertThrowsError(try ModelBenchmark.run(options)) { XCTAssertTrue("\($0)".contains("loss scaler"), "\($0)") }
   }
