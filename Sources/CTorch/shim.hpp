@@ -48,8 +48,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> depthwise_conv_backward(const at:
                                                                        const at::Tensor& x,
                                                                        const at::Tensor& weight);
 /// Matrix products that run on oneDNN for 2-D float32 CPU operands where libtorch allows it
-/// (rs_cpu_products_on_onednn) and on libtorch's otherwise (products.cpp): a·b, a·b into `result`, `sum += a·b` (these two also batched: 3-D operands),
-/// bias + a·b into `result`, bias + a·b.
+/// (rs_cpu_products_on_onednn) and on libtorch's otherwise (products.cpp): a·b, a·b into
+/// `result`, `sum += a·b` (these two also batched: 3-D operands), bias + a·b into `result`,
+/// bias + a·b.
 /// What the profiler and the FLOP counter see them as: a·b, as aten::mm would be seen.
 constexpr const char* kOneDNNProduct = "rsseg::onednn_mm";
 at::Tensor mm(const at::Tensor& a, const at::Tensor& b);

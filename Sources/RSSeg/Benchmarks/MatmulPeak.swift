@@ -2,9 +2,9 @@ import Torch
 
 /// The device's matrix-product peak as the model's own products would see it: square products
 /// through `Tensor.matmul` (libtorch's BLAS on the CPU at the current thread count, cuBLAS on a
-/// GPU) and `Functional.linear` (oneDNN for float32 on CPUs where libtorch allows it), fp32 and bf16, the best of a few
-/// runs after a warm-up. It is the ceiling the model's
-/// rooflines are measured against.
+/// GPU) and `Functional.linear` (oneDNN for float32 on CPUs where libtorch allows it), fp32 and
+/// bf16, the best of a few runs after a warm-up. It is the ceiling the model's rooflines are
+/// measured against.
 public enum MatmulPeak {
   public struct Result: Encodable, Sendable {
     /// GFLOP/s (2 per multiply-add).
@@ -27,11 +27,10 @@ public enum MatmulPeak {
     let (first, last) = device.isCUDA ? (8192, 8192) : (512, 2048)
     let clock = ContinuousClock()
     func seconds(_ body: () throws -> Void) throws -> Double {
-      let elapsed = try clock.measure {
+      try clock.measure {
         try body()
         try synchronize()
-      }
-      return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      }.seconds
     }
     // The faster of libtorch's matmul and rsseg's linear, whose float32 products run on oneDNN
     // (faster than libtorch's sgemm on some CPUs): what the model's products can reach.

@@ -372,7 +372,7 @@ public enum ModelBenchmark {
         try gpu.synchronize()
       }
       cpus.append(processCPUSeconds() - cpuStart)
-      walls.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+      walls.append(elapsed.seconds)
     }
     return Timing(wall: middle(walls), cpu: middle(cpus))
   }

@@ -57,8 +57,7 @@ public enum DispatchBenchmark {
     for _ in 0..<repeats {
       let clock = ContinuousClock()
       let elapsed = try clock.measure { for _ in 0..<iterations { try swift() } }
-      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-      bestSwift = min(bestSwift, seconds * 1e6 / Double(iterations))
+      bestSwift = min(bestSwift, elapsed.seconds * 1e6 / Double(iterations))
       var ns = 0.0
       try check(cpp(Int64(iterations), &ns), "bench \(op)")
       bestCpp = min(bestCpp, ns / 1000)
