@@ -89,6 +89,11 @@ rs_status rs_multi_head_attention(rs_tensor* out, rs_tensor q, rs_tensor k, rs_t
                                   rs_tensor out_proj_bias, rs_tensor key_padding_mask,
                                   rs_tensor attn_mask, double dropout_p, int32_t training,
                                   int32_t batch_first);
+/// Swin's window-attention weights: softmax over the last dimension of scale·scores + bias + mask,
+/// with scores [W, heads, n, n], bias [heads, n, n] and mask [M, n, n] (window w takes block
+/// w % M; W a multiple of M) or NULL. One pass each way on the CPU in float32
+/// (nn_window_softmax.cpp), libtorch's operations otherwise.
+rs_status rs_window_softmax(rs_tensor* out, rs_tensor scores, rs_tensor bias, rs_tensor mask, double scale);
 
 // --- losses and encodings ------------------------------------------------------------------
 rs_status rs_cross_entropy(rs_tensor* out, rs_tensor x, rs_tensor target, rs_tensor weight,

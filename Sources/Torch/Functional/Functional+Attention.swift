@@ -18,4 +18,17 @@ extension Functional {
                                       isCausal ? 1 : 0, scale ?? 0, scale == nil ? 0 : 1)
     }
   }
+
+  /// Swin's window-attention weights: softmax over the last dimension of
+  /// `scale · scores + bias + mask`, in one pass each way on the CPU in float32 (the bias gradient
+  /// summed over the windows in the same pass).
+  ///
+  /// - Parameters:
+  ///   - scores: `[windows, heads, n, n]`, q·kᵀ of each window and head.
+  ///   - bias: `[heads, n, n]`, added to every window's scores.
+  ///   - mask: `[M, n, n]` added to window w's scores as block w mod M (the shifted windows' mask
+  ///     of every image), or nil.
+  public static func windowSoftmax(_ scores: Tensor, bias: Tensor, mask: Tensor?, scale: Double) throws -> Tensor {
+    try makeTensor("window_softmax") { rs_window_softmax($0, scores.handle, bias.handle, mask?.handle, scale) }
+  }
 }

@@ -53,13 +53,10 @@ public final class WindowAttention: Module {
     let (bw, n, c) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
     // unbind, not three selects: its gradient is one stack, where each select's zero-fills all of qkv.
     let qkv = try qkv.view([bw, n, 3, numHeads, c / numHeads]).permute([2, 0, 3, 1, 4]).unbind(dim: 0)
-    let (q, k, v) = (try qkv[0] * scale, qkv[1], qkv[2])
-    var attention = try q.matmul(k.transpose(-2, -1)) + relativePositionBias().unsqueeze(0)
-    if let mask {
-      let windows = mask.shape[0]
-      attention = try (attention.view([bw / windows, windows, numHeads, n, n]) + mask.unsqueeze(1).unsqueeze(0))
-        .view([-1, numHeads, n, n])
-    }
-    return try attention.softmax(dim: -1).matmul(v).transpose(1, 2).reshape([bw, n, c])
+    // The official code scales q; scaling the scores instead is the same up to rounding, and is
+    // folded into the one pass that adds the bias and mask and takes the softmax.
+    let scores = try qkv[0].matmul(qkv[1].transpose(-2, -1))
+    let attention = try Functional.windowSoftmax(scores, bias: relativePositionBias(), mask: mask, scale: scale)
+    return try attention.matmul(qkv[2]).transpose(1, 2).reshape([bw, n, c])
   }
 }
