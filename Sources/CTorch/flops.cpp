@@ -13,7 +13,8 @@
 
 namespace {
 
-enum class Kind { none, conv2d, same_conv2d, mm, addmm, bmm, baddbmm, attention, linear };
+enum class Kind { none, conv2d, same_conv2d, mm, addmm, bmm, baddbmm, attention, linear, window_attention,
+                  window_attention_backward };
 
 Kind kind_of(const char* name) {
   static constexpr std::pair<const char*, Kind> kinds[] = {
@@ -21,7 +22,9 @@ Kind kind_of(const char* name) {
       {"aten::addmm", Kind::addmm},     {"aten::bmm", Kind::bmm},
       {"aten::baddbmm", Kind::baddbmm}, {"aten::scaled_dot_product_attention", Kind::attention},
       {rs::kOneDNNProduct, Kind::mm},   {"mkldnn::_linear_pointwise", Kind::linear},
-      {rs::kWinogradConvolution, Kind::same_conv2d}};
+      {rs::kWinogradConvolution, Kind::same_conv2d},
+      {rs::kWindowAttention, Kind::window_attention},
+      {rs::kWindowAttentionBackward, Kind::window_attention_backward}};
   for (auto [n, k] : kinds)
     if (std::strcmp(name, n) == 0) return k;
   return Kind::none;
@@ -72,6 +75,10 @@ std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
       counted += 2 * q.numel() * v.size(-2) + 2 * (q.numel() / q.size(-1)) * v.size(-2) * v.size(-1);
       break;
     }
+    case Kind::window_attention:  // qkv [W, n, 3C]: q·kᵀ and p·v, 2·n²·C each per window
+      counted += 4 * (arg(fn, 0).numel() / 3) * arg(fn, 0).size(1);
+      break;
+    case Kind::window_attention_backward: counted += 8 * (arg(fn, 0).numel() / 3) * arg(fn, 0).size(1); break;
     case Kind::none: break;
   }
   return observed;

@@ -26,6 +26,11 @@ final class FLOPsTests: XCTestCase {
         Tensor.randn([1, 2, 4, 8]), Tensor.randn([1, 2, 6, 8]), Tensor.randn([1, 2, 6, 8]), attnMask: Tensor.zeros([4, 6]))
     }
     XCTAssertEqual(attention, 2 * (2 * 2 * 4 * 6 * 8))
+    // Swin's window attention, qkv [3, 9, 3·8] with 2 heads: q·kᵀ and p·v, 2·9·9·8 each per window.
+    let windows = try Torch.countFLOPs {
+      _ = try Functional.windowAttention(Tensor.randn([3, 9, 24]), heads: 2, bias: Tensor.randn([2, 9, 9]), mask: nil, scale: 1)
+    }
+    XCTAssertEqual(windows, 3 * 2 * (2 * 9 * 9 * 8))
     // The fused ConvNeXt block, whose products run on oneDNN (the first one with GELU): on
     // [1, 4, 8, 8], the depthwise 7×7 convolution 64·4 outputs × 2·49, then 4 → 16 → 4 per pixel.
     let c = 4

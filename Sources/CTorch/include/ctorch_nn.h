@@ -89,11 +89,13 @@ rs_status rs_multi_head_attention(rs_tensor* out, rs_tensor q, rs_tensor k, rs_t
                                   rs_tensor out_proj_bias, rs_tensor key_padding_mask,
                                   rs_tensor attn_mask, double dropout_p, int32_t training,
                                   int32_t batch_first);
-/// Swin's window-attention weights: softmax over the last dimension of scale·scores + bias + mask,
-/// with scores [W, heads, n, n], bias [heads, n, n] and mask [M, n, n] (window w takes block
-/// w % M; W a multiple of M) or NULL. One pass each way on the CPU in float32
-/// (nn_window_softmax.cpp), libtorch's operations otherwise.
-rs_status rs_window_softmax(rs_tensor* out, rs_tensor scores, rs_tensor bias, rs_tensor mask, double scale);
+/// Swin's window attention before proj: for every window and head, softmax(scale·q·kᵀ + bias +
+/// mask)·v, from qkv [W, n, 3C] (q, k, v each [n, heads, C/heads]) to [W, n, C]; bias
+/// [heads, n, n]; mask [M, n, n] added to window w as block w % M (W a multiple of M), or NULL.
+/// On the CPU in float32 the weights are one pass each way, and the products one batched MKL
+/// call each where libtorch's products are MKL's (nn_window_attention.cpp).
+rs_status rs_window_attention(rs_tensor* out, rs_tensor qkv, rs_tensor bias, rs_tensor mask, int64_t heads,
+                              double scale);
 
 // --- losses and encodings ------------------------------------------------------------------
 rs_status rs_cross_entropy(rs_tensor* out, rs_tensor x, rs_tensor target, rs_tensor weight,

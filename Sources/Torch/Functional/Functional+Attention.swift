@@ -19,16 +19,18 @@ extension Functional {
     }
   }
 
-  /// Swin's window-attention weights: softmax over the last dimension of
-  /// `scale · scores + bias + mask`, in one pass each way on the CPU in float32 (the bias gradient
-  /// summed over the windows in the same pass).
+  /// Swin's window attention before `proj`: for every window and head,
+  /// `softmax(scale · q·kᵀ + bias + mask) · v`. On the CPU in float32 the weights take one pass
+  /// each way (the bias gradient summed over the windows in the same pass) and the products read
+  /// q, k and v from `qkv`'s rows and write the result's rows without copies.
   ///
   /// - Parameters:
-  ///   - scores: `[windows, heads, n, n]`, q·kᵀ of each window and head.
+  ///   - qkv: `[windows, n, 3C]`, each token's q, k and v, each `[heads, C / heads]`.
   ///   - bias: `[heads, n, n]`, added to every window's scores.
   ///   - mask: `[M, n, n]` added to window w's scores as block w mod M (the shifted windows' mask
   ///     of every image), or nil.
-  public static func windowSoftmax(_ scores: Tensor, bias: Tensor, mask: Tensor?, scale: Double) throws -> Tensor {
-    try makeTensor("window_softmax") { rs_window_softmax($0, scores.handle, bias.handle, mask?.handle, scale) }
+  /// - Returns: `[windows, n, C]`, the heads' results side by side.
+  public static func windowAttention(_ qkv: Tensor, heads: Int, bias: Tensor, mask: Tensor?, scale: Double) throws -> Tensor {
+    try makeTensor("window_attention") { rs_window_attention($0, qkv.handle, bias.handle, mask?.handle, Int64(heads), scale) }
   }
 }

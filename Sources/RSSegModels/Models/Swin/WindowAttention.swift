@@ -50,13 +50,8 @@ public final class WindowAttention: Module {
   /// Attention inside windows, before `proj`: `qkv` `[B·nW, ws², 3C]` → `[B·nW, ws², C]`.
   /// - Parameter mask: `[nW, ws², ws²]` added to the scores of every image's windows, or nil.
   func attend(_ qkv: Tensor, mask: Tensor?) throws -> Tensor {
-    let (bw, n, c) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
-    // unbind, not three selects: its gradient is one stack, where each select's zero-fills all of qkv.
-    let qkv = try qkv.view([bw, n, 3, numHeads, c / numHeads]).permute([2, 0, 3, 1, 4]).unbind(dim: 0)
-    // The official code scales q; scaling the scores instead is the same up to rounding, and is
-    // folded into the one pass that adds the bias and mask and takes the softmax.
-    let scores = try qkv[0].matmul(qkv[1].transpose(-2, -1))
-    let attention = try Functional.windowSoftmax(scores, bias: relativePositionBias(), mask: mask, scale: scale)
-    return try attention.matmul(qkv[2]).transpose(1, 2).reshape([bw, n, c])
+    // The official code scales q; scaling the scores instead is the same up to rounding, and
+    // costs nothing in the pass that adds the bias and mask and takes the softmax.
+    try Functional.windowAttention(qkv, heads: numHeads, bias: relativePositionBias(), mask: mask, scale: scale)
   }
 }
