@@ -75,12 +75,12 @@ bool winograd_applies(const at::Tensor& x, const at::Tensor& w, const std::optio
 /// That convolution by Winograd's F(4×4, 3×3) (nn_winograd.cpp); its output is float32, channels-last.
 /// What the profiler and the FLOP counter see it as (counted as the direct convolution's FLOPs).
 constexpr const char* kWinogradConvolution = "rsseg::winograd_conv2d";
+at::Tensor winograd_conv3x3(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
 /// Swin's window attention with its products batched (nn_window_attention.cpp), forward and
 /// backward, as the profiler and the FLOP counter see them (counted from qkv [W, n, 3C]: the
 /// forward's two products, 4·W·n²·C FLOPs, and the backward's four).
 constexpr const char* kWindowAttention = "rsseg::window_attention";
 constexpr const char* kWindowAttentionBackward = "rsseg::window_attention_backward";
-at::Tensor winograd_conv3x3(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
 /// A product's operands as autocast casts them (x, weight, bias in its lower precision), weight
 /// and bias from the cast cache (cast_cache.cpp: made once per rs_cast_cache_enter scope while
 /// gradients are off); nullopt unless inside such a scope with gradients off, autocast on for

@@ -21,8 +21,9 @@ extension Functional {
 
   /// Swin's window attention before `proj`: for every window and head,
   /// `softmax(scale · q·kᵀ + bias + mask) · v`. On the CPU in float32 the weights take one pass
-  /// each way (the bias gradient summed over the windows in the same pass) and the products read
-  /// q, k and v from `qkv`'s rows and write the result's rows without copies.
+  /// each way (the bias gradient summed over the windows in the same pass); where libtorch's
+  /// float32 products are MKL's (`Torch.cpuProductsOnOneDNN` false), the products read q, k and
+  /// v from `qkv`'s rows and write the result's rows without copies.
   ///
   /// - Parameters:
   ///   - qkv: `[windows, n, 3C]`, each token's q, k and v, each `[heads, C / heads]`.
