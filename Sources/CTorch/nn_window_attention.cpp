@@ -147,11 +147,11 @@ __attribute__((target("avx2,fma"))) void gradient_row(const float* p, const floa
 const float* data(const at::Tensor& t) { return static_cast<const float*>(t.data_ptr()); }
 float* mutable_data(at::Tensor& t) { return static_cast<float*>(t.data_ptr()); }
 
-/// The weights, rows split among the threads.
-at::Tensor weights(const at::Tensor& scores, const at::Tensor& bias, const std::optional<at::Tensor>& mask,
-                   const Sizes& z, float scale) {
+/// The weights into `p` (which may be `scores` itself: each row is read before it is written),
+/// rows split among the threads.
+void weights_into(at::Tensor& p, const at::Tensor& scores, const at::Tensor& bias,
+                  const std::optional<at::Tensor>& mask, const Sizes& z, float scale) {
   RECORD_FUNCTION("rsseg::window_softmax", std::vector<c10::IValue>({scores}));
-  auto p = at::empty_like(scores);
   const float *s = data(scores), *b = data(bias), *m = mask ? data(*mask) : nullptr;
   float* out = mutable_data(p);
   at::parallel_for(0, z.windows * z.heads * z.n, 64, [&](int64_t first, int64_t last) {
@@ -162,6 +162,13 @@ at::Tensor weights(const at::Tensor& scores, const at::Tensor& bias, const std::
       weights_row(s + at, b + within * z.n, row_mask, out + at, z.n, scale);
     }
   });
+}
+
+/// The weights in a new tensor.
+at::Tensor weights(const at::Tensor& scores, const at::Tensor& bias, const std::optional<at::Tensor>& mask,
+                   const Sizes& z, float scale) {
+  auto p = at::empty_like(scores);
+  weights_into(p, scores, bias, mask, z, scale);
   return p;
 }
 
@@ -190,8 +197,8 @@ at::Tensor gradients(const at::Tensor& p, const at::Tensor& dp, at::Tensor& ds, 
   return bias_gradient ? sums.sum(0) : at::Tensor();
 }
 
-/// Whether the weights' pass runs here: float32 contiguous CPU operands on an AVX2 CPU.
-bool fused_weights(const at::Tensor& scores, const at::Tensor& bias, const std::optional<at::Tensor>& mask) {
+/// Whether this file's kernels take these operands: float32 contiguous CPU tensors on an AVX2 CPU.
+bool on_kernels(const at::Tensor& scores, const at::Tensor& bias, const std::optional<at::Tensor>& mask) {
   auto cpu_float = [](const at::Tensor& t) { return t.is_cpu() && t.scalar_type() == at::kFloat && t.is_contiguous(); };
   return rs::simd_level() != rs::SimdLevel::baseline && cpu_float(scores) && cpu_float(bias) &&
          (!mask || cpu_float(*mask)) && scores.numel() > 0;
@@ -218,10 +225,10 @@ struct WindowSoftmaxFunction : public torch::autograd::Function<WindowSoftmaxFun
 
 /// softmax(scale·scores + bias + mask) over the last dimension; scores [W, heads, n, n], bias
 /// [heads, n, n], mask [M, n, n] for window w % M or none. One pass each way where
-/// fused_weights, libtorch's operations otherwise (other devices and types, autocast).
+/// on_kernels, libtorch's operations otherwise (other devices and types, autocast).
 at::Tensor window_softmax(const at::Tensor& scores, const at::Tensor& bias, const std::optional<at::Tensor>& mask,
                           double scale) {
-  if (fused_weights(scores, bias, mask)) {
+  if (on_kernels(scores, bias, mask)) {
     if (c10::GradMode::is_enabled() && (scores.requires_grad() || bias.requires_grad()))
       return WindowSoftmaxFunction::apply(scores, bias, mask, scale);
     return weights(scores, bias, mask, sizes_of_scores(scores, mask), (float)scale);
@@ -302,10 +309,9 @@ std::pair<at::Tensor, at::Tensor> batched_attention(const at::Tensor& qkv, const
   const int64_t c = qkv.size(2) / 3;
   const int n = (int)z.n, d = (int)(c / heads);
   const float* x = data(qkv);
-  auto scores = at::empty({z.windows, heads, z.n, z.n}, qkv.options());
-  products(z, false, true, n, n, d, head_columns(x, z, c, 3, 0), head_columns(x, z, c, 3, 1), squares(data(scores), z));
-  auto p = weights(scores, bias, mask, z, (float)scale);
-  scores.reset();
+  auto p = at::empty({z.windows, heads, z.n, z.n}, qkv.options());  // the scores, then their weights
+  products(z, false, true, n, n, d, head_columns(x, z, c, 3, 0), head_columns(x, z, c, 3, 1), squares(data(p), z));
+  weights_into(p, p, bias, mask, z, (float)scale);
   auto out = at::empty({z.windows, z.n, c}, qkv.options());
   products(z, false, false, n, d, n, squares(data(p), z), head_columns(x, z, c, 3, 2), head_columns(data(out), z, c, 1, 0));
   return {out, p};
@@ -356,7 +362,7 @@ struct WindowAttentionFunction : public torch::autograd::Function<WindowAttentio
 /// products are MKL's anyway (where they go to oneDNN, rs::matmul's batched products measured
 /// 92–144 GFLOP/s on 2 AVX-512 cores, and MKL's batched call has not been measured there).
 bool batched(const at::Tensor& qkv, const at::Tensor& bias, const std::optional<at::Tensor>& mask) {
-  return fused_weights(qkv, bias, mask) && batched_product() != nullptr && !rs_cpu_products_on_onednn() &&
+  return on_kernels(qkv, bias, mask) && batched_product() != nullptr && !rs_cpu_products_on_onednn() &&
          !at::autocast::is_autocast_enabled(at::kCPU);
 }
 
