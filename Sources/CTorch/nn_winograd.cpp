@@ -81,6 +81,34 @@ __attribute__((always_inline)) inline void adjoint_column(const float* g, int64_
   }
 }
 
+/// o = G·g for one column of three (six results).
+template <int L>
+__attribute__((always_inline)) inline void kernel_column(const float* g, int64_t gs, float* o, int64_t os) {
+  for (int l = 0; l < L; ++l) {
+    const float g0 = g[l], g1 = g[gs + l], g2 = g[2 * gs + l];
+    const float outer = g0 + g2, sixth = outer / 6, twelfth = g1 / 12, fine = g0 / 24 + g2 / 6;
+    o[l] = g0 / 4;
+    o[os + l] = -sixth - g1 / 6;
+    o[2 * os + l] = -sixth + g1 / 6;
+    o[3 * os + l] = fine + twelfth;
+    o[4 * os + l] = fine - twelfth;
+    o[5 * os + l] = g2;
+  }
+}
+
+/// o = Gᵀ·m for one column of six (three results): the adjoint of kernel_column.
+template <int L>
+__attribute__((always_inline)) inline void kernel_adjoint_column(const float* m, int64_t ms, float* o, int64_t os) {
+  for (int l = 0; l < L; ++l) {
+    const float m0 = m[l], m1 = m[ms + l], m2 = m[2 * ms + l], m3 = m[3 * ms + l], m4 = m[4 * ms + l],
+                m5 = m[5 * ms + l];
+    const float sum12 = (m1 + m2) / 6, sum34 = m3 + m4;
+    o[l] = m0 / 4 - sum12 + sum34 / 24;
+    o[os + l] = (m2 - m1) / 6 + (m3 - m4) / 12;
+    o[2 * os + l] = -sum12 + sum34 / 6 + m5;
+  }
+}
+
 /// Where tiles lie: an image [N, H, W, C] (pixel-major) cut into th × tw tiles of 4×4 outputs.
 struct Tiling {
   int64_t N, H, W, th, tw;
@@ -162,8 +190,37 @@ __attribute__((always_inline)) inline void adjoint_tile(const float* g, const Ti
   for (int i = 0; i < kTile; ++i) adjoint_column<L>(&u[i][0][0], L, out + i * kTile * stride, stride);
 }
 
-/// The three tile loops over channels (16 at a time, then one by one), compiled for AVX-512,
-/// AVX2 and the build's baseline, the variant chosen at run time.
+/// U[e][l·es_lane] = (G·g·Gᵀ)[e] for L kernels g, the l-th at w + l·ws (nine floats, row-major; turned
+/// by 180° when `turned`); e's results are `es` apart.
+template <int L>
+__attribute__((always_inline)) inline void kernel_lanes(const float* w, int64_t ws, bool turned, float* U,
+                                                         int64_t es) {
+  float g[3][3][L], t[kTile][3][L], u[kTile][kTile][L];
+  for (int ij = 0; ij < 9; ++ij) {
+    const int64_t from = turned ? 8 - ij : ij;
+    for (int l = 0; l < L; ++l) g[ij / 3][ij % 3][l] = w[l * ws + from];
+  }
+  for (int j = 0; j < 3; ++j) kernel_column<L>(&g[0][j][0], 3 * L, &t[0][j][0], 3 * L);
+  for (int i = 0; i < kTile; ++i) kernel_column<L>(&t[i][0][0], L, &u[i][0][0], L);
+  for (int e = 0; e < kElements; ++e)
+    for (int l = 0; l < L; ++l) U[e * es + l] = u[e / kTile][e % kTile][l];
+}
+
+/// w + l·ws (nine floats) = Gᵀ·S·G for L sums S, the l-th's element e at S[e·es + l]: the adjoint of
+/// kernel_lanes.
+template <int L>
+__attribute__((always_inline)) inline void kernel_adjoint_lanes(const float* S, int64_t es, float* w, int64_t ws) {
+  float s[kTile][kTile][L], t[3][kTile][L], r[3][3][L];
+  for (int e = 0; e < kElements; ++e)
+    for (int l = 0; l < L; ++l) s[e / kTile][e % kTile][l] = S[e * es + l];
+  for (int j = 0; j < kTile; ++j) kernel_adjoint_column<L>(&s[0][j][0], kTile * L, &t[0][j][0], kTile * L);
+  for (int i = 0; i < 3; ++i) kernel_adjoint_column<L>(&t[i][0][0], L, &r[i][0][0], L);
+  for (int ij = 0; ij < 9; ++ij)
+    for (int l = 0; l < L; ++l) w[l * ws + ij] = r[ij / 3][ij % 3][l];
+}
+
+/// The tile loops over channels and the kernel loops over kernels (16 at a time, then one by one),
+/// compiled for AVX-512, AVX2 and the build's baseline, the variant chosen at run time.
 #define RS_TILE_LOOPS(suffix, target)                                                                          \
   target void input_tiles_##suffix(const float* x, const Tiling& s, int64_t C, const Chunk& chunk, float* V,     \
                                    int64_t first, int64_t last) {                                                \
@@ -188,39 +245,53 @@ __attribute__((always_inline)) inline void adjoint_tile(const float* g, const Ti
       for (; k + kLanes <= K; k += kLanes) adjoint_tile<kLanes>(g, s, K, k, t, chunk, G);                        \
       for (; k < K; ++k) adjoint_tile<1>(g, s, K, k, t, chunk, G);                                               \
     }                                                                                                            \
+  }                                                                                                              \
+  target void kernel_rows_##suffix(const float* w, int64_t row_stride, int64_t ws, int64_t lanes, bool turned,   \
+                                   float* U, int64_t es, int64_t first, int64_t last) {                          \
+    for (int64_t r = first; r < last; ++r) {                                                                     \
+      int64_t l = 0;                                                                                             \
+      for (; l + kLanes <= lanes; l += kLanes)                                                                   \
+        kernel_lanes<kLanes>(w + r * row_stride + l * ws, ws, turned, U + r * lanes + l, es);                    \
+      for (; l < lanes; ++l) kernel_lanes<1>(w + r * row_stride + l * ws, ws, turned, U + r * lanes + l, es);    \
+    }                                                                                                            \
+  }                                                                                                              \
+  target void kernel_adjoint_rows_##suffix(const float* S, int64_t es, int64_t lanes, float* w,                  \
+                                           int64_t row_stride, int64_t ws, int64_t first, int64_t last) {        \
+    for (int64_t r = first; r < last; ++r) {                                                                     \
+      int64_t l = 0;                                                                                             \
+      for (; l + kLanes <= lanes; l += kLanes)                                                                   \
+        kernel_adjoint_lanes<kLanes>(S + r * lanes + l, es, w + r * row_stride + l * ws, ws);                    \
+      for (; l < lanes; ++l) kernel_adjoint_lanes<1>(S + r * lanes + l, es, w + r * row_stride + l * ws, ws);    \
+    }                                                                                                            \
   }
 RS_TILE_LOOPS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))))
 RS_TILE_LOOPS(avx2, __attribute__((target("avx2,fma"))))
 RS_TILE_LOOPS(baseline, )
 #undef RS_TILE_LOOPS
 
-/// Runs the variant of a tile loop this CPU has over the chunk's tiles, on the thread pool.
-#define RS_OVER_CHUNK(loop, ...)                                                        \
-  at::parallel_for(chunk.begin, chunk.begin + chunk.tiles, 16, [&](int64_t first, int64_t last) { \
-    if (rs::simd_level() == rs::SimdLevel::avx512) loop##_avx512(__VA_ARGS__, first, last); \
-    else if (rs::simd_level() == rs::SimdLevel::avx2) loop##_avx2(__VA_ARGS__, first, last); \
-    else loop##_baseline(__VA_ARGS__, first, last);                                      \
+/// Runs the variant of a loop this CPU has over [begin, end), on the thread pool.
+#define RS_OVER(begin, end, grain, loop, ...)                                                  \
+  at::parallel_for(begin, end, grain, [&](int64_t first, int64_t last) {                       \
+    if (rs::simd_level() == rs::SimdLevel::avx512) loop##_avx512(__VA_ARGS__, first, last);     \
+    else if (rs::simd_level() == rs::SimdLevel::avx2) loop##_avx2(__VA_ARGS__, first, last);    \
+    else loop##_baseline(__VA_ARGS__, first, last);                                            \
   })
+/// Runs a tile loop over the chunk's tiles.
+#define RS_OVER_CHUNK(loop, ...) RS_OVER(chunk.begin, chunk.begin + chunk.tiles, 16, loop, __VA_ARGS__)
 
 const float* data(const at::Tensor& t) { return static_cast<const float*>(t.data_ptr()); }
 float* mutable_data(at::Tensor& t) { return static_cast<float*>(t.data_ptr()); }
 
-/// G ⊗ G ([36, 9]): U = (G⊗G)·vec(g) is G·g·Gᵀ for a row-major 3×3 g.
-const at::Tensor& kernel_transform() {
-  static const at::Tensor GG = [] {
-    auto G = at::tensor({1.0 / 4, 0.0, 0.0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
-                         1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0.0, 0.0, 1.0},
-                        at::kDouble).view({kTile, 3});
-    return at::kron(G, G).to(at::kFloat);
-  }();
-  return GG;
-}
-
-/// U [36, C, K] from a kernel w [K, C, 3, 3].
-at::Tensor transformed_kernel(const at::Tensor& w) {
+/// U [36, C, K] from a kernel w [K, C, 3, 3]; `turned`: U of the kernel turned by 180° with its
+/// channel axes swapped (input gradients' convolution), [36, K, C].
+at::Tensor transformed_kernel(const at::Tensor& weight, bool turned = false) {
+  const auto w = weight.contiguous();
   const int64_t K = w.size(0), C = w.size(1);
-  auto nine = w.permute({2, 3, 1, 0}).reshape({9, C * K});
-  return rs::mm(kernel_transform(), nine).view({kElements, C, K});
+  auto U = at::empty({kElements, turned ? K : C, turned ? C : K}, w.options());
+  // Rows over U's middle axis, lanes over its last; w's (k, c) kernel is at (k·C + c)·9.
+  const int64_t rows = U.size(1), lanes = U.size(2), row_stride = turned ? C * 9 : 9, ws = turned ? 9 : C * 9;
+  RS_OVER(0, rows, 8, kernel_rows, data(w), row_stride, ws, lanes, turned, mutable_data(U), rows * lanes);
+  return U;
 }
 
 /// Tiles per chunk: the products' rows. Their speed grows with them up to about 512 (36 batched
@@ -269,11 +340,13 @@ at::Tensor kernel_gradient(const at::Tensor& x, const at::Tensor& g) {
     RS_OVER_CHUNK(adjoint_tiles, data(g), s, K, chunk, mutable_data(D));
     rs::add_mm_(sum, V.transpose(1, 2), D);
   });
-  // Gᵀ·S·G for each (c, k): (G⊗G)ᵀ·S over the 36 elements.
-  auto nine = rs::mm(kernel_transform().t().contiguous(), sum.view({kElements, C * K}));
-  return nine.view({3, 3, C, K}).permute({3, 2, 0, 1}).contiguous();
+  // Gᵀ·S·G for each (c, k), written where w [K, C, 3, 3] has it.
+  auto grad = at::empty({K, C, 3, 3}, x.options());
+  RS_OVER(0, C, 8, kernel_adjoint_rows, data(sum), C * K, K, mutable_data(grad), 9, C * 9);
+  return grad;
 }
 #undef RS_OVER_CHUNK
+#undef RS_OVER
 
 at::Tensor pixel_major(const at::Tensor& t) { return t.permute({0, 2, 3, 1}).contiguous(); }
 
@@ -299,7 +372,7 @@ struct WinogradConvFunction : public torch::autograd::Function<WinogradConvFunct
     auto g = pixel_major(grads[0]);
     at::Tensor grad_x, grad_w, grad_b;
     if (ctx->needs_input_grad(0))
-      grad_x = convolve(g, transformed_kernel(w.transpose(0, 1).flip({2, 3})), std::nullopt).permute({0, 3, 1, 2});
+      grad_x = convolve(g, transformed_kernel(w, /*turned=*/true), std::nullopt).permute({0, 3, 1, 2});
     if (ctx->needs_input_grad(1)) grad_w = kernel_gradient(pixel_major(x), g);
     if (bias && ctx->needs_input_grad(2)) grad_b = g.view({-1, g.size(3)}).sum(0);
     return {grad_x, grad_w, grad_b};

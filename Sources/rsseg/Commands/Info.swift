@@ -24,6 +24,7 @@ extension RSSegCommand {
         ("cuda_devices", Torch.cudaDeviceCount),
         ("cpu", Torch.cpuCapability),
         ("bf16", Torch.cpuHasBF16),
+        ("huge_pages", Self.hugePages),
       ]
       if json {
         var object = Dictionary(uniqueKeysWithValues: facts)
@@ -52,6 +53,17 @@ extension RSSegCommand {
       } else if gpus.isEmpty {
         print("no CUDA device is visible (check the driver and CUDA_VISIBLE_DEVICES)")
       }
+    }
+
+    /// Whether tensors of 2 MB and more are asked to sit on transparent huge pages (CTorch sets
+    /// THP_MEM_ALLOC_ENABLE=1 unless the user set it) and the kernel's mode for such requests.
+    private static var hugePages: String {
+      let requested = ProcessInfo.processInfo.environment["THP_MEM_ALLOC_ENABLE"] == "1"
+      let enabled = try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)
+      let mode = enabled.flatMap { $0.split(separator: "[").dropFirst().first?.split(separator: "]").first }.map(String.init)
+      guard requested else { return "off (THP_MEM_ALLOC_ENABLE is not 1)" }
+      guard let mode, mode != "never" else { return "requested, but the kernel gives none" }
+      return "on (kernel: \(mode))"
     }
 
     private static func gibibytes(_ bytes: Int) -> Double { (Double(bytes) / Double(1 << 30) * 10).rounded() / 10 }
