@@ -334,11 +334,12 @@ at::Tensor convolve(const at::Tensor& x, const at::Tensor& U, const std::optiona
 at::Tensor kernel_gradient(const at::Tensor& x, const at::Tensor& g) {
   const int64_t C = x.size(3), K = g.size(3);
   const Tiling s(x.size(0), x.size(1), x.size(2));
-  auto sum = at::zeros({kElements, C, K}, x.options());  // Σ_tiles Vᵀ·(A·∂y·Aᵀ)
+  auto sum = at::empty({kElements, C, K}, x.options());  // Σ_tiles Vᵀ·(A·∂y·Aᵀ), set by the first chunk
   over_chunks(s, C, K, x.options(), [&](const Chunk& chunk, at::Tensor V, at::Tensor D) {
     RS_OVER_CHUNK(input_tiles, data(x), s, C, chunk, mutable_data(V));
     RS_OVER_CHUNK(adjoint_tiles, data(g), s, K, chunk, mutable_data(D));
-    rs::add_mm_(sum, V.transpose(1, 2), D);
+    if (chunk.begin == 0) rs::mm_out(sum, V.transpose(1, 2), D);
+    else rs::add_mm_(sum, V.transpose(1, 2), D);
   });
   // Gᵀ·S·G for each (c, k), written where w [K, C, 3, 3] has it.
   auto grad = at::empty({K, C, 3, 3}, x.options());

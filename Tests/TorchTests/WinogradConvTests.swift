@@ -17,13 +17,15 @@ final class WinogradConvTests: XCTestCase {
   }
 
   /// Sizes that are not multiples of the 4×4 tile or of the 16-channel vector, batch 2 and 1,
-  /// with and without a bias, channels-last and plain inputs, explicit and "same" padding.
+  /// with and without a bias, channels-last and plain inputs, explicit and "same" padding, one
+  /// chunk of tiles and two.
   func testValuesAndGradientsMatchFloat64() throws {
     let cases: [(batch: Int, cin: Int, cout: Int, h: Int, w: Int, bias: Bool, channelsLast: Bool, padding: ConvPadding)] = [
       (2, 40, 33, 13, 7, true, true, 1),
       (1, 32, 48, 5, 9, false, false, .same),
       (2, 70, 37, 17, 16, true, false, 1),
       (1, 64, 64, 1, 3, false, true, 1),
+      (1, 32, 36, 100, 90, true, false, 1),  // 575 tiles: two chunks of at most 512
     ]
     for c in cases {
       let label = "\(c)"
