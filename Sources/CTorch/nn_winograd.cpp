@@ -86,12 +86,12 @@ template <int L>
 __attribute__((always_inline)) inline void kernel_column(const float* g, int64_t gs, float* o, int64_t os) {
   for (int l = 0; l < L; ++l) {
     const float g0 = g[l], g1 = g[gs + l], g2 = g[2 * gs + l];
-    const float outer = g0 + g2, sixth = outer / 6, twelfth = g1 / 12, fine = g0 / 24 + g2 / 6;
+    const float ends = (g0 + g2) / 6, middle = g1 / 6, even = g0 / 24 + g2 / 6, odd = g1 / 12;
     o[l] = g0 / 4;
-    o[os + l] = -sixth - g1 / 6;
-    o[2 * os + l] = -sixth + g1 / 6;
-    o[3 * os + l] = fine + twelfth;
-    o[4 * os + l] = fine - twelfth;
+    o[os + l] = -ends - middle;
+    o[2 * os + l] = -ends + middle;
+    o[3 * os + l] = even + odd;
+    o[4 * os + l] = even - odd;
     o[5 * os + l] = g2;
   }
 }
@@ -102,10 +102,10 @@ __attribute__((always_inline)) inline void kernel_adjoint_column(const float* m,
   for (int l = 0; l < L; ++l) {
     const float m0 = m[l], m1 = m[ms + l], m2 = m[2 * ms + l], m3 = m[3 * ms + l], m4 = m[4 * ms + l],
                 m5 = m[5 * ms + l];
-    const float sum12 = (m1 + m2) / 6, sum34 = m3 + m4;
-    o[l] = m0 / 4 - sum12 + sum34 / 24;
+    const float inner = (m1 + m2) / 6, outer = m3 + m4;
+    o[l] = m0 / 4 - inner + outer / 24;
     o[os + l] = (m2 - m1) / 6 + (m3 - m4) / 12;
-    o[2 * os + l] = -sum12 + sum34 / 6 + m5;
+    o[2 * os + l] = -inner + outer / 6 + m5;
   }
 }
 
@@ -190,8 +190,8 @@ __attribute__((always_inline)) inline void adjoint_tile(const float* g, const Ti
   for (int i = 0; i < kTile; ++i) adjoint_column<L>(&u[i][0][0], L, out + i * kTile * stride, stride);
 }
 
-/// U[e][l·es_lane] = (G·g·Gᵀ)[e] for L kernels g, the l-th at w + l·ws (nine floats, row-major; turned
-/// by 180° when `turned`); e's results are `es` apart.
+/// U[e·es + l] = (G·g·Gᵀ)[e] for L kernels g, the l-th at w + l·ws (nine floats, row-major; turned
+/// by 180° when `turned`).
 template <int L>
 __attribute__((always_inline)) inline void kernel_lanes(const float* w, int64_t ws, bool turned, float* U,
                                                          int64_t es) {

@@ -62,7 +62,7 @@ extension RSSegCommand {
       let enabled = try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)
       let mode = enabled.flatMap { $0.split(separator: "[").dropFirst().first?.split(separator: "]").first }.map(String.init)
       guard requested else { return "off (THP_MEM_ALLOC_ENABLE is not 1)" }
-      guard let mode, mode != "never" else { return "requested, but the kernel gives none" }
+      guard let mode, mode != "never" else { return "requested, but the kernel's transparent huge pages are off or unknown" }
       return "on (kernel: \(mode))"
     }
 
