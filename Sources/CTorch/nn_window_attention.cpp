@@ -33,6 +33,8 @@
 
 #include "shim.hpp"
 
+using rs::data;
+using rs::mutable_data;
 using rs::T;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -143,9 +145,6 @@ __attribute__((target("avx2,fma"))) void gradient_row(const float* p, const floa
     if (db) db[k] += g;
   }
 }
-
-const float* data(const at::Tensor& t) { return static_cast<const float*>(t.data_ptr()); }
-float* mutable_data(at::Tensor& t) { return static_cast<float*>(t.data_ptr()); }
 
 /// The weights into `p` (which may be `scores` itself: each row is read before it is written),
 /// rows split among the threads.

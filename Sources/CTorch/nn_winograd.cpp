@@ -28,6 +28,8 @@
 
 #include "shim.hpp"
 
+using rs::data;
+using rs::mutable_data;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
@@ -278,9 +280,6 @@ RS_TILE_LOOPS(baseline, )
   })
 /// Runs a tile loop over the chunk's tiles.
 #define RS_OVER_CHUNK(loop, ...) RS_OVER(chunk.begin, chunk.begin + chunk.tiles, 16, loop, __VA_ARGS__)
-
-const float* data(const at::Tensor& t) { return static_cast<const float*>(t.data_ptr()); }
-float* mutable_data(at::Tensor& t) { return static_cast<float*>(t.data_ptr()); }
 
 /// U [36, C, K] from a kernel w [K, C, 3, 3]; `turned`: U of the kernel turned by 180° with its
 /// channel axes swapped (input gradients' convolution), [36, K, C].

@@ -18,6 +18,9 @@ inline std::optional<at::Tensor> opt(rs_tensor t) {
   return t ? std::optional<at::Tensor>(T(t)) : std::nullopt;
 }
 inline at::IntArrayRef ints(const int64_t* p, int64_t n) { return at::IntArrayRef(p, (size_t)n); }
+/// A float32 tensor's first element, for kernels that have checked its type and layout.
+inline const float* data(const at::Tensor& t) { return static_cast<const float*>(t.data_ptr()); }
+inline float* mutable_data(at::Tensor& t) { return static_cast<float*>(t.data_ptr()); }
 inline std::vector<at::Tensor> tensors(const rs_tensor* list, int64_t n) {
   std::vector<at::Tensor> v;
   v.reserve((size_t)n);
@@ -61,7 +64,8 @@ at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& 
 /// at::matmul; operands of 3+ dimensions with the same batch dimensions are multiplied on oneDNN,
 /// forward and backward, where rs::mm would use it.
 at::Tensor matmul(const at::Tensor& a, const at::Tensor& b);
-/// gelu(x·wᵀ + b) for 2-D x, in one oneDNN call on the CPU (float32, or bf16 where native).
+/// gelu(x·wᵀ + b) for 2-D x: one oneDNN call on the CPU where oneDNN takes float32 products
+/// (float32) or the CPU has native bf16 (bf16); the product, then GELU, elsewhere.
 at::Tensor linear_gelu(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 /// at::linear, with its forward and backward products on oneDNN where rs::mm would use it.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& b);
