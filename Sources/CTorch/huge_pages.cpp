@@ -6,8 +6,9 @@
 // 2 MB and asks the kernel to back them with huge pages (where
 // /sys/kernel/mm/transparent_hugepage/enabled is `madvise` or `always`). LAVT's training benchmark
 // (`rsseg bench model --preset lavt --size 480`, AVX2): 3.2 M minor page faults → 0.5 M, system
-// CPU time halved, the step 5–13 % faster in four interleaved pairs, peak RSS +7 MB. c10 reads the variable once, at its first allocation, so
-// it is set when this library loads; a value the user set is kept (0 turns it off).
+// CPU time halved, the step 5–13 % faster in four interleaved pairs, peak RSS +7 MB. c10 reads
+// the variable once, at its first allocation, so it is set when this library loads; a value the
+// user set is kept (0 turns it off).
 #include <cstdlib>
 
 namespace {
