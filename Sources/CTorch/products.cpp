@@ -111,7 +111,15 @@ at::Tensor batched_product(const at::Tensor& a, const at::Tensor& b) {
   return result;
 }
 
-/// Batched products a·b over 3-D operands on oneDNN, both gradients too (see rs::matmul).
+/// Whether b in a·b is a narrow operand: few columns, fewer than a's. Its gradient aᵀ·g (a's rows,
+/// often pixels, transposed, against those few columns) then ran 5–10× slower on MKL than the
+/// same numbers as (gᵀ·a)ᵀ on 2 AVX2 cores: 19–24 against 4.2–4.5 ms for HBIS's score ([2,
+/// 16384, 256] against 6 columns), 30–35 against 3.4 ms for BiCoR-Seg's classifier ([2, 262144,
+/// 16] against 6). With 20 or 32 columns the two forms were within 0.4 ms of each other.
+bool narrow(const at::Tensor& a, const at::Tensor& b) { return b.size(-1) <= 16 && b.size(-1) < a.size(-1); }
+
+/// Batched products a·b over 3-D operands on oneDNN (on MKL where oneDNN is missing), both
+/// gradients too (see rs::matmul).
 struct BatchedProductFunction : public torch::autograd::Function<BatchedProductFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& a, const at::Tensor& b) {
     ctx->save_for_backward({a, b});
@@ -127,7 +135,8 @@ struct BatchedProductFunction : public torch::autograd::Function<BatchedProductF
     auto product = [&](const at::Tensor& x, const at::Tensor& y) { return graph ? at::bmm(x, y) : batched_product(x, y); };
     at::Tensor grad_a, grad_b;
     if (ctx->needs_input_grad(0)) grad_a = product(g, b.transpose(1, 2));
-    if (ctx->needs_input_grad(1)) grad_b = product(a.transpose(1, 2), g);
+    if (ctx->needs_input_grad(1))
+      grad_b = narrow(a, b) ? product(g.transpose(1, 2), a).transpose(1, 2) : product(a.transpose(1, 2), g);
     return {grad_a, grad_b};
   }
 };
@@ -142,17 +151,18 @@ at::Tensor matmul(const at::Tensor& a, const at::Tensor& b) {
   // Operands with the same batch dimensions (no broadcasting), at least 3-D: attention's products.
   // libtorch sends them to MKL's batched sgemm, which measured 71–105 GFLOP/s on Swin's window
   // shapes ([288, 144, 32]·[288, 32, 144] and [288, 144, 144]·[288, 144, 32]) on 2 AVX-512 cores,
-  // against oneDNN's 92–144, also with a transposed operand as in backward.
+  // against oneDNN's 92–144, also with a transposed operand as in backward. Where oneDNN is
+  // missing, a narrow b's (see narrow) gradient still needs this function's backward.
+  const bool graph = c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
   const bool ours = !at::autocast::is_autocast_enabled(at::kCPU) && a.dim() >= 3 && a.dim() == b.dim() &&
                     a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2) && a.size(-1) == b.size(-2) &&
                     a.is_cpu() && b.is_cpu() && a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat &&
-                    a.numel() > 0 && b.numel() > 0 && onednn_matmul() != nullptr;
+                    a.numel() > 0 && b.numel() > 0 && (onednn_matmul() != nullptr || (graph && narrow(a, b)));
   if (!ours) return at::matmul(a, b);
   RECORD_FUNCTION("rsseg::matmul", std::vector<c10::IValue>({a, b}));
   auto a3 = a.reshape({-1, a.size(-2), a.size(-1)}), b3 = b.reshape({-1, b.size(-2), b.size(-1)});
   auto sizes = a.sizes().vec();
   sizes.back() = b.size(-1);
-  const bool graph = c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
   return (graph ? BatchedProductFunction::apply(a3, b3) : batched_product(a3, b3)).view(sizes);
 }
 
