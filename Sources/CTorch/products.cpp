@@ -111,12 +111,12 @@ at::Tensor batched_product(const at::Tensor& a, const at::Tensor& b) {
   return result;
 }
 
-/// Whether b in a·b is a narrow operand: few columns, fewer than a's. Its gradient aᵀ·g (a's rows,
+/// Whether b in a·b is a thin right operand: few columns, fewer than a's. Its gradient aᵀ·g (a's rows,
 /// often pixels, transposed, against those few columns) then ran 5–10× slower on MKL than the
 /// same numbers as (gᵀ·a)ᵀ on 2 AVX2 cores: 19–24 against 4.2–4.5 ms for HBIS's score ([2,
 /// 16384, 256] against 6 columns), 30–35 against 3.4 ms for BiCoR-Seg's classifier ([2, 262144,
 /// 16] against 6). With 20 or 32 columns the two forms were within 0.4 ms of each other.
-bool narrow(const at::Tensor& a, const at::Tensor& b) { return b.size(-1) <= 16 && b.size(-1) < a.size(-1); }
+bool thin_right_operand(const at::Tensor& a, const at::Tensor& b) { return b.size(-1) <= 16 && b.size(-1) < a.size(-1); }
 
 /// Batched products a·b over 3-D operands on oneDNN (on MKL where oneDNN is missing), both
 /// gradients too (see rs::matmul).
@@ -136,7 +136,7 @@ struct BatchedProductFunction : public torch::autograd::Function<BatchedProductF
     at::Tensor grad_a, grad_b;
     if (ctx->needs_input_grad(0)) grad_a = product(g, b.transpose(1, 2));
     if (ctx->needs_input_grad(1))
-      grad_b = narrow(a, b) ? product(g.transpose(1, 2), a).transpose(1, 2) : product(a.transpose(1, 2), g);
+      grad_b = thin_right_operand(a, b) ? product(g.transpose(1, 2), a).transpose(1, 2) : product(a.transpose(1, 2), g);
     return {grad_a, grad_b};
   }
 };
@@ -152,12 +152,12 @@ at::Tensor matmul(const at::Tensor& a, const at::Tensor& b) {
   // libtorch sends them to MKL's batched sgemm, which measured 71–105 GFLOP/s on Swin's window
   // shapes ([288, 144, 32]·[288, 32, 144] and [288, 144, 144]·[288, 144, 32]) on 2 AVX-512 cores,
   // against oneDNN's 92–144, also with a transposed operand as in backward. Where oneDNN is
-  // missing, a narrow b's (see narrow) gradient still needs this function's backward.
+  // missing, a thin b's gradient (see thin_right_operand) still needs this function's backward.
   const bool graph = c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
   const bool ours = !at::autocast::is_autocast_enabled(at::kCPU) && a.dim() >= 3 && a.dim() == b.dim() &&
                     a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2) && a.size(-1) == b.size(-2) &&
                     a.is_cpu() && b.is_cpu() && a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat &&
-                    a.numel() > 0 && b.numel() > 0 && (onednn_matmul() != nullptr || (graph && narrow(a, b)));
+                    a.numel() > 0 && b.numel() > 0 && (onednn_matmul() != nullptr || (graph && thin_right_operand(a, b)));
   if (!ours) return at::matmul(a, b);
   RECORD_FUNCTION("rsseg::matmul", std::vector<c10::IValue>({a, b}));
   auto a3 = a.reshape({-1, a.size(-2), a.size(-1)}), b3 = b.reshape({-1, b.size(-2), b.size(-1)});

@@ -62,8 +62,8 @@ void add_mm_(at::Tensor& sum, const at::Tensor& a, const at::Tensor& b);
 void addmm_out(at::Tensor& result, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
 at::Tensor addmm(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
 /// at::matmul; operands of 3+ dimensions with the same batch dimensions are multiplied on oneDNN,
-/// forward and backward, where rs::mm would use it; a narrow right operand's gradient is computed
-/// the transposed way round on every CPU.
+/// forward and backward, where rs::mm would use it; a thin right operand's (few columns) gradient
+/// is computed the transposed way round on every CPU.
 at::Tensor matmul(const at::Tensor& a, const at::Tensor& b);
 /// gelu(x·wᵀ + b) for 2-D x: one oneDNN call on the CPU where oneDNN takes float32 products
 /// (float32) or the CPU has native bf16 (bf16); the product, then GELU, elsewhere.

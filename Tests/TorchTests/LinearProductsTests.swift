@@ -80,9 +80,9 @@ final class LinearProductsTests: XCTestCase {
     XCTAssertEqual(try q32.matmul(try Tensor.randn([1, 2, 8, 4])).shape, [3, 2, 10, 4])
   }
 
-  /// A narrow right operand (6 columns against 24, as HBIS's classes and BiCoR-Seg's classifier
+  /// A thin right operand (6 columns against 24, as HBIS's classes and BiCoR-Seg's classifier
   /// have): on every CPU its gradient is computed as (gᵀ·a)ᵀ, with float64's values.
-  func testNarrowOperandGradientIsTurnedRound() throws {
+  func testThinOperandGradientIsTurnedRound() throws {
     let a64 = try Tensor.randn([2, 300, 24], dtype: .float64).requiresGrad(true)
     let d64 = try Tensor.randn([2, 6, 24], dtype: .float64).requiresGrad(true)
     let (a32, d32) = (try float32Copy(a64), try float32Copy(d64))

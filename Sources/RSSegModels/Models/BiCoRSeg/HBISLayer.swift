@@ -58,7 +58,7 @@ final class HBISLayer: Module {
     let fNormPixels = try featLN(pixels)
 
     // score[b, s, n] = Σ_c Fn[b, s, c] · dict_to_feat(CEn)[b, n, c] / sqrt(C), pixel-major (the
-    // faster forward: 2.3 against 8.3 ms class-major); the classes' gradient is the narrow-operand
+    // faster forward: 2.3 against 8.3 ms class-major); the classes' gradient is the thin-operand
     // case CTorch's matmul turns round (products.cpp).
     let score = try fNormPixels.matmul(dictToFeat(ceNorm).transpose(1, 2)) / Double(c).squareRoot()
     let logits = try score / config.tau
