@@ -116,7 +116,9 @@ at::Tensor batched_product(const at::Tensor& a, const at::Tensor& b) {
 /// same numbers as (gᵀ·a)ᵀ on 2 AVX2 cores: 19–24 against 4.2–4.5 ms for HBIS's score ([2,
 /// 16384, 256] against 6 columns), 30–35 against 3.4 ms for BiCoR-Seg's classifier ([2, 262144,
 /// 16] against 6). With 20 or 32 columns the two forms were within 0.4 ms of each other.
-bool thin_right_operand(const at::Tensor& a, const at::Tensor& b) { return b.size(-1) <= 16 && b.size(-1) < a.size(-1); }
+bool thin_right_operand(const at::Tensor& a, const at::Tensor& b) {
+  return b.size(-1) <= 16 && b.size(-1) < a.size(-1);
+}
 
 /// Batched products a·b over 3-D operands on oneDNN (on MKL where oneDNN is missing), both
 /// gradients too (see rs::matmul).
@@ -157,7 +159,8 @@ at::Tensor matmul(const at::Tensor& a, const at::Tensor& b) {
   const bool ours = !at::autocast::is_autocast_enabled(at::kCPU) && a.dim() >= 3 && a.dim() == b.dim() &&
                     a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2) && a.size(-1) == b.size(-2) &&
                     a.is_cpu() && b.is_cpu() && a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat &&
-                    a.numel() > 0 && b.numel() > 0 && (onednn_matmul() != nullptr || (graph && thin_right_operand(a, b)));
+                    a.numel() > 0 && b.numel() > 0 &&
+                    (onednn_matmul() != nullptr || (graph && thin_right_operand(a, b)));
   if (!ours) return at::matmul(a, b);
   RECORD_FUNCTION("rsseg::matmul", std::vector<c10::IValue>({a, b}));
   auto a3 = a.reshape({-1, a.size(-2), a.size(-1)}), b3 = b.reshape({-1, b.size(-2), b.size(-1)});
