@@ -29,13 +29,20 @@ func runRSSeg(_ arguments: [String], in directory: URL? = nil, environment: [Str
     struct NotBuilt: Error, CustomStringConvertible { let description: String }
     throw NotBuilt(description: "rsseg is not built at \(binary.path) (swift build builds it)")
   }
+  return try runProcess(binary, arguments, in: directory, environment: environment)
+}
+
+/// Runs `executable` (a binary or a script with its `#!` line) and collects what it printed.
+func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:])
+  throws -> CommandResult
+{
   let process = Process()
-  process.executableURL = binary
+  process.executableURL = executable
   process.arguments = arguments
   if let directory { process.currentDirectoryURL = directory }
   if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
   // stderr goes to a file so a chatty command cannot fill a second pipe and block.
-  let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("rsseg-stderr-\(UUID().uuidString)")
+  let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("process-stderr-\(UUID().uuidString)")
   FileManager.default.createFile(atPath: errURL.path, contents: nil)
   defer { try? FileManager.default.removeItem(at: errURL) }
   let out = Pipe()
